@@ -1,0 +1,21 @@
+//! Backends turn a checked plan into output files. They never report user
+//! errors: whatever a backend cannot express was rejected before it.
+
+pub mod terraform;
+
+use crate::plan::Plan;
+use std::collections::BTreeMap;
+
+/// Output files by path relative to the output folder (`terraform/main.tf`).
+pub type Files = BTreeMap<String, String>;
+
+/// Every backend, in one list: adding a backend is adding a line here.
+pub const BACKENDS: &[(&str, fn(&Plan, &mut Files))] = &[("terraform", terraform::emit)];
+
+pub fn emit_all(plan: &Plan) -> Files {
+    let mut files = Files::new();
+    for (_, emit) in BACKENDS {
+        emit(plan, &mut files);
+    }
+    files
+}

@@ -1,0 +1,766 @@
+//! Check stage: resource instances → plan resources. Maps language names to
+//! Terraform names and checks every attribute against the provider's real
+//! schema (unknown, read-only, missing, wrong type, bad enum value), and
+//! resolves references through `resolve::Names`. Whatever passes here can
+//! be written by the backends without further checks.
+
+use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
+use crate::expand::{Expanded, IChild, IField, Instance, SValue, TPart, Value};
+use crate::kinds::{Kind, RefSpec, Registry};
+use crate::plan::*;
+use crate::resolve::{Names, Resolved, Target};
+use crate::schema::{self, Block, TfType};
+use crate::source::Span;
+
+pub fn check(exp: &Expanded, names: &Names, kinds: &'static Registry, diags: &mut Diagnostics) -> Plan {
+    let mut c = Checker { names, kinds, diags, domains: None };
+    let mut plan = Plan::default();
+    // Multi-value records can turn one instance into several resources;
+    // references name instances, so they are renumbered at the end.
+    let mut first_of_instance = Vec::with_capacity(exp.instances.len());
+    for (i, inst) in exp.instances.iter().enumerate() {
+        first_of_instance.push(plan.resources.len());
+        c.instance(i, inst, &exp.instances, &mut plan.resources);
+    }
+    let remap = |v: &mut PValue| remap_value(v, &first_of_instance);
+    for r in &mut plan.resources {
+        remap_body(&mut r.body, &remap);
+        for d in &mut r.depends_on {
+            d.0 = first_of_instance[d.0];
+        }
+    }
+    for o in &exp.outputs {
+        if let Some(mut value) = c.value(&o.value, &TfType::Dynamic, &Ctx::plain(&o.name)) {
+            remap(&mut value);
+            let sensitive = c.is_sensitive(&o.value);
+            plan.outputs.push(Output { name: o.name.clone(), value, description: o.description.clone(), sensitive });
+        }
+    }
+    kind_outputs(&mut plan, kinds);
+    plan.secrets = exp
+        .secrets
+        .values()
+        .map(|s| SecretVar { name: s.name.clone(), description: s.description.clone() })
+        .collect();
+    plan.providers = c.providers(exp, &plan);
+    plan
+}
+
+fn remap_value(v: &mut PValue, map: &[usize]) {
+    match v {
+        PValue::Ref { target, .. } => *target = map[*target],
+        PValue::List(items) => items.iter_mut().for_each(|i| remap_value(i, map)),
+        PValue::Map(items) => items.iter_mut().for_each(|(_, i)| remap_value(i, map)),
+        PValue::Template(parts) => {
+            for p in parts {
+                if let PPart::Ref { target, .. } = p {
+                    *target = map[*target];
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn remap_body(b: &mut Body, f: &impl Fn(&mut PValue)) {
+    for a in &mut b.attrs {
+        f(&mut a.value);
+    }
+    for nb in &mut b.blocks {
+        remap_body(&mut nb.body, f);
+    }
+}
+
+/// Each kind's declared outputs, gathered into one map per export:
+/// `droplet_ipv4 = { web = digitalocean_droplet.web.ipv4_address, … }`.
+fn kind_outputs(plan: &mut Plan, kinds: &Registry) {
+    for kind in kinds.kinds.values() {
+        for export in &kind.outputs {
+            let (attr, schema_attr) = kind.export(export).expect("checked by a test");
+            let items: Vec<(String, PValue)> = plan
+                .resources
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.kind.kind == kind.kind)
+                .map(|(i, r)| (r.label.clone(), PValue::Ref { target: i, attr: attr.clone() }))
+                .collect();
+            if items.is_empty() {
+                continue;
+            }
+            plan.outputs.push(Output {
+                name: format!("{}_{}", kind.kind, export).replace('-', "_"),
+                value: PValue::Map(items),
+                description: Some(format!("{} of every {}, by name.", schema_attr.description.trim_end_matches('.'), kind.kind)),
+                sensitive: schema_attr.sensitive,
+            });
+        }
+    }
+}
+
+/// What is known about the attribute a value is checked for.
+struct Ctx<'a> {
+    name: &'a str,
+    refs: Option<&'a RefSpec>,
+    enum_values: Option<&'a [String]>,
+    sensitive: bool,
+}
+
+impl<'a> Ctx<'a> {
+    fn plain(name: &'a str) -> Ctx<'a> {
+        Ctx { name, refs: None, enum_values: None, sensitive: false }
+    }
+}
+
+struct Checker<'a> {
+    names: &'a Names,
+    kinds: &'static Registry,
+    diags: &'a mut Diagnostics,
+    /// Declared domains by DNS name, for `fqdn=`; built on first use.
+    domains: Option<Vec<(String, usize)>>,
+}
+
+impl Checker<'_> {
+    fn err(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn with_origin(&self, mut d: Diagnostic, inst: &Instance) -> Diagnostic {
+        for u in &inst.used_at {
+            d = d.also(*u, "from this component use");
+        }
+        d
+    }
+
+    fn instance(&mut self, index: usize, inst: &Instance, all: &[Instance], out: &mut Vec<Resource>) {
+        let kind: &'static Kind = self.kinds.get(&inst.kind).expect("lowering checked the kind");
+        let schema = kind.schema();
+        let mut props: Vec<IField> = inst.props.clone();
+        if let Some(spec) = &kind.fqdn {
+            self.fqdn(kind, spec, &mut props, all, inst);
+        }
+        if let Some(attr) = &kind.name_attribute {
+            if !props.iter().any(|p| kind.tf_name(&p.name) == *attr) {
+                props.push(IField {
+                    name: attr.clone(),
+                    name_span: inst.label_span,
+                    value: SValue { value: Value::Str(inst.label.clone()), span: inst.label_span },
+                });
+            }
+        }
+        for (attr, default) in &kind.defaults {
+            if !props.iter().any(|p| kind.tf_name(&p.name) == *attr) && !inst.children.iter().any(|c| kind.tf_name(&c.name) == *attr) {
+                let value = match default {
+                    serde_json::Value::Bool(b) => Value::Bool(*b),
+                    serde_json::Value::Number(n) => n.as_i64().map(Value::Int).unwrap_or(Value::Float(n.as_f64().unwrap_or(0.0))),
+                    serde_json::Value::String(s) => Value::Str(s.clone()),
+                    _ => continue,
+                };
+                props.push(IField { name: attr.clone(), name_span: inst.label_span, value: SValue { value, span: inst.label_span } });
+            }
+        }
+        // Several values of the multi-value attribute make several resources.
+        let mut variants: Vec<Option<SValue>> = vec![None];
+        let mut children: Vec<IChild> = inst.children.clone();
+        if let Some(multi) = &kind.multi_value {
+            if let Some(values) = self.take_multi(kind, multi, &mut props, &mut children) {
+                variants = values.into_iter().map(Some).collect();
+            }
+        }
+        let many = variants.len() > 1;
+        for (n, variant) in variants.into_iter().enumerate() {
+            let mut props = props.clone();
+            if let Some(v) = variant {
+                props.push(IField { name: kind.multi_value.clone().expect("set"), name_span: v.span, value: v });
+            }
+            let body = self.body(Some(kind), schema, "", &props, &children, inst.label_span, inst);
+            self.required_when(kind, &body, inst);
+            let (label, ident) = if many {
+                (format!("{}-{}", inst.label, n + 1), format!("{}_{}", self.names.idents[index], n + 1))
+            } else {
+                (inst.label.clone(), self.names.idents[index].clone())
+            };
+            let depends_on = inst
+                .depends_on
+                .iter()
+                .filter_map(|(path, span)| {
+                    let r = self.names.resolve(path, *span, self.kinds, self.diags)?;
+                    match r.target {
+                        Target::One(t) => Some(vec![(t, *span)]),
+                        Target::Group(g) => Some(g.into_iter().map(|t| (t, *span)).collect()),
+                    }
+                })
+                .flatten()
+                .collect();
+            out.push(Resource {
+                kind,
+                label,
+                ident,
+                span: inst.label_span,
+                body,
+                import_id: if n == 0 { inst.import_id.as_ref().map(|(id, _)| id.clone()) } else { None },
+                depends_on,
+            });
+        }
+    }
+
+    /// Removes the multi-value attribute from the fields and returns its
+    /// values, if there are several (a list or a group reference).
+    fn take_multi(&mut self, kind: &Kind, multi: &str, props: &mut Vec<IField>, children: &mut Vec<IChild>) -> Option<Vec<SValue>> {
+        if let Some(pos) = children.iter().position(|c| kind.tf_name(&c.name) == multi && c.props.is_empty() && c.children.is_empty()) {
+            let c = children.remove(pos);
+            let mut values = Vec::new();
+            for a in c.args {
+                values.extend(self.spread(a));
+            }
+            return Some(values);
+        }
+        let pos = props.iter().position(|p| kind.tf_name(&p.name) == multi)?;
+        let values = self.spread(props[pos].value.clone());
+        props.remove(pos);
+        Some(values)
+    }
+
+    /// A group reference or a list becomes its members.
+    fn spread(&mut self, v: SValue) -> Vec<SValue> {
+        match &v.value {
+            Value::List(items) => items.iter().cloned().flat_map(|i| self.spread(i)).collect(),
+            Value::Ref(path) => {
+                let mut scratch = Diagnostics::default();
+                match self.names.resolve(path, v.span, self.kinds, &mut scratch) {
+                    Some(Resolved { target: Target::Group(members), attr, kind, .. }) => members
+                        .iter()
+                        .map(|m| {
+                            let label = self.label_of(kind, *m);
+                            let attr_part = attr.as_ref().map(|_| path.rsplit('.').next().unwrap_or("")).map(|a| format!(".{a}")).unwrap_or_default();
+                            SValue { value: Value::Ref(format!("{}.{label}{attr_part}", kind.kind)), span: v.span }
+                        })
+                        .collect(),
+                    _ => vec![v],
+                }
+            }
+            _ => vec![v],
+        }
+    }
+
+    fn label_of(&self, kind: &Kind, index: usize) -> String {
+        // Group members are named `<group>-<suffix>`; the name table has them.
+        self.names.label(&kind.kind, index).unwrap_or_default()
+    }
+
+    /// `fqdn="api.example.com"` → `domain` (a reference to the declared
+    /// domain with the longest matching suffix) and `name`.
+    fn fqdn(&mut self, kind: &Kind, spec: &crate::kinds::FqdnSpec, props: &mut Vec<IField>, all: &[Instance], inst: &Instance) {
+        let Some(pos) = props.iter().position(|p| p.name == "fqdn") else { return };
+        let field = props.remove(pos);
+        let Value::Str(fqdn) = &field.value.value else {
+            self.err(
+                Diagnostic::error(Code::WrongType, "`fqdn` must be a plain string")
+                    .at(field.value.span, "not a string")
+                    .help("write `fqdn=\"api.example.com\"`"),
+            );
+            return;
+        };
+        if props.iter().any(|p| kind.tf_name(&p.name) == spec.domain || kind.tf_name(&p.name) == spec.name) {
+            self.err(
+                Diagnostic::error(Code::WrongType, "`fqdn` replaces `domain` and `name`; give one or the other")
+                    .at(field.name_span, "fqdn given with domain or name")
+                    .help("remove `domain` and `name`, or remove `fqdn`"),
+            );
+            return;
+        }
+        let domains = self.domains.get_or_insert_with(|| {
+            all.iter()
+                .enumerate()
+                .filter(|(_, i)| i.kind == spec.domain_kind)
+                .map(|(n, i)| {
+                    let name = i
+                        .props
+                        .iter()
+                        .find(|p| p.name == "name")
+                        .and_then(|p| if let Value::Str(s) = &p.value.value { Some(s.clone()) } else { None })
+                        .unwrap_or_else(|| i.label.clone());
+                    (name, n)
+                })
+                .collect()
+        });
+        let fq = fqdn.trim_end_matches('.');
+        let best = domains
+            .iter()
+            .filter(|(d, _)| fq == d || fq.ends_with(&format!(".{d}")))
+            .max_by_key(|(d, _)| d.len())
+            .cloned();
+        let Some((domain, index)) = best else {
+            let d = self.with_origin(
+                Diagnostic::error(Code::UnresolvedReference, format!("no declared domain contains `{fq}`"))
+                    .at(field.value.span, "no matching domain")
+                    .help(format!("declare the zone with `domain \"{}\"`, or give `domain` and `name` for a zone managed elsewhere", fq.split_once('.').map_or(fq, |(_, d)| d))),
+                inst,
+            );
+            self.err(d);
+            return;
+        };
+        let name = if fq == domain { "@".to_string() } else { fq[..fq.len() - domain.len() - 1].to_string() };
+        let span = field.value.span;
+        props.push(IField { name: spec.name.clone(), name_span: field.name_span, value: SValue { value: Value::Str(name), span } });
+        props.push(IField {
+            name: spec.domain.clone(),
+            name_span: field.name_span,
+            value: SValue { value: Value::Ref(format!("{}.{}", spec.domain_kind, all[index].label)), span },
+        });
+    }
+
+    fn required_when(&mut self, kind: &Kind, body: &Body, inst: &Instance) {
+        for (attr, by_value) in &kind.required_when {
+            let Some(PValue::Str(v)) = body.get(attr).map(|a| &a.value) else { continue };
+            for need in by_value.get(v).into_iter().flatten() {
+                if body.get(need).is_none() {
+                    let d = self.with_origin(
+                        Diagnostic::error(Code::MissingRequired, format!("a {} with {attr}={v} needs `{}`", kind.kind, need.replace('_', "-")))
+                            .at(inst.label_span, format!("`{}` missing", need.replace('_', "-")))
+                            .help(format!("add `{}=…`", need.replace('_', "-"))),
+                        inst,
+                    );
+                    self.err(d);
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn body(&mut self, kind: Option<&'static Kind>, block: &'static Block, prefix: &str, props: &[IField], children: &[IChild], at: Span, inst: &Instance) -> Body {
+        let mut body = Body::default();
+        let tf_name = |n: &str| kind.map_or_else(|| n.replace('-', "_"), |k| k.tf_name(n));
+        for p in props {
+            let name = tf_name(&p.name);
+            if body.attrs.iter().any(|a| a.name == name) {
+                // KDL: a repeated property overrides the earlier one.
+                body.attrs.retain(|a| a.name != name);
+            }
+            if block.blocks.contains_key(&name) {
+                let d = self.with_origin(
+                    Diagnostic::error(Code::WrongType, format!("`{}` is a block, not a value", p.name))
+                        .at(p.name_span, "written as a property")
+                        .help(format!("write it as a child node: `{} {{ … }}` or `{} key=value …`", p.name, p.name)),
+                    inst,
+                );
+                self.err(d);
+                continue;
+            }
+            let Some(schema_attr) = self.attribute(kind, block, &name, &p.name, p.name_span, inst) else { continue };
+            let path = format!("{prefix}{name}");
+            let ctx = self.ctx(kind, &path, &p.name, schema_attr.sensitive);
+            if let Some(value) = self.value(&p.value, &schema_attr.ty, &ctx) {
+                body.attrs.push(Attr { name, value, span: p.value.span });
+            }
+        }
+        for c in children {
+            let name = tf_name(&c.name);
+            if let Some(bt) = block.blocks.get(&name) {
+                if let Some(a) = c.args.first() {
+                    let d = self.with_origin(
+                        Diagnostic::error(Code::WrongType, format!("the block `{}` takes properties and children, not values", c.name))
+                            .at(a.span, "unexpected value")
+                            .help(format!("write `{} key=value …` or `{} {{ … }}`", c.name, c.name)),
+                        inst,
+                    );
+                    self.err(d);
+                    continue;
+                }
+                let nested = self.body(kind, &bt.block, &format!("{prefix}{name}."), &c.props, &c.children, c.name_span, inst);
+                body.blocks.push(NestedBlock { name, body: nested, span: c.name_span });
+                continue;
+            }
+            let Some(schema_attr) = self.attribute(kind, block, &name, &c.name, c.name_span, inst) else { continue };
+            let path = format!("{prefix}{name}");
+            let ctx = self.ctx(kind, &path, &c.name, schema_attr.sensitive);
+            let value = if matches!(schema_attr.ty, TfType::Map(_)) && c.args.is_empty() {
+                let mut items = Vec::new();
+                let elem = schema_attr.ty.element().cloned().unwrap_or(TfType::Dynamic);
+                for p in &c.props {
+                    if let Some(v) = self.value(&p.value, &elem, &ctx) {
+                        items.push((p.name.clone(), v));
+                    }
+                }
+                Some(PValue::Map(items))
+            } else if !c.props.is_empty() || !c.children.is_empty() {
+                let d = self.with_origin(
+                    Diagnostic::error(Code::WrongType, format!("`{}` is a {}, written as values after its name", c.name, schema_attr.ty.describe()))
+                        .at(c.name_span, "has properties or children")
+                        .help(format!("write `{} \"a\" \"b\"`", c.name)),
+                    inst,
+                );
+                self.err(d);
+                None
+            } else if c.args.len() == 1 && !schema_attr.ty.is_collection() {
+                self.value(&c.args[0], &schema_attr.ty, &ctx)
+            } else {
+                let list = SValue { value: Value::List(c.args.clone()), span: c.span };
+                self.value(&list, &schema_attr.ty, &ctx)
+            };
+            if let Some(value) = value {
+                body.attrs.retain(|a| a.name != name);
+                body.attrs.push(Attr { name, value, span: c.span });
+            }
+        }
+        // Block counts and required attributes.
+        for (name, bt) in &block.blocks {
+            let n = body.blocks.iter().filter(|b| &b.name == name).count() as u64;
+            let shown = name.replace('_', "-");
+            if n < bt.min_items {
+                let d = self.with_origin(
+                    Diagnostic::error(Code::MissingRequired, format!("missing block `{shown}`"))
+                        .at(at, format!("needs at least {} `{shown}`", bt.min_items))
+                        .help(format!("add a child `{shown} key=value …`")),
+                    inst,
+                );
+                self.err(d);
+            }
+            if bt.max_items > 0 && n > bt.max_items {
+                let extra = body.blocks.iter().filter(|b| &b.name == name).nth(bt.max_items as usize).map(|b| b.span).unwrap_or(at);
+                let d = self.with_origin(
+                    Diagnostic::error(Code::SchemaViolation, format!("at most {} `{shown}` allowed, found {n}", bt.max_items))
+                        .at(extra, "one too many")
+                        .help(format!("the provider accepts at most {} `{shown}` here; merge or remove the others", bt.max_items)),
+                    inst,
+                );
+                self.err(d);
+            }
+        }
+        let mut missing: Vec<String> = block
+            .attributes
+            .iter()
+            .filter(|(n, a)| a.required && !body.attrs.iter().any(|b| &b.name == *n))
+            .map(|(n, _)| n.replace('_', "-"))
+            .collect();
+        if !missing.is_empty() {
+            missing.sort();
+            let what = kind.map_or("provider", |k| k.kind.as_str());
+            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+            let d = self.with_origin(
+                Diagnostic::error(Code::MissingRequired, format!("{what} is missing required {} {list}", if missing.len() == 1 { "attribute" } else { "attributes" }))
+                    .at(at, "declared here")
+                    .help(format!("add {}", missing.iter().map(|m| format!("{m}=…")).collect::<Vec<_>>().join(" "))),
+                inst,
+            );
+            self.err(d);
+        }
+        body
+    }
+
+    fn attribute(&mut self, kind: Option<&Kind>, block: &'static Block, name: &str, written: &str, span: Span, inst: &Instance) -> Option<&'static schema::Attribute> {
+        match block.attributes.get(name) {
+            Some(a) if a.settable() => Some(a),
+            Some(_) => {
+                let d = self.with_origin(
+                    Diagnostic::error(Code::UnknownAttribute, format!("`{written}` is read-only: the provider sets it"))
+                        .at(span, "cannot be set")
+                        .help(format!("remove it; read it with a reference instead, e.g. `(ref)\"{}.NAME.{written}\"`", kind.map_or("KIND", |k| k.kind.as_str()))),
+                    inst,
+                );
+                self.err(d);
+                None
+            }
+            None => {
+                let mut candidates: Vec<String> = block
+                    .attributes
+                    .iter()
+                    .filter(|(_, a)| a.settable())
+                    .map(|(n, _)| n.replace('_', "-"))
+                    .chain(block.blocks.keys().map(|n| n.replace('_', "-")))
+                    .collect();
+                if let Some(k) = kind {
+                    candidates.extend(k.aliases.keys().cloned());
+                }
+                let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
+                let what = kind.map_or("this provider".to_string(), |k| format!("{} ({})", k.kind, k.resource));
+                let d = self.with_origin(
+                    Diagnostic::error(Code::UnknownAttribute, format!("{what} has no attribute `{written}`"))
+                        .at(span, "unknown attribute")
+                        .help(suggest(written, &refs, "`infrac kinds KIND` lists the attributes of a kind")),
+                    inst,
+                );
+                self.err(d);
+                None
+            }
+        }
+    }
+
+    fn ctx<'k>(&self, kind: Option<&'k Kind>, path: &str, name: &'k str, sensitive: bool) -> Ctx<'k> {
+        Ctx {
+            name,
+            refs: kind.and_then(|k| k.refs.get(path)),
+            enum_values: kind
+                .and_then(|k| k.enums.get(path))
+                .and_then(|e| self.kinds.enums.get(e))
+                .map(Vec::as_slice),
+            sensitive,
+        }
+    }
+
+    fn is_sensitive(&mut self, v: &SValue) -> bool {
+        match &v.value {
+            Value::Secret(_) => true,
+            Value::List(items) => items.iter().any(|i| self.is_sensitive(i)),
+            Value::Template(parts) => parts.iter().any(|p| match p {
+                TPart::Secret(_) => true,
+                TPart::Ref(path) => self.ref_sensitive(path, v.span),
+                TPart::Lit(_) => false,
+            }),
+            Value::Ref(path) => self.ref_sensitive(path, v.span),
+            _ => false,
+        }
+    }
+
+    fn ref_sensitive(&mut self, path: &str, span: Span) -> bool {
+        let mut scratch = Diagnostics::default();
+        self.names.resolve(path, span, self.kinds, &mut scratch).is_some_and(|r| r.sensitive)
+    }
+
+    fn type_error(&mut self, ctx: &Ctx, v: &SValue, ty: &TfType) {
+        let got = v.value.type_name();
+        let hint = match (ty, &v.value) {
+            (TfType::Number, Value::Str(s)) if s.parse::<f64>().is_ok() => format!("write {s} without quotes"),
+            (TfType::Bool, Value::Str(s)) if s == "true" || s == "false" => format!("write #{s}"),
+            (TfType::String, Value::List(_)) => format!("`{}` takes one value", ctx.name),
+            _ => format!("`{}` takes a {}", ctx.name, ty.describe()),
+        };
+        self.err(
+            Diagnostic::error(Code::WrongType, format!("`{}` must be a {}, not a {got}", ctx.name, ty.describe()))
+                .at(v.span, format!("a {got}"))
+                .help(hint),
+        );
+    }
+
+    /// Converts a value to the plan for an attribute of type `ty`.
+    fn value(&mut self, v: &SValue, ty: &TfType, ctx: &Ctx) -> Option<PValue> {
+        if ty.is_collection() {
+            let elem = ty.element().cloned().unwrap_or(TfType::Dynamic);
+            // Lists inside lists flatten: `tags "web" "${extra-tags}"`.
+            fn flatten(v: &SValue, out: &mut Vec<SValue>) {
+                match &v.value {
+                    Value::List(items) => items.iter().for_each(|i| flatten(i, out)),
+                    _ => out.push(v.clone()),
+                }
+            }
+            let mut items = Vec::new();
+            flatten(v, &mut items);
+            let mut out = Vec::with_capacity(items.len());
+            for item in &items {
+                match &item.value {
+                    // A group reference spreads into the list.
+                    Value::Ref(path) => {
+                        let r = self.names.resolve(path, item.span, self.kinds, self.diags)?;
+                        self.check_ref_kind(&r, ctx, item.span)?;
+                        let attr = self.ref_attr(&r, ctx);
+                        match r.target {
+                            Target::One(t) => out.push(PValue::Ref { target: t, attr }),
+                            Target::Group(g) => out.extend(g.into_iter().map(|t| PValue::Ref { target: t, attr: attr.clone() })),
+                        }
+                    }
+                    _ => out.push(self.value(item, &elem, ctx)?),
+                }
+            }
+            return Some(PValue::List(out));
+        }
+        let value = match (&v.value, ty) {
+            (Value::Null, _) => PValue::Null,
+            (Value::Ref(path), _) => {
+                let r = self.names.resolve(path, v.span, self.kinds, self.diags)?;
+                self.check_ref_kind(&r, ctx, v.span)?;
+                let attr = self.ref_attr(&r, ctx);
+                match r.target.clone() {
+                    Target::One(t) => PValue::Ref { target: t, attr },
+                    Target::Group(g) if matches!(ty, TfType::Dynamic) => {
+                        PValue::List(g.into_iter().map(|t| PValue::Ref { target: t, attr: attr.clone() }).collect())
+                    }
+                    Target::Group(g) => {
+                        self.err(
+                            Diagnostic::error(Code::ManyForOne, format!("`{path}` is a group of {} resources, but `{}` takes one value", g.len(), ctx.name))
+                                .at(v.span, "a group")
+                                .help(format!("refer to one member, e.g. `{}`, or use an attribute that takes a list", self.member_path(path, &r, g[0]))),
+                        );
+                        return None;
+                    }
+                }
+            }
+            (Value::Secret(name), TfType::String | TfType::Dynamic) => PValue::Secret(name.clone()),
+            (Value::Template(parts), TfType::String | TfType::Dynamic) => {
+                let mut out = Vec::with_capacity(parts.len());
+                for p in parts {
+                    out.push(match p {
+                        TPart::Lit(s) => PPart::Lit(s.clone()),
+                        TPart::Secret(s) => PPart::Secret(s.clone()),
+                        TPart::Ref(path) => {
+                            let r = self.names.resolve(path, v.span, self.kinds, self.diags)?;
+                            let attr = r.attr.clone().unwrap_or_else(|| r.kind.default_export.clone());
+                            match r.target.clone() {
+                                Target::One(t) => PPart::Ref { target: t, attr },
+                                Target::Group(g) => {
+                                    self.err(
+                                        Diagnostic::error(Code::ManyForOne, format!("`{path}` is a group of {} resources and cannot be part of a string", g.len()))
+                                            .at(v.span, "a group in a string")
+                                            .help(format!("refer to one member, e.g. `{}`", self.member_path(path, &r, g[0]))),
+                                    );
+                                    return None;
+                                }
+                            }
+                        }
+                    });
+                }
+                PValue::Template(out)
+            }
+            (Value::Str(s), TfType::String | TfType::Dynamic) => {
+                if let Some(spec) = ctx.refs {
+                    if let Some(r) = self.named_ref(s, spec, v.span, ctx) {
+                        return Some(r);
+                    }
+                }
+                if ctx.sensitive {
+                    self.err(
+                        Diagnostic::error(Code::SecretMisuse, format!("`{}` is sensitive and must not be written in plain text", ctx.name))
+                            .at(v.span, "a literal secret")
+                            .help(format!("declare `secret \"NAME\"` and write `{}=(secret)\"NAME\"`; supply the value to Terraform at plan time", ctx.name)),
+                    );
+                    return None;
+                }
+                if let Some(values) = ctx.enum_values {
+                    if !values.iter().any(|e| e == s) {
+                        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+                        self.err(
+                            Diagnostic::error(Code::BadEnumValue, format!("`{s}` is not a valid {}", ctx.name))
+                                .at(v.span, "not one of the allowed values")
+                                .help(suggest(s, &refs, &format!("allowed: {}", values.join(", ")))),
+                        );
+                        return None;
+                    }
+                }
+                PValue::Str(s.clone())
+            }
+            (Value::Int(i), TfType::String) => PValue::Str(i.to_string()),
+            (Value::Int(i), TfType::Number | TfType::Dynamic) => PValue::Int(*i),
+            (Value::Float(f), TfType::Number | TfType::Dynamic) => PValue::Float(*f),
+            (Value::Bool(b), TfType::Bool | TfType::Dynamic) => PValue::Bool(*b),
+            (Value::List(items), TfType::Dynamic) => {
+                let mut out = Vec::new();
+                for i in items {
+                    out.push(self.value(i, ty, ctx)?);
+                }
+                PValue::List(out)
+            }
+            (Value::Str(s), TfType::Number) if ctx.refs.is_some() => {
+                let spec = ctx.refs.expect("checked");
+                return self.named_ref(s, spec, v.span, ctx).or_else(|| {
+                    self.type_error(ctx, v, ty);
+                    None
+                });
+            }
+            _ => {
+                self.type_error(ctx, v, ty);
+                return None;
+            }
+        };
+        Some(value)
+    }
+
+    fn member_path(&self, path: &str, r: &Resolved, member: usize) -> String {
+        let label = self.names.label(&r.kind.kind, member).unwrap_or_default();
+        match &r.attr {
+            Some(_) => format!("{}.{label}.{}", r.kind.kind, path.rsplit('.').next().unwrap_or("")),
+            None => format!("{}.{label}", r.kind.kind),
+        }
+    }
+
+    /// A plain name where the attribute takes a reference: `droplets "web"`.
+    fn named_ref(&mut self, name: &str, spec: &RefSpec, span: Span, ctx: &Ctx) -> Option<PValue> {
+        let kinds: Vec<&str> = if spec.kind == "*" { self.kinds.names().collect() } else { vec![spec.kind.as_str()] };
+        for k in &kinds {
+            if let Some(target) = self.names.lookup(k, name) {
+                let kind = self.kinds.get(k).expect("listed");
+                let attr = spec.export.clone().unwrap_or_else(|| kind.default_export.clone());
+                return Some(match target {
+                    Target::One(t) => PValue::Ref { target: t, attr },
+                    Target::Group(g) => PValue::List(g.into_iter().map(|t| PValue::Ref { target: t, attr: attr.clone() }).collect()),
+                });
+            }
+        }
+        if spec.strict {
+            self.names.resolve(&format!("{}.{name}", kinds[0]), span, self.kinds, self.diags);
+            let _ = ctx;
+            return None;
+        }
+        None
+    }
+
+    fn check_ref_kind(&mut self, r: &Resolved, ctx: &Ctx, span: Span) -> Option<()> {
+        if let Some(spec) = ctx.refs {
+            if r.attr.is_none() && spec.kind != "*" && spec.kind != r.kind.kind {
+                self.err(
+                    Diagnostic::error(Code::WrongType, format!("`{}` refers to a {}, not a {}", ctx.name, spec.kind, r.kind.kind))
+                        .at(span, format!("a {}", r.kind.kind))
+                        .help(format!("refer to a {} here, e.g. `(ref)\"{}.NAME\"`", spec.kind, spec.kind)),
+                );
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    fn ref_attr(&self, r: &Resolved, ctx: &Ctx) -> String {
+        r.attr.clone().unwrap_or_else(|| {
+            ctx.refs
+                .filter(|s| s.kind == r.kind.kind || s.kind == "*")
+                .and_then(|s| s.export.clone())
+                .unwrap_or_else(|| r.kind.default_export.clone())
+        })
+    }
+
+    fn providers(&mut self, exp: &Expanded, plan: &Plan) -> Vec<ProviderConfig> {
+        let mut used: Vec<&str> = plan.resources.iter().map(|r| r.kind.provider.as_str()).collect();
+        used.sort();
+        used.dedup();
+        let mut out = Vec::new();
+        for (decl, props, children) in &exp.providers {
+            let Some(info) = schema::info(&decl.name) else {
+                let names: Vec<&str> = schema::VENDORED.iter().map(|p| p.name).collect();
+                self.err(
+                    Diagnostic::error(Code::UnknownKind, format!("unknown provider `{}`", decl.name))
+                        .at(decl.name_span, "not a provider")
+                        .help(suggest(&decl.name, &names, &format!("providers: {}", names.join(", ")))),
+                );
+                continue;
+            };
+            if out.iter().any(|p: &ProviderConfig| p.name == decl.name) {
+                self.err(
+                    Diagnostic::error(Code::DuplicateName, format!("provider `{}` is configured twice", decl.name))
+                        .at(decl.name_span, "configured again")
+                        .help("merge the two provider blocks"),
+                );
+                continue;
+            }
+            let block = schema::provider(info.name).expect("vendored").provider_block();
+            let dummy = Instance {
+                kind: String::new(),
+                kind_span: decl.name_span,
+                label: decl.name.clone(),
+                label_span: decl.name_span,
+                group: None,
+                props: Vec::new(),
+                children: Vec::new(),
+                import_id: None,
+                depends_on: Vec::new(),
+                span: decl.span,
+                used_at: Vec::new(),
+            };
+            let body = self.body(None, block, "", props, children, decl.name_span, &dummy);
+            out.push(ProviderConfig { name: info.name.to_string(), source: info.source, version: info.version, body });
+        }
+        for name in used {
+            if !out.iter().any(|p| p.name == name) {
+                let info = schema::info(name).expect("kinds name vendored providers");
+                out.push(ProviderConfig { name: info.name.to_string(), source: info.source, version: info.version, body: Body::default() });
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+}

@@ -1,0 +1,333 @@
+//! Diagnostics: one type for every error and warning the compiler reports,
+//! one enum of stable codes, and the two renderings (human via miette, JSON).
+//! Stages only create diagnostics; the CLI decides how to show them.
+
+use crate::source::{SourceMap, Span};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $slug:literal;)*) => {
+        /// Stable diagnostic codes. Each has a section in `docs/diagnostics.md`
+        /// (a test checks that the two lists agree).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($variant),* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as users see it, e.g. `E003`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code),* }
+            }
+
+            /// A short kebab-case name, e.g. `unknown-attribute`.
+            pub fn slug(self) -> &'static str {
+                match self { $(Code::$variant => $slug),* }
+            }
+        }
+    };
+}
+
+codes! {
+    Syntax = "E001", "syntax";
+    UnknownKind = "E002", "unknown-kind";
+    UnknownAttribute = "E003", "unknown-attribute";
+    WrongType = "E004", "wrong-type";
+    MissingRequired = "E005", "missing-required";
+    BadEnumValue = "E006", "bad-enum-value";
+    DuplicateName = "E007", "duplicate-name";
+    UnresolvedReference = "E008", "unresolved-reference";
+    Cycle = "E009", "cycle";
+    BadImport = "E010", "bad-import";
+    UnknownExport = "E011", "unknown-export";
+    InvalidName = "E012", "invalid-name";
+    UndefinedVariable = "E013", "undefined-variable";
+    BadCliVar = "E014", "bad-cli-var";
+    ComponentMisuse = "E015", "component-misuse";
+    SecretMisuse = "E016", "secret-misuse";
+    BadExpansion = "E017", "bad-expansion";
+    ManyForOne = "E018", "many-for-one";
+    BadInterpolation = "E019", "bad-interpolation";
+    SchemaViolation = "E020", "schema-violation";
+    UnusedVariable = "W001", "unused-variable";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "infrac::{}", self.as_str())
+    }
+}
+
+/// A labelled span beside the primary one ("defined here", "used here").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    pub label: String,
+    pub others: Vec<Label>,
+    pub help: String,
+}
+
+impl Diagnostic {
+    /// Starts an error; `at` and `help` are required before it is useful.
+    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: if code.as_str().starts_with('W') {
+                Severity::Warning
+            } else {
+                Severity::Error
+            },
+            message: message.into(),
+            span: Span::default(),
+            label: String::new(),
+            others: Vec::new(),
+            help: String::new(),
+        }
+    }
+
+    pub fn at(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.span = span;
+        self.label = label.into();
+        self
+    }
+
+    pub fn also(mut self, span: Span, text: impl Into<String>) -> Self {
+        self.others.push(Label {
+            span,
+            text: text.into(),
+        });
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = help.into();
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Collects diagnostics across stages.
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// Source order: file, then offset, then code; makes output stable
+    /// whatever order the stages found problems in.
+    pub fn sort(&mut self) {
+        self.items
+            .sort_by(|a, b| (a.span, a.code, &a.message).cmp(&(b.span, b.code, &b.message)));
+        self.items.dedup();
+    }
+}
+
+/// "did you mean `x`?" from a list of candidates, or an empty string.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(word, c);
+        if score > 0.8 && best.is_none_or(|(s, b)| score > s || (score == s && c < b)) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| format!("did you mean `{c}`?"))
+        .unwrap_or_default()
+}
+
+/// Joins a did-you-mean with a fallback help line.
+pub fn suggest(word: &str, candidates: &[&str], otherwise: &str) -> String {
+    let dym = did_you_mean(word, candidates.iter().copied());
+    if dym.is_empty() {
+        otherwise.to_string()
+    } else {
+        format!("{dym} {otherwise}")
+    }
+}
+
+// ---- rendering -------------------------------------------------------------
+
+/// What miette needs to draw one report; labels in other files become
+/// related reports with their own source.
+#[derive(Debug)]
+struct MietteView {
+    code: Option<Code>,
+    severity: Severity,
+    message: String,
+    help: Option<String>,
+    source: miette::NamedSource<String>,
+    labels: Vec<miette::LabeledSpan>,
+    related: Vec<MietteView>,
+}
+
+impl fmt::Display for MietteView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for MietteView {}
+
+impl miette::Diagnostic for MietteView {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.code.map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            ))
+        }
+    }
+}
+
+fn named_source(sources: &SourceMap, span: Span) -> miette::NamedSource<String> {
+    let file = sources.get(span.file);
+    miette::NamedSource::new(file.path.clone(), file.text.to_string())
+}
+
+fn labeled(span: Span, text: &str, primary: bool) -> miette::LabeledSpan {
+    let label = (!text.is_empty()).then(|| text.to_string());
+    let s = (span.start as usize, span.len());
+    if primary {
+        miette::LabeledSpan::new_primary_with_span(label, s)
+    } else {
+        miette::LabeledSpan::new_with_span(label, s)
+    }
+}
+
+fn view(diag: &Diagnostic, sources: &SourceMap) -> MietteView {
+    let mut labels = vec![labeled(diag.span, &diag.label, true)];
+    let mut related = Vec::new();
+    for other in &diag.others {
+        if other.span.file == diag.span.file {
+            labels.push(labeled(other.span, &other.text, false));
+        } else {
+            related.push(MietteView {
+                code: None,
+                severity: diag.severity,
+                message: other.text.clone(),
+                help: None,
+                source: named_source(sources, other.span),
+                labels: vec![labeled(other.span, &other.text, false)],
+                related: Vec::new(),
+            });
+        }
+    }
+    MietteView {
+        code: Some(diag.code),
+        severity: diag.severity,
+        message: diag.message.clone(),
+        help: (!diag.help.is_empty()).then(|| diag.help.clone()),
+        source: named_source(sources, diag.span),
+        labels,
+        related,
+    }
+}
+
+/// Renders diagnostics for people. `color` is off for tests, pipes and
+/// `NO_COLOR`; the width is fixed so that output is stable.
+pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(80)
+        .with_links(false);
+    let mut out = String::new();
+    for d in diags {
+        let _ = handler.render_report(&mut out, &view(d, sources));
+    }
+    out
+}
+
+/// JSON for editors: one object per diagnostic.
+pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> serde_json::Value {
+    let items: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            let (line, column) = sources.line_col(d.span.file, d.span.start);
+            let (end_line, end_column) = sources.line_col(d.span.file, d.span.end);
+            let related: Vec<serde_json::Value> = d
+                .others
+                .iter()
+                .map(|l| {
+                    let (line, column) = sources.line_col(l.span.file, l.span.start);
+                    serde_json::json!({
+                        "file": sources.get(l.span.file).path,
+                        "line": line, "column": column,
+                        "span": {"start": l.span.start, "end": l.span.end},
+                        "message": l.text,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "file": sources.get(d.span.file).path,
+                "line": line,
+                "column": column,
+                "end_line": end_line,
+                "end_column": end_column,
+                "span": {"start": d.span.start, "end": d.span.end},
+                "code": d.code.as_str(),
+                "name": d.code.slug(),
+                "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "message": d.message,
+                "label": d.label,
+                "help": d.help,
+                "related": related,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(items)
+}

@@ -1,0 +1,808 @@
+//! Expand stage: evaluates variables and templates, inlines components and
+//! unrolls `count`/`for-each`, producing a flat list of resource instances
+//! and outputs. References stay as paths: resolving them is the next stage.
+
+use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
+use crate::kinds::Registry;
+use crate::model::*;
+use crate::source::Span;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// An evaluated value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    List(Vec<SValue>),
+    /// A reference path, not yet resolved: `droplet.web.ipv4`.
+    Ref(String),
+    Secret(String),
+    /// A string that embeds references or secrets.
+    Template(Vec<TPart>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TPart {
+    Lit(String),
+    Ref(String),
+    Secret(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SValue {
+    pub value: Value,
+    pub span: Span,
+}
+
+impl Value {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) | Value::Float(_) => "number",
+            Value::Str(_) | Value::Template(_) => "string",
+            Value::List(_) => "list",
+            Value::Ref(_) => "reference",
+            Value::Secret(_) => "secret",
+        }
+    }
+
+    /// Text of a scalar, for interpolation into a string.
+    fn as_text(&self) -> Option<String> {
+        match self {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IField {
+    pub name: String,
+    pub name_span: Span,
+    pub value: SValue,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IChild {
+    pub name: String,
+    pub name_span: Span,
+    pub args: Vec<SValue>,
+    pub props: Vec<IField>,
+    pub children: Vec<IChild>,
+    pub has_block: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Instance {
+    pub kind: String,
+    pub kind_span: Span,
+    pub label: String,
+    pub label_span: Span,
+    /// The label before `count`/`for-each` numbered it; references to it
+    /// mean every member.
+    pub group: Option<String>,
+    pub props: Vec<IField>,
+    pub children: Vec<IChild>,
+    pub import_id: Option<(String, Span)>,
+    pub depends_on: Vec<(String, Span)>,
+    pub span: Span,
+    /// Where components that produced it were used, innermost first.
+    pub used_at: Vec<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputInstance {
+    pub name: String,
+    pub name_span: Span,
+    pub value: SValue,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecretVar {
+    pub name: String,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Default)]
+pub struct Expanded {
+    pub instances: Vec<Instance>,
+    pub outputs: Vec<OutputInstance>,
+    /// Every secret the project declares or uses, by name.
+    pub secrets: BTreeMap<String, SecretVar>,
+    pub providers: Vec<(ProviderDecl, Vec<IField>, Vec<IChild>)>,
+}
+
+/// A `--var NAME=VALUE` from the command line, with its span in the
+/// `<command line>` pseudo-file.
+#[derive(Clone, Debug)]
+pub struct CliVar {
+    pub name: String,
+    pub value: String,
+    pub span: Span,
+}
+
+pub struct Inputs<'a> {
+    pub vars: &'a [CliVar],
+    pub environment: Option<(&'a str, Span)>,
+}
+
+const MAX_INSTANCES: i64 = 1_000_000;
+const MAX_COMPONENT_DEPTH: usize = 32;
+
+pub fn expand(project: &Project, inputs: &Inputs, kinds: &Registry, diags: &mut Diagnostics) -> Expanded {
+    let mut x = Expander {
+        project,
+        kinds,
+        diags,
+        vars: BTreeMap::new(),
+        used_vars: BTreeSet::new(),
+        out: Expanded::default(),
+        used_at: Vec::new(),
+    };
+    for s in &project.secrets {
+        x.out.secrets.insert(
+            s.name.clone(),
+            SecretVar { name: s.name.clone(), description: s.description.clone(), span: s.name_span },
+        );
+    }
+    x.bind_vars(inputs);
+    let scope = Scope::default();
+    for p in &project.providers {
+        let props = x.fields(&p.props, &scope);
+        let children = x.children(&p.children, &scope);
+        x.out.providers.push((p.clone(), props, children));
+    }
+    for item in &project.items {
+        x.item(item, &scope);
+    }
+    for v in &project.vars {
+        if !x.used_vars.contains(&v.name) {
+            x.diags.push(
+                Diagnostic::error(Code::UnusedVariable, format!("variable `{}` is never used", v.name))
+                    .at(v.name_span, "declared here")
+                    .help("remove it, or use it as `(var)\"NAME\"` or `${var.NAME}`"),
+            );
+        }
+    }
+    x.out
+}
+
+/// Local names: component parameters, `index` and `each`.
+#[derive(Clone, Default)]
+struct Scope {
+    locals: BTreeMap<String, SValue>,
+}
+
+struct Expander<'a> {
+    project: &'a Project,
+    kinds: &'a Registry,
+    diags: &'a mut Diagnostics,
+    vars: BTreeMap<String, SValue>,
+    used_vars: BTreeSet<String>,
+    out: Expanded,
+    used_at: Vec<Span>,
+}
+
+impl Expander<'_> {
+    fn err(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn bind_vars(&mut self, inputs: &Inputs) {
+        let env = match inputs.environment {
+            None => None,
+            Some((name, span)) => match self.project.environments.iter().find(|e| e.name == name) {
+                Some(e) => Some(e),
+                None => {
+                    let names: Vec<&str> = self.project.environments.iter().map(|e| e.name.as_str()).collect();
+                    self.err(
+                        Diagnostic::error(Code::BadCliVar, format!("no environment `{name}`"))
+                            .at(span, "unknown environment")
+                            .help(suggest(name, &names, &format!("declared environments: {}", if names.is_empty() { "none".to_string() } else { names.join(", ") }))),
+                    );
+                    None
+                }
+            },
+        };
+        for e in &self.project.environments {
+            for f in &e.values {
+                if !self.project.vars.iter().any(|v| v.name == f.name) {
+                    let names: Vec<&str> = self.project.vars.iter().map(|v| v.name.as_str()).collect();
+                    self.err(
+                        Diagnostic::error(Code::UndefinedVariable, format!("environment `{}` sets undeclared variable `{}`", e.name, f.name))
+                            .at(f.name_span, "not declared")
+                            .help(suggest(&f.name, &names, "declare it with `var \"NAME\" default=…`")),
+                    );
+                }
+            }
+        }
+        for cli in inputs.vars {
+            if self.project.secrets.iter().any(|s| s.name == cli.name) {
+                self.err(
+                    Diagnostic::error(Code::SecretMisuse, format!("`{}` is a secret and cannot be set with --var", cli.name))
+                        .at(cli.span, "secret value on the command line")
+                        .help(format!("secrets are Terraform variables: pass it at plan time, e.g. TF_VAR_{}=… terraform plan", cli.name)),
+                );
+            } else if !self.project.vars.iter().any(|v| v.name == cli.name) {
+                let names: Vec<&str> = self.project.vars.iter().map(|v| v.name.as_str()).collect();
+                self.err(
+                    Diagnostic::error(Code::BadCliVar, format!("--var names undeclared variable `{}`", cli.name))
+                        .at(cli.span, "not declared")
+                        .help(suggest(&cli.name, &names, "declare it with `var \"NAME\" default=…`")),
+                );
+            }
+        }
+        let scope = Scope::default();
+        for v in &self.project.vars {
+            let value = if let Some(cli) = inputs.vars.iter().rev().find(|c| c.name == v.name) {
+                match parse_cli_value(&cli.value, v.ty) {
+                    Ok(value) => Some(SValue { value, span: cli.span }),
+                    Err(why) => {
+                        self.err(
+                            Diagnostic::error(Code::BadCliVar, format!("--var {}: {why}", v.name))
+                                .at(cli.span, format!("expected a {}", v.ty.name()))
+                                .help(format!("`{}` is declared with type={}", v.name, v.ty.name())),
+                        );
+                        None
+                    }
+                }
+            } else if let Some(f) = env.and_then(|e| e.values.iter().rev().find(|f| f.name == v.name)) {
+                Some(self.eval(&f.value, &scope))
+            } else if let Some(d) = &v.default {
+                Some(self.eval(d, &scope))
+            } else {
+                self.err(
+                    Diagnostic::error(Code::MissingRequired, format!("variable `{}` has no value", v.name))
+                        .at(v.name_span, "no default")
+                        .help(format!("give it a default, set it per environment, or pass --var {}=VALUE", v.name)),
+                );
+                None
+            };
+            if let Some(value) = value {
+                let value = self.coerce(value, v.ty, &v.name);
+                self.vars.insert(v.name.clone(), value);
+            }
+        }
+    }
+
+    /// Checks a variable's or parameter's value against its declared type;
+    /// a `list` accepts a whitespace-separated string.
+    fn coerce(&mut self, v: SValue, ty: VarType, name: &str) -> SValue {
+        let ok = match (&v.value, ty) {
+            (Value::Str(s), VarType::List) => {
+                let items = s
+                    .split_whitespace()
+                    .map(|w| SValue { value: Value::Str(w.to_string()), span: v.span })
+                    .collect();
+                return SValue { value: Value::List(items), span: v.span };
+            }
+            (Value::List(_), VarType::List) => true,
+            (Value::Str(_) | Value::Template(_) | Value::Ref(_) | Value::Secret(_), VarType::String) => true,
+            (Value::Int(_) | Value::Float(_) | Value::Ref(_), VarType::Number) => true,
+            (Value::Bool(_) | Value::Ref(_), VarType::Bool) => true,
+            (Value::Null, _) => true,
+            _ => false,
+        };
+        if !ok {
+            self.err(
+                Diagnostic::error(Code::WrongType, format!("`{name}` must be a {}, not a {}", ty.name(), v.value.type_name()))
+                    .at(v.span, format!("a {}", v.value.type_name()))
+                    .help(format!("`{name}` is declared with type={}", ty.name())),
+            );
+        }
+        v
+    }
+
+    fn var(&mut self, name: &str, span: Span) -> SValue {
+        self.used_vars.insert(name.to_string());
+        if let Some(v) = self.vars.get(name) {
+            return SValue { value: v.value.clone(), span };
+        }
+        if !self.project.vars.iter().any(|v| v.name == name) {
+            let names: Vec<&str> = self.project.vars.iter().map(|v| v.name.as_str()).collect();
+            self.err(
+                Diagnostic::error(Code::UndefinedVariable, format!("undefined variable `{name}`"))
+                    .at(span, "not declared")
+                    .help(suggest(name, &names, "declare it with `var \"NAME\" default=…`")),
+            );
+        }
+        SValue { value: Value::Null, span }
+    }
+
+    fn secret(&mut self, name: &str, span: Span) -> SValue {
+        if self.vars.contains_key(name) || self.project.vars.iter().any(|v| v.name == name) {
+            self.err(
+                Diagnostic::error(Code::SecretMisuse, format!("`{name}` is a plain variable, not a secret"))
+                    .at(span, "used as a secret")
+                    .help(format!("declare it with `secret \"{name}\"` instead of `var`, so that its value never reaches the output")),
+            );
+        }
+        self.out.secrets.entry(name.to_string()).or_insert_with(|| SecretVar {
+            name: name.to_string(),
+            description: None,
+            span,
+        });
+        SValue { value: Value::Secret(name.to_string()), span }
+    }
+
+    fn local(&mut self, name: &str, span: Span, scope: &Scope) -> SValue {
+        if let Some(v) = scope.locals.get(name) {
+            return SValue { value: v.value.clone(), span };
+        }
+        let names: Vec<&str> = scope.locals.keys().map(String::as_str).collect();
+        self.err(
+            Diagnostic::error(Code::UndefinedVariable, format!("`{name}` is not defined here"))
+                .at(span, "unknown name")
+                .help(suggest(name, &names, "inside `${…}` use `var.NAME` for variables, `index`/`each` in a count or for-each, or a component parameter")),
+        );
+        SValue { value: Value::Null, span }
+    }
+
+    fn eval(&mut self, e: &SExpr, scope: &Scope) -> SValue {
+        let span = e.span;
+        let value = match &e.expr {
+            Expr::Null => Value::Null,
+            Expr::Bool(b) => Value::Bool(*b),
+            Expr::Int(i) => Value::Int(*i),
+            Expr::Float(f) => Value::Float(*f),
+            Expr::Var(name) => return self.var(name, span),
+            Expr::Secret(name) => return self.secret(name, span),
+            Expr::List(items) => Value::List(items.iter().map(|i| self.eval(i, scope)).collect()),
+            Expr::Ref(t) => match self.text(t, span, scope) {
+                Some(path) => Value::Ref(path),
+                None => Value::Null,
+            },
+            Expr::Str(t) => return self.template(t, span, scope),
+        };
+        SValue { value, span }
+    }
+
+    /// A template evaluated to plain text (labels, reference paths).
+    fn text(&mut self, t: &Template, span: Span, scope: &Scope) -> Option<String> {
+        if let Some(s) = t.as_literal() {
+            return Some(s.to_string());
+        }
+        match self.template(t, span, scope).value {
+            Value::Str(s) => Some(s),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Null => None,
+            other => {
+                self.err(
+                    Diagnostic::error(Code::BadInterpolation, format!("a {} cannot be part of a name", other.type_name()))
+                        .at(span, "must be plain text")
+                        .help("names and reference paths may interpolate variables and parameters only"),
+                );
+                None
+            }
+        }
+    }
+
+    fn template(&mut self, t: &Template, span: Span, scope: &Scope) -> SValue {
+        // A template that is one interpolation keeps the value's own type.
+        if let [single] = t.parts.as_slice() {
+            match single {
+                Part::Lit(s) => return SValue { value: Value::Str(s.clone()), span },
+                Part::Var(n) => return self.var(n, span),
+                Part::Local(n) => return self.local(n, span, scope),
+                Part::Secret(n) => return self.secret(n, span),
+                Part::Ref(p) => return SValue { value: Value::Ref(p.clone()), span },
+            }
+        }
+        let mut parts: Vec<TPart> = Vec::new();
+        let push_lit = |parts: &mut Vec<TPart>, s: &str| match parts.last_mut() {
+            Some(TPart::Lit(l)) => l.push_str(s),
+            _ => parts.push(TPart::Lit(s.to_string())),
+        };
+        for p in &t.parts {
+            let v = match p {
+                Part::Lit(s) => {
+                    push_lit(&mut parts, s);
+                    continue;
+                }
+                Part::Ref(path) => {
+                    parts.push(TPart::Ref(path.clone()));
+                    continue;
+                }
+                Part::Secret(n) => {
+                    self.secret(n, span);
+                    parts.push(TPart::Secret(n.clone()));
+                    continue;
+                }
+                Part::Var(n) => self.var(n, span),
+                Part::Local(n) => self.local(n, span, scope),
+            };
+            match (&v.value, v.value.as_text()) {
+                (_, Some(text)) => push_lit(&mut parts, &text),
+                (Value::Null, _) => {}
+                (Value::Secret(n), _) => parts.push(TPart::Secret(n.clone())),
+                (Value::Ref(r), _) => parts.push(TPart::Ref(r.clone())),
+                (Value::Template(inner), _) => {
+                    for ip in inner {
+                        match ip {
+                            TPart::Lit(s) => push_lit(&mut parts, s),
+                            other => parts.push(other.clone()),
+                        }
+                    }
+                }
+                (other, None) => {
+                    let ty = other.type_name();
+                    self.err(
+                        Diagnostic::error(Code::BadInterpolation, format!("a {ty} cannot be interpolated into a string"))
+                            .at(span, format!("interpolates a {ty}"))
+                            .help("only strings, numbers and booleans can be part of a string; pass a list as the whole value"),
+                    );
+                }
+            }
+        }
+        let value = match parts.as_slice() {
+            [] => Value::Str(String::new()),
+            [TPart::Lit(s)] => Value::Str(s.clone()),
+            _ => Value::Template(parts),
+        };
+        SValue { value, span }
+    }
+
+    fn fields(&mut self, fields: &[Field], scope: &Scope) -> Vec<IField> {
+        fields
+            .iter()
+            .map(|f| IField { name: f.name.clone(), name_span: f.name_span, value: self.eval(&f.value, scope) })
+            .collect()
+    }
+
+    fn children(&mut self, children: &[Child], scope: &Scope) -> Vec<IChild> {
+        children
+            .iter()
+            .map(|c| IChild {
+                name: c.name.clone(),
+                name_span: c.name_span,
+                args: c.args.iter().map(|a| self.eval(a, scope)).collect(),
+                props: self.fields(&c.props, scope),
+                children: self.children(&c.children, scope),
+                has_block: c.has_block,
+                span: c.span,
+            })
+            .collect()
+    }
+
+    fn condition(&mut self, meta: &Meta, scope: &Scope) -> bool {
+        let Some(c) = &meta.condition else { return true };
+        match self.eval(c, scope).value {
+            Value::Bool(b) => b,
+            Value::Null => false,
+            other => {
+                self.err(
+                    Diagnostic::error(Code::WrongType, format!("`if` needs a bool, not a {}", other.type_name()))
+                        .at(c.span, "not a bool")
+                        .help("write `if=#true`, `if=(var)\"enabled\"` or `if=\"${PARAM}\"` with a bool parameter"),
+                );
+                false
+            }
+        }
+    }
+
+    /// The iterations of `count` and `for-each`: (label suffix, locals).
+    fn iterations(&mut self, meta: &Meta, scope: &Scope) -> Option<Vec<(String, Scope)>> {
+        if meta.count.is_none() && meta.for_each.is_none() {
+            return None;
+        }
+        let keys: Vec<Option<SValue>> = match &meta.for_each {
+            None => vec![None],
+            Some(e) => {
+                let v = self.eval(e, scope);
+                let items = match v.value {
+                    Value::List(items) => items,
+                    Value::Str(s) => s
+                        .split_whitespace()
+                        .map(|w| SValue { value: Value::Str(w.to_string()), span: v.span })
+                        .collect(),
+                    other => {
+                        self.err(
+                            Diagnostic::error(Code::BadExpansion, format!("`for-each` needs a list, not a {}", other.type_name()))
+                                .at(e.span, "not a list")
+                                .help("write `for-each=\"ams3 nyc3\"` or a child `for-each \"ams3\" \"nyc3\"`"),
+                        );
+                        return Some(Vec::new());
+                    }
+                };
+                let mut seen = BTreeSet::new();
+                let mut keys = Vec::new();
+                for item in items {
+                    match item.value.as_text() {
+                        Some(text) if seen.insert(text.clone()) => keys.push(Some(item)),
+                        Some(text) => self.err(
+                            Diagnostic::error(Code::BadExpansion, format!("`for-each` lists `{text}` twice"))
+                                .at(item.span, "repeated key")
+                                .help("each key names one instance; remove the repeat"),
+                        ),
+                        None => self.err(
+                            Diagnostic::error(Code::BadExpansion, format!("`for-each` keys must be strings or numbers, not a {}", item.value.type_name()))
+                                .at(item.span, "not a key")
+                                .help("keys become part of resource names"),
+                        ),
+                    }
+                }
+                keys
+            }
+        };
+        let count: Option<i64> = match &meta.count {
+            None => None,
+            Some(e) => match self.eval(e, scope).value {
+                Value::Int(n) if (0..=MAX_INSTANCES).contains(&n) => Some(n),
+                Value::Str(s) if s.parse::<i64>().is_ok_and(|n| (0..=MAX_INSTANCES).contains(&n)) => s.parse().ok(),
+                other => {
+                    self.err(
+                        Diagnostic::error(Code::BadExpansion, format!("`count` must be a whole number from 0 to {MAX_INSTANCES}, not {}", match &other {
+                            Value::Int(n) => n.to_string(),
+                            o => format!("a {}", o.type_name()),
+                        }))
+                        .at(e.span, "bad count")
+                        .help("write `count=3`, or `count=(var)\"replicas\"` with a number variable"),
+                    );
+                    return Some(Vec::new());
+                }
+            },
+        };
+        let mut out = Vec::new();
+        for key in keys {
+            let mut base = scope.clone();
+            let mut suffix = String::new();
+            if let Some(k) = key {
+                suffix = format!("-{}", k.value.as_text().unwrap_or_default());
+                base.locals.insert("each".into(), k);
+            }
+            match count {
+                None => out.push((suffix, base)),
+                Some(n) => {
+                    let span = meta.count.as_ref().map(|c| c.span).unwrap_or_default();
+                    for i in 1..=n {
+                        let mut s = base.clone();
+                        s.locals.insert("index".into(), SValue { value: Value::Int(i), span });
+                        out.push((format!("{suffix}-{i}"), s));
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+
+    fn item(&mut self, item: &Item, scope: &Scope) {
+        match item {
+            Item::Resource(r) => self.resource(r, scope),
+            Item::Use(u) => self.use_component(u, scope),
+            Item::Output(o) => {
+                if !self.condition(&Meta { condition: o.condition.clone(), ..Meta::default() }, scope) {
+                    return;
+                }
+                let Some(name) = self.text(&o.name, o.name_span, scope) else { return };
+                let value = self.eval(&o.value, scope);
+                self.out.outputs.push(OutputInstance {
+                    name,
+                    name_span: o.name_span,
+                    value,
+                    description: o.description.clone(),
+                    span: o.span,
+                });
+            }
+        }
+    }
+
+    fn resource(&mut self, r: &ResourceDecl, scope: &Scope) {
+        if !self.condition(&r.meta, scope) {
+            return;
+        }
+        let Some(base) = self.text(&r.label, r.label_span, scope) else { return };
+        let iterations = self.iterations(&r.meta, scope);
+        let grouped = iterations.is_some();
+        let iterations = iterations.unwrap_or_else(|| vec![(String::new(), scope.clone())]);
+        let import_ids = self.import_ids(&r.meta, scope, iterations.len(), grouped);
+        for (i, (suffix, local)) in iterations.iter().enumerate() {
+            let label = format!("{base}{suffix}");
+            let props = self.fields(&r.props, local);
+            let kind = self.kinds.get(&r.kind).expect("lowering checked the kind");
+            // Children that are resources of their own (a `db` in a cluster).
+            let (subs, children): (Vec<&Child>, Vec<&Child>) =
+                r.children.iter().partition(|c| kind.children.contains_key(&c.name));
+            let children: Vec<Child> = children.into_iter().cloned().collect();
+            let children = self.children(&children, local);
+            let depends_on = r
+                .meta
+                .depends_on
+                .iter()
+                .filter_map(|d| match self.eval(d, local).value {
+                    Value::Ref(p) => Some((p, d.span)),
+                    _ => None,
+                })
+                .collect();
+            self.out.instances.push(Instance {
+                kind: r.kind.clone(),
+                kind_span: r.kind_span,
+                label: label.clone(),
+                label_span: r.label_span,
+                group: grouped.then(|| base.clone()),
+                props,
+                children,
+                import_id: import_ids.get(i).cloned().flatten(),
+                depends_on,
+                span: r.span,
+                used_at: self.used_at.clone(),
+            });
+            for sub in subs {
+                self.sub_resource(&r.kind, &label, sub, local);
+            }
+        }
+    }
+
+    /// `db "app"` inside `database-cluster "main"` becomes the resource
+    /// `database-db "main-app"` with `name="app"` and a reference to its parent.
+    fn sub_resource(&mut self, parent_kind: &str, parent: &str, c: &Child, scope: &Scope) {
+        let spec = &self.kinds.get(parent_kind).expect("checked").children[&c.name];
+        let kind = self.kinds.get(&spec.kind).expect("checked by a test");
+        let Some(first) = c.args.first() else {
+            self.err(
+                Diagnostic::error(Code::MissingRequired, format!("`{}` needs a name", c.name))
+                    .at(c.name_span, "name missing")
+                    .help(format!("write `{} \"NAME\" …`", c.name)),
+            );
+            return;
+        };
+        let name = self.eval(first, scope);
+        let Some(name_text) = name.value.as_text() else {
+            self.err(
+                Diagnostic::error(Code::WrongType, format!("the name of a `{}` must be a string", c.name))
+                    .at(first.span, "not a name")
+                    .help(format!("write `{} \"NAME\" …`", c.name)),
+            );
+            return;
+        };
+        let mut props = self.fields(&c.props, scope);
+        if let Some(attr) = &kind.name_attribute {
+            if !props.iter().any(|p| kind.tf_name(&p.name) == *attr) {
+                props.push(IField { name: attr.clone(), name_span: first.span, value: name.clone() });
+            }
+        }
+        props.push(IField {
+            name: spec.parent.clone(),
+            name_span: c.name_span,
+            value: SValue { value: Value::Ref(format!("{parent_kind}.{parent}")), span: c.name_span },
+        });
+        let children = self.children(&c.children, scope);
+        self.out.instances.push(Instance {
+            kind: spec.kind.clone(),
+            kind_span: c.name_span,
+            label: format!("{parent}-{name_text}"),
+            label_span: first.span,
+            group: None,
+            props,
+            children,
+            import_id: None,
+            depends_on: Vec::new(),
+            span: c.span,
+            used_at: self.used_at.clone(),
+        });
+    }
+
+    fn import_ids(&mut self, meta: &Meta, scope: &Scope, n: usize, grouped: bool) -> Vec<Option<(String, Span)>> {
+        let as_id = |v: &SValue| v.value.as_text().map(|t| (t, v.span));
+        if let Some(e) = &meta.import_id {
+            let v = self.eval(e, scope);
+            if grouped {
+                self.err(
+                    Diagnostic::error(Code::BadExpansion, "`import-id` names one resource, but this declares a group")
+                        .at(e.span, "one id for many resources")
+                        .help("list one id per instance, in order: a child `import-ids \"id1\" \"id2\" …`"),
+                );
+                return Vec::new();
+            }
+            return vec![as_id(&v)];
+        }
+        let Some(e) = &meta.import_ids else { return Vec::new() };
+        let v = self.eval(e, scope);
+        let Value::List(items) = v.value else { return Vec::new() };
+        if items.len() != n {
+            self.err(
+                Diagnostic::error(Code::BadExpansion, format!("{} import ids for {n} instances", items.len()))
+                    .at(e.span, "count differs")
+                    .help("give exactly one id per instance, in the order the instances are numbered"),
+            );
+            return Vec::new();
+        }
+        items.iter().map(as_id).collect()
+    }
+
+    fn use_component(&mut self, u: &UseDecl, scope: &Scope) {
+        if !self.condition(&u.meta, scope) {
+            return;
+        }
+        let Some(component) = self.project.components.iter().find(|c| c.name == u.component) else {
+            let names: Vec<&str> = self.project.components.iter().map(|c| c.name.as_str()).collect();
+            self.err(
+                Diagnostic::error(Code::ComponentMisuse, format!("no component `{}`", u.component))
+                    .at(u.component_span, "unknown component")
+                    .help(suggest(&u.component, &names, &format!("components: {}", names.join(", ")))),
+            );
+            return;
+        };
+        if self.used_at.len() >= MAX_COMPONENT_DEPTH {
+            self.err(
+                Diagnostic::error(Code::ComponentMisuse, format!("component `{}` uses itself", u.component))
+                    .at(u.span, "recursive use")
+                    .help("a component may use other components, but not itself, directly or through others"),
+            );
+            return;
+        }
+        for a in &u.args {
+            if !component.params.iter().any(|p| p.name == a.name) {
+                let names: Vec<&str> = component.params.iter().map(|p| p.name.as_str()).collect();
+                self.err(
+                    Diagnostic::error(Code::ComponentMisuse, format!("component `{}` has no parameter `{}`", component.name, a.name))
+                        .at(a.name_span, "unknown parameter")
+                        .help(suggest(&a.name, &names, &format!("its parameters: {}", names.join(", "))))
+                        .also(component.name_span, "component defined here"),
+                );
+            }
+        }
+        let iterations = self
+            .iterations(&u.meta, scope)
+            .unwrap_or_else(|| vec![(String::new(), scope.clone())]);
+        for (_, local) in iterations {
+            let mut inner = Scope::default();
+            let mut complete = true;
+            for p in &component.params {
+                let value = match u.args.iter().rev().find(|a| a.name == p.name) {
+                    Some(a) => self.eval(&a.value, &local),
+                    None => match &p.default {
+                        Some(d) => self.eval(d, &Scope::default()),
+                        None => {
+                            complete = false;
+                            self.err(
+                                Diagnostic::error(Code::ComponentMisuse, format!("missing parameter `{}` of component `{}`", p.name, component.name))
+                                    .at(u.component_span, format!("`{}` is required", p.name))
+                                    .help(format!("add `{}=…`{}", p.name, p.description.as_ref().map(|d| format!(": {d}")).unwrap_or_default()))
+                                    .also(p.name_span, "parameter declared here"),
+                            );
+                            continue;
+                        }
+                    },
+                };
+                let value = self.coerce(value, p.ty, &p.name);
+                inner.locals.insert(p.name.clone(), value);
+            }
+            if !complete {
+                continue;
+            }
+            self.used_at.push(u.span);
+            for item in &component.items {
+                self.item(item, &inner);
+            }
+            self.used_at.pop();
+        }
+    }
+}
+
+fn parse_cli_value(text: &str, ty: VarType) -> Result<Value, String> {
+    match ty {
+        VarType::String => Ok(Value::Str(text.to_string())),
+        VarType::Number => text
+            .parse::<i64>()
+            .map(Value::Int)
+            .or_else(|_| text.parse::<f64>().map(Value::Float))
+            .map_err(|_| format!("`{text}` is not a number")),
+        VarType::Bool => match text {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("`{text}` is not true or false")),
+        },
+        VarType::List => Ok(Value::Str(text.replace(',', " "))),
+    }
+}

@@ -1,0 +1,160 @@
+//! Resolve stage, graph: every reference is an edge from the resource that
+//! is needed to the one that needs it. Cycles are diagnostics showing the
+//! whole cycle; the order is topological, ties broken by source order, so
+//! it is the same on every run.
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::plan::{Plan, ResourceId};
+use crate::source::Span;
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fmt::Write as _;
+
+pub struct Graph {
+    pub graph: DiGraph<ResourceId, Span>,
+}
+
+impl Graph {
+    pub fn build(plan: &Plan) -> Graph {
+        let n = plan.resources.len();
+        let mut graph = DiGraph::with_capacity(n, n);
+        for i in 0..n {
+            graph.add_node(i);
+        }
+        let mut refs = Vec::new();
+        for (i, r) in plan.resources.iter().enumerate() {
+            refs.clear();
+            r.body.refs(&mut refs);
+            refs.extend(r.depends_on.iter().copied());
+            refs.sort();
+            refs.dedup_by_key(|(t, _)| *t);
+            for (target, span) in &refs {
+                graph.add_edge(NodeIndex::new(*target), NodeIndex::new(i), *span);
+            }
+        }
+        Graph { graph }
+    }
+
+    /// Reports every cycle; returns the stable topological order if none.
+    pub fn order(&self, plan: &Plan, diags: &mut Diagnostics) -> Option<Vec<ResourceId>> {
+        let n = self.graph.node_count();
+        let mut indegree: Vec<usize> = (0..n)
+            .map(|i| self.graph.neighbors_directed(NodeIndex::new(i), petgraph::Incoming).count())
+            .collect();
+        let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|i| indegree[*i] == 0).map(Reverse).collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(Reverse(i)) = ready.pop() {
+            order.push(i);
+            for next in self.graph.neighbors_directed(NodeIndex::new(i), petgraph::Outgoing) {
+                let j = next.index();
+                indegree[j] -= 1;
+                if indegree[j] == 0 {
+                    ready.push(Reverse(j));
+                }
+            }
+        }
+        if order.len() == n {
+            return Some(order);
+        }
+        let mut sccs = petgraph::algo::tarjan_scc(&self.graph);
+        for scc in &mut sccs {
+            scc.sort();
+        }
+        sccs.sort();
+        for scc in sccs {
+            let self_loop = scc.len() == 1 && self.graph.contains_edge(scc[0], scc[0]);
+            if scc.len() > 1 || self_loop {
+                diags.push(self.cycle_diagnostic(plan, &scc));
+            }
+        }
+        None
+    }
+
+    /// Walks one cycle through the component, from its first resource.
+    fn cycle_diagnostic(&self, plan: &Plan, scc: &[NodeIndex]) -> Diagnostic {
+        let start = scc[0];
+        let mut path = vec![start];
+        let mut edges: Vec<Span> = Vec::new();
+        let mut current = start;
+        let mut seen = vec![start];
+        loop {
+            // Follow, among edges into `current`, the first from the component:
+            // edges point from the needed resource to the needing one, so walk
+            // them backwards to read "a needs b needs c".
+            let mut next = None;
+            let mut incoming: Vec<_> = self
+                .graph
+                .edges_directed(current, petgraph::Incoming)
+                .filter(|e| scc.contains(&petgraph::visit::EdgeRef::source(e)))
+                .map(|e| (petgraph::visit::EdgeRef::source(&e), *e.weight()))
+                .collect();
+            incoming.sort();
+            for (src, span) in incoming {
+                if src == start || !seen.contains(&src) {
+                    next = Some((src, span));
+                    break;
+                }
+            }
+            let Some((src, span)) = next else { break };
+            edges.push(span);
+            if src == start {
+                break;
+            }
+            seen.push(src);
+            path.push(src);
+            current = src;
+        }
+        let name = |i: NodeIndex| {
+            let r = &plan.resources[i.index()];
+            format!("{}.{}", r.kind.kind, r.label)
+        };
+        let mut chain: Vec<String> = path.iter().map(|i| name(*i)).collect();
+        chain.push(name(start));
+        let first = &plan.resources[start.index()];
+        let mut d = Diagnostic::error(Code::Cycle, format!("dependency cycle: {}", chain.join(" → ")))
+            .at(edges.first().copied().unwrap_or(first.span), format!("{} needs {}", chain[0], chain[1]))
+            .help("a resource cannot depend on itself, directly or through others; remove one of these references");
+        for (k, span) in edges.iter().enumerate().skip(1) {
+            d = d.also(*span, format!("{} needs {}", chain[k], chain[k + 1]));
+        }
+        d
+    }
+
+    pub fn to_dot(&self, plan: &Plan, order: &[ResourceId]) -> String {
+        let mut out = String::from("digraph infrac {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n");
+        for &i in order {
+            let r = &plan.resources[i];
+            let _ = writeln!(out, "  \"{}.{}\";", r.kind.resource, r.ident);
+        }
+        for &i in order {
+            let mut targets: Vec<usize> = self.graph.neighbors_directed(NodeIndex::new(i), petgraph::Incoming).map(|n| n.index()).collect();
+            targets.sort();
+            targets.dedup();
+            let r = &plan.resources[i];
+            for t in targets {
+                let d = &plan.resources[t];
+                let _ = writeln!(out, "  \"{}.{}\" -> \"{}.{}\";", r.kind.resource, r.ident, d.kind.resource, d.ident);
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    pub fn to_mermaid(&self, plan: &Plan, order: &[ResourceId]) -> String {
+        let mut out = String::from("graph LR\n");
+        for &i in order {
+            let r = &plan.resources[i];
+            let _ = writeln!(out, "  r{i}[\"{} {}\"]", r.kind.kind, r.label);
+        }
+        for &i in order {
+            let mut targets: Vec<usize> = self.graph.neighbors_directed(NodeIndex::new(i), petgraph::Incoming).map(|n| n.index()).collect();
+            targets.sort();
+            targets.dedup();
+            for t in targets {
+                let _ = writeln!(out, "  r{i} --> r{t}");
+            }
+        }
+        out
+    }
+}

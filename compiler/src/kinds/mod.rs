@@ -1,0 +1,266 @@
+//! The resource kinds of the language, declared as data in
+//! `schemas/kinds/<kind>.json` (one file per kind) and checked against the
+//! provider schema they map to. Nothing else in the compiler names a kind.
+
+use crate::schema::{self, Attribute, Block, ProviderSchema};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+pub use embedded::STDLIB_FILES;
+
+/// How a reference-typed attribute finds its target.
+#[derive(Clone, Debug, Deserialize)]
+pub struct RefSpec {
+    /// Kind of the target, or `*` for any kind.
+    pub kind: String,
+    /// Attribute of the target to use; the target kind's `default_export`
+    /// when absent.
+    #[serde(default)]
+    pub export: Option<String>,
+    /// Strict references must name a declared resource; others (tags,
+    /// domains managed elsewhere) fall back to the literal text.
+    #[serde(default = "yes")]
+    pub strict: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn id() -> String {
+    "id".to_string()
+}
+
+/// A child node that declares a resource of another kind, linked to its
+/// parent (a `db` inside a `database-cluster`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct ChildSpec {
+    pub kind: String,
+    /// Attribute of the child that refers to the parent.
+    pub parent: String,
+}
+
+/// `fqdn="a.example.com"` instead of a domain and a name.
+#[derive(Clone, Debug, Deserialize)]
+pub struct FqdnSpec {
+    pub domain: String,
+    pub name: String,
+    pub domain_kind: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kind {
+    pub kind: String,
+    pub provider: String,
+    /// The Terraform resource type it compiles to.
+    pub resource: String,
+    pub doc: String,
+    /// Output file stem (`out/terraform/<file>.tf`).
+    pub file: String,
+    /// Terraform attribute that defaults to the resource's label.
+    #[serde(default)]
+    pub name_attribute: Option<String>,
+    /// Friendlier names, at any depth: language name → Terraform name.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    #[serde(default)]
+    pub defaults: BTreeMap<String, serde_json::Value>,
+    /// Attribute path (`inbound_rule.protocol`) → enum name.
+    #[serde(default)]
+    pub enums: BTreeMap<String, String>,
+    /// Attribute path → reference spec.
+    #[serde(default)]
+    pub refs: BTreeMap<String, RefSpec>,
+    /// Short names of exported attributes: `ipv4` → `ipv4_address`.
+    #[serde(default)]
+    pub exports: BTreeMap<String, String>,
+    /// What a reference to the resource itself means.
+    #[serde(default = "id")]
+    pub default_export: String,
+    /// Exports gathered into one Terraform output per kind and export.
+    #[serde(default)]
+    pub outputs: Vec<String>,
+    #[serde(default)]
+    pub children: BTreeMap<String, ChildSpec>,
+    /// An attribute whose several values make several resources.
+    #[serde(default)]
+    pub multi_value: Option<String>,
+    #[serde(default)]
+    pub fqdn: Option<FqdnSpec>,
+    /// Attributes required when another has a given value:
+    /// `{"type": {"MX": ["priority"]}}`.
+    #[serde(default)]
+    pub required_when: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+}
+
+impl Kind {
+    pub fn provider_schema(&self) -> &'static ProviderSchema {
+        schema::provider(&self.provider).expect("kind names a vendored provider (checked by a test)")
+    }
+
+    pub fn schema(&self) -> &'static Block {
+        self.provider_schema()
+            .resource(&self.resource)
+            .expect("kind names a resource of its provider (checked by a test)")
+    }
+
+    /// The Terraform name of a language attribute name: an alias, or the
+    /// kebab-case name with `_` for `-`.
+    pub fn tf_name(&self, name: &str) -> String {
+        match self.aliases.get(name) {
+            Some(tf) => tf.clone(),
+            None => name.replace('-', "_"),
+        }
+    }
+
+    /// The Terraform attribute a reference `kind.name.<export>` reads, if the
+    /// provider exports it.
+    pub fn export(&self, name: &str) -> Option<(String, &'static Attribute)> {
+        let tf = self
+            .exports
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.replace('-', "_"));
+        self.schema().attributes.get(&tf).map(|a| (tf, a))
+    }
+
+    /// Every name a reference may use after the resource name.
+    pub fn export_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.exports.keys().cloned().collect();
+        names.extend(self.schema().attributes.keys().map(|k| k.replace('_', "-")));
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+pub struct Registry {
+    pub kinds: BTreeMap<String, Kind>,
+    pub enums: BTreeMap<String, Vec<String>>,
+}
+
+impl Registry {
+    pub fn get(&self, kind: &str) -> Option<&Kind> {
+        self.kinds.get(kind)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.kinds.keys().map(String::as_str)
+    }
+}
+
+/// The kinds shipped with this compiler.
+pub fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let kinds = embedded::KIND_FILES
+            .iter()
+            .map(|(file, text)| {
+                let kind: Kind = serde_json::from_str(text)
+                    .unwrap_or_else(|e| panic!("schemas/kinds/{file}: {e}"));
+                (kind.kind.clone(), kind)
+            })
+            .collect();
+        let enums = serde_json::from_str(include_str!("../../../schemas/enums/enums.json"))
+            .expect("schemas/enums/enums.json is valid");
+        Registry { kinds, enums }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind file must agree with its provider's real schema: the
+    /// resource exists, and every attribute path it names exists there.
+    #[test]
+    fn kinds_match_provider_schemas() {
+        let reg = registry();
+        assert!(reg.kinds.len() >= 20);
+        for (file, _) in embedded::KIND_FILES {
+            let stem = file.trim_end_matches(".json");
+            let kind = reg.get(stem).unwrap_or_else(|| panic!("{file} declares another kind name"));
+            let schema = kind.schema();
+            let exists = |path: &str| {
+                let mut block = schema;
+                let mut parts = path.split('.').peekable();
+                while let Some(p) = parts.next() {
+                    if parts.peek().is_none() {
+                        return block.attributes.contains_key(p);
+                    }
+                    match block.blocks.get(p) {
+                        Some(b) => block = &b.block,
+                        None => return false,
+                    }
+                }
+                false
+            };
+            for path in kind.refs.keys().chain(kind.enums.keys()).chain(kind.defaults.keys()) {
+                assert!(exists(path), "{file}: `{path}` is not in {}", kind.resource);
+            }
+            for (alias, tf) in &kind.exports {
+                assert!(schema.attributes.contains_key(tf), "{file}: export {alias} → {tf}");
+            }
+            for out in &kind.outputs {
+                assert!(kind.export(out).is_some(), "{file}: output {out}");
+            }
+            for e in kind.enums.values() {
+                assert!(reg.enums.contains_key(e), "{file}: enum {e}");
+            }
+            for child in kind.children.values() {
+                let ck = reg.get(&child.kind).expect("child kind exists");
+                assert!(ck.schema().attributes.contains_key(&child.parent));
+            }
+            if let Some(name) = &kind.name_attribute {
+                assert!(schema.attributes.contains_key(name), "{file}: name attribute");
+            }
+        }
+    }
+}
+
+/// Text for `infrac kinds [KIND]`: the kind list, or one kind's attributes
+/// with their types and the provider's own descriptions.
+pub fn describe(kind: Option<&str>) -> Result<String, String> {
+    use std::fmt::Write as _;
+    let reg = registry();
+    let mut out = String::new();
+    let Some(name) = kind else {
+        for k in reg.kinds.values() {
+            let _ = writeln!(out, "{:<22} {:<36} {}", k.kind, k.resource, k.doc);
+        }
+        return Ok(out);
+    };
+    let Some(k) = reg.get(name) else {
+        let names: Vec<&str> = reg.names().collect();
+        return Err(format!("no kind `{name}`. {}", crate::diag::did_you_mean(name, names)));
+    };
+    let schema = k.schema();
+    let _ = writeln!(out, "{} → {} ({})\n{}\n\nattributes:", k.kind, k.resource, k.provider, k.doc);
+    for (n, a) in schema.attributes.iter().filter(|(_, a)| a.settable()) {
+        let flag = if a.required && k.name_attribute.as_deref() != Some(n) { "required" } else { "optional" };
+        let extra = k.enums.get(n).map(|e| format!(" one of: {}", reg.enums[e].join(", "))).unwrap_or_default();
+        let _ = writeln!(out, "  {:<28} {:<18} {flag:<9} {}{extra}", n.replace('_', "-"), a.ty.describe(), a.description);
+    }
+    if !schema.blocks.is_empty() {
+        let _ = writeln!(out, "\nblocks (child nodes):");
+        for n in schema.blocks.keys() {
+            let _ = writeln!(out, "  {}", n.replace('_', "-"));
+        }
+    }
+    let _ = writeln!(out, "\nreadable in references (computed):");
+    for (n, a) in schema.attributes.iter().filter(|(_, a)| a.computed) {
+        let _ = writeln!(out, "  {:<28} {}", n.replace('_', "-"), a.description);
+    }
+    if !k.aliases.is_empty() {
+        let _ = writeln!(out, "\nshort names:");
+        for (a, t) in &k.aliases {
+            let _ = writeln!(out, "  {a} = {}", t.replace('_', "-"));
+        }
+    }
+    Ok(out)
+}

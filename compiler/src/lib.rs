@@ -1,0 +1,135 @@
+//! infrac: an infrastructure-as-code compiler. KDL in; Terraform (and, as
+//! backends arrive, Caddy, nginx and Kubernetes) out.
+//!
+//! The pipeline is a straight line, one module per stage:
+//! load → parse → lower → expand → resolve (names) → check → graph → backends.
+//! `compile` is pure: all file access goes through the `World` the caller
+//! passes in, and the result is data (files and diagnostics).
+
+pub mod backends;
+pub mod check;
+pub mod diag;
+pub mod expand;
+pub mod graph;
+pub mod kinds;
+pub mod load;
+pub mod lower;
+pub mod model;
+pub mod output;
+pub mod parse;
+pub mod plan;
+pub mod resolve;
+pub mod schema;
+pub mod source;
+pub mod stdlib;
+
+use diag::{Code, Diagnostic, Diagnostics};
+use source::{SourceMap, Span};
+
+pub use load::World;
+
+/// What the command line can change about a build.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `--var NAME=VALUE`, as typed.
+    pub vars: Vec<String>,
+    /// `--env NAME`
+    pub environment: Option<String>,
+}
+
+pub struct Compilation {
+    pub sources: SourceMap,
+    /// Errors and warnings, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+    pub plan: Option<plan::Plan>,
+    pub graph: Option<graph::Graph>,
+    /// Output files, present only when there are no errors.
+    pub files: Option<backends::Files>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+pub fn compile(world: &dyn World, options: &Options) -> Compilation {
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let inputs = command_line(&mut sources, options, &mut diags);
+    let kinds = kinds::registry();
+
+    let loaded = load::load(world, &mut sources, &mut diags);
+    let done = |sources, mut diags: Diagnostics, plan, graph, files| {
+        diags.sort();
+        Compilation { sources, diagnostics: diags.items, plan, graph, files }
+    };
+    if diags.has_errors() {
+        return done(sources, diags, None, None, None);
+    }
+    let project = lower::lower(&loaded.nodes, &loaded.stdlib, kinds, &mut diags);
+    let inputs = expand::Inputs {
+        vars: &inputs.0,
+        environment: inputs.1.as_ref().map(|(n, s)| (n.as_str(), *s)),
+    };
+    let expanded = expand::expand(&project, &inputs, kinds, &mut diags);
+    let names = resolve::Names::build(&expanded.instances, kinds, &mut diags);
+    let mut plan = check::check(&expanded, &names, kinds, &mut diags);
+    let graph = graph::Graph::build(&plan);
+    match graph.order(&plan, &mut diags) {
+        Some(order) => plan.order = order,
+        None => return done(sources, diags, Some(plan), Some(graph), None),
+    }
+    if diags.has_errors() {
+        return done(sources, diags, Some(plan), Some(graph), None);
+    }
+    let files = backends::emit_all(&plan);
+    done(sources, diags, Some(plan), Some(graph), Some(files))
+}
+
+type CliInputs = (Vec<expand::CliVar>, Option<(String, Span)>);
+
+/// Command-line values get a pseudo-file of their own, so that errors in
+/// them have a span like any other.
+fn command_line(sources: &mut SourceMap, options: &Options, diags: &mut Diagnostics) -> CliInputs {
+    let mut text = String::new();
+    let mut spans = Vec::new();
+    for v in &options.vars {
+        let start = text.len() + "--var ".len();
+        text.push_str("--var ");
+        text.push_str(&v.replace('\n', " "));
+        spans.push((start, text.len()));
+        text.push('\n');
+    }
+    let env_span = options.environment.as_ref().map(|e| {
+        let start = text.len() + "--env ".len();
+        text.push_str("--env ");
+        text.push_str(e);
+        let s = (start, text.len());
+        text.push('\n');
+        s
+    });
+    let file = sources.add("<command line>", text);
+    let mut vars = Vec::new();
+    for (v, (start, end)) in options.vars.iter().zip(spans) {
+        let span = Span::new(file, start, end);
+        match v.split_once('=') {
+            Some((name, value)) if !name.trim().is_empty() => vars.push(expand::CliVar {
+                name: name.trim().to_string(),
+                value: value.to_string(),
+                span,
+            }),
+            _ => diags.push(
+                Diagnostic::error(Code::BadCliVar, format!("`--var {v}` is not NAME=VALUE"))
+                    .at(span, "expected NAME=VALUE")
+                    .help("write `--var region=nyc3`"),
+            ),
+        }
+    }
+    let env = options
+        .environment
+        .clone()
+        .zip(env_span)
+        .map(|(e, (s, t))| (e, Span::new(file, s, t)));
+    (vars, env)
+}

@@ -1,0 +1,554 @@
+//! Lower stage: KDL nodes → the typed model. Checks the shape of each
+//! declaration (which nodes and properties exist, literal types, template
+//! syntax); knows nothing of providers.
+
+use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
+use crate::kinds::Registry;
+use crate::model::*;
+use crate::parse::{Entry, Literal, Node, Prop};
+use crate::source::Span;
+
+const KEYWORDS: &[&str] = &[
+    "var",
+    "secret",
+    "provider",
+    "component",
+    "use",
+    "output",
+    "environment",
+    "import",
+];
+
+/// Properties of a resource or `use` that steer expansion.
+const META_PROPS: &[&str] = &["count", "for-each", "if", "import-id"];
+const META_CHILDREN: &[&str] = &["for-each", "import-ids", "depends-on"];
+
+pub fn lower(nodes: &[Node], stdlib: &[Node], kinds: &Registry, diags: &mut Diagnostics) -> Project {
+    let mut project = Project::default();
+    let mut l = Lowerer { kinds, diags };
+    for node in nodes {
+        l.top_level(node, &mut project);
+    }
+    for node in stdlib {
+        if node.name == "component" {
+            if let Some(c) = l.component(node) {
+                // A project's own component of the same name wins.
+                if !project.components.iter().any(|p| p.name == c.name) {
+                    project.components.push(c);
+                }
+            }
+        }
+    }
+    project
+}
+
+struct Lowerer<'a> {
+    kinds: &'a Registry,
+    diags: &'a mut Diagnostics,
+}
+
+impl Lowerer<'_> {
+    fn err(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn top_level(&mut self, node: &Node, project: &mut Project) {
+        match node.name.as_str() {
+            "var" => {
+                if let Some(v) = self.var(node) {
+                    project.vars.push(v);
+                }
+            }
+            "secret" => {
+                if let Some((name, name_span)) = self.label(node, "secret") {
+                    self.only_props(node, &["description"]);
+                    self.no_children(node);
+                    project.secrets.push(SecretDecl {
+                        name,
+                        name_span,
+                        description: self.string_prop(node, "description"),
+                        span: node.span,
+                    });
+                }
+            }
+            "provider" => {
+                if let Some((name, name_span)) = self.label(node, "provider") {
+                    project.providers.push(ProviderDecl {
+                        name,
+                        name_span,
+                        props: node.props.iter().map(|p| self.field(p)).collect(),
+                        children: node.children.iter().map(|c| self.child(c)).collect(),
+                        span: node.span,
+                    });
+                }
+            }
+            "component" => {
+                if let Some(c) = self.component(node) {
+                    project.components.push(c);
+                }
+            }
+            "environment" => {
+                if let Some((name, name_span)) = self.label(node, "environment") {
+                    let mut values = Vec::new();
+                    self.only_props(node, &[]);
+                    for c in &node.children {
+                        if c.name != "var" || c.args.len() != 2 || !c.props.is_empty() {
+                            self.err(
+                                Diagnostic::error(Code::UnknownAttribute, "an environment holds only `var NAME VALUE` lines")
+                                    .at(c.span, "not a `var NAME VALUE` line")
+                                    .help("write `var \"size\" \"s-2vcpu-4gb\"` to set a variable in this environment"),
+                            );
+                            continue;
+                        }
+                        let Literal::Str(var) = &c.args[0].value else {
+                            self.err(Diagnostic::error(Code::WrongType, "the variable name must be a string")
+                                .at(c.args[0].span, "not a string").help("write `var \"size\" \"s-2vcpu-4gb\"`"));
+                            continue;
+                        };
+                        values.push(Field {
+                            name: var.clone(),
+                            name_span: c.args[0].span,
+                            value: self.expr(&c.args[1]),
+                        });
+                    }
+                    project.environments.push(EnvironmentDecl { name, name_span, values, span: node.span });
+                }
+            }
+            _ => {
+                if let Some(item) = self.item(node) {
+                    project.items.push(item);
+                }
+            }
+        }
+    }
+
+    /// A resource, a `use` or an `output`: what may appear at top level and
+    /// inside components.
+    fn item(&mut self, node: &Node) -> Option<Item> {
+        match node.name.as_str() {
+            "use" => self.use_decl(node).map(Item::Use),
+            "output" => self.output(node).map(Item::Output),
+            kind if self.kinds.get(kind).is_some() => self.resource(node).map(Item::Resource),
+            other => {
+                let mut candidates: Vec<&str> = self.kinds.names().collect();
+                candidates.extend(KEYWORDS);
+                self.err(
+                    Diagnostic::error(Code::UnknownKind, format!("unknown kind `{other}`"))
+                        .at(node.name_span, "not a resource kind or keyword")
+                        .help(suggest(other, &candidates, "`infrac kinds` lists every kind; components are used with `use \"NAME\"`.")),
+                );
+                None
+            }
+        }
+    }
+
+    fn label(&mut self, node: &Node, what: &str) -> Option<(String, Span)> {
+        match node.args.first() {
+            Some(Entry { value: Literal::Str(s), span, ty: None }) if !s.is_empty() => {
+                if node.args.len() > 1 {
+                    self.err(
+                        Diagnostic::error(Code::UnknownAttribute, format!("`{what}` takes one name"))
+                            .at(node.args[1].span, "unexpected value")
+                            .help("attributes are written as properties: `name=value`"),
+                    );
+                }
+                Some((s.clone(), *span))
+            }
+            Some(e) => {
+                self.err(
+                    Diagnostic::error(Code::WrongType, format!("the name of a `{what}` must be a non-empty string"))
+                        .at(e.span, "not a name")
+                        .help(format!("write `{what} \"NAME\" …`")),
+                );
+                None
+            }
+            None => {
+                self.err(
+                    Diagnostic::error(Code::MissingRequired, format!("this `{what}` has no name"))
+                        .at(node.name_span, "name missing")
+                        .help(format!("write `{what} \"NAME\" …`")),
+                );
+                None
+            }
+        }
+    }
+
+    fn only_props(&mut self, node: &Node, allowed: &[&str]) {
+        for p in &node.props {
+            if !allowed.contains(&p.name.as_str()) {
+                self.err(
+                    Diagnostic::error(Code::UnknownAttribute, format!("`{}` has no property `{}`", node.name, p.name))
+                        .at(p.name_span, "unknown property")
+                        .help(if allowed.is_empty() {
+                            format!("`{}` takes no properties", node.name)
+                        } else {
+                            suggest(&p.name, allowed, &format!("`{}` takes: {}", node.name, allowed.join(", ")))
+                        }),
+                );
+            }
+        }
+    }
+
+    fn no_children(&mut self, node: &Node) {
+        if let Some(c) = node.children.first() {
+            self.err(
+                Diagnostic::error(Code::UnknownAttribute, format!("`{}` takes no children", node.name))
+                    .at(c.span, "unexpected child")
+                    .help("remove the `{ … }` block"),
+            );
+        }
+    }
+
+    fn string_prop(&mut self, node: &Node, name: &str) -> Option<String> {
+        let p = node.prop(name)?;
+        match &p.value.value {
+            Literal::Str(s) => Some(s.clone()),
+            _ => {
+                self.err(
+                    Diagnostic::error(Code::WrongType, format!("`{name}` must be a string"))
+                        .at(p.value.span, "not a string")
+                        .help(format!("write `{name}=\"…\"`")),
+                );
+                None
+            }
+        }
+    }
+
+    fn var_type(&mut self, node: &Node) -> VarType {
+        match self.string_prop(node, "type").as_deref() {
+            None | Some("string") => VarType::String,
+            Some("number") => VarType::Number,
+            Some("bool") => VarType::Bool,
+            Some("list") => VarType::List,
+            Some(other) => {
+                let span = node.prop("type").map(|p| p.value.span).unwrap_or(node.span);
+                self.err(
+                    Diagnostic::error(Code::BadEnumValue, format!("unknown type `{other}`"))
+                        .at(span, "not a type")
+                        .help(suggest(other, &["string", "number", "bool", "list"], "types are string, number, bool and list")),
+                );
+                VarType::String
+            }
+        }
+    }
+
+    fn var(&mut self, node: &Node) -> Option<VarDecl> {
+        let (name, name_span) = self.label(node, "var")?;
+        self.only_props(node, &["default", "type", "description"]);
+        self.no_children(node);
+        let ty = self.var_type(node);
+        let default = node.prop("default").map(|p| self.expr(&p.value));
+        Some(VarDecl {
+            name,
+            name_span,
+            ty,
+            default,
+            description: self.string_prop(node, "description"),
+            span: node.span,
+        })
+    }
+
+    fn component(&mut self, node: &Node) -> Option<ComponentDecl> {
+        let (name, name_span) = self.label(node, "component")?;
+        self.only_props(node, &["doc"]);
+        let mut params = Vec::new();
+        let mut items = Vec::new();
+        for c in &node.children {
+            if c.name == "param" {
+                let Some((pname, pspan)) = self.label(c, "param") else { continue };
+                self.only_props(c, &["default", "type", "description"]);
+                let ty = self.var_type(c);
+                params.push(ParamDecl {
+                    name: pname,
+                    name_span: pspan,
+                    ty,
+                    default: c.prop("default").map(|p| self.expr(&p.value)),
+                    description: self.string_prop(c, "description"),
+                });
+            } else if let Some(item) = self.item(c) {
+                items.push(item);
+            }
+        }
+        Some(ComponentDecl {
+            name,
+            name_span,
+            doc: self.string_prop(node, "doc"),
+            params,
+            items,
+            span: node.span,
+        })
+    }
+
+    fn meta(&mut self, node: &Node) -> Meta {
+        let mut meta = Meta::default();
+        for p in &node.props {
+            match p.name.as_str() {
+                "count" => meta.count = Some(self.expr(&p.value)),
+                "for-each" => meta.for_each = Some(self.expr(&p.value)),
+                "if" => meta.condition = Some(self.expr(&p.value)),
+                "import-id" => meta.import_id = Some(self.expr(&p.value)),
+                _ => {}
+            }
+        }
+        for c in &node.children {
+            let list = || SExpr {
+                expr: Expr::List(Vec::new()),
+                span: c.span,
+            };
+            match c.name.as_str() {
+                "for-each" => {
+                    let mut l = list();
+                    l.expr = Expr::List(c.args.iter().map(|a| self.expr(a)).collect());
+                    meta.for_each = Some(l);
+                }
+                "import-ids" => {
+                    let mut l = list();
+                    l.expr = Expr::List(c.args.iter().map(|a| self.expr(a)).collect());
+                    meta.import_ids = Some(l);
+                }
+                "depends-on" => {
+                    for a in &c.args {
+                        let mut e = self.expr(a);
+                        if let Expr::Str(t) = e.expr {
+                            e.expr = Expr::Ref(t);
+                        }
+                        meta.depends_on.push(e);
+                    }
+                }
+                _ => {}
+            }
+        }
+        meta
+    }
+
+    fn resource(&mut self, node: &Node) -> Option<ResourceDecl> {
+        let (label, label_span) = self.label(node, &node.name)?;
+        let label = self.template(&label, label_span);
+        Some(ResourceDecl {
+            kind: node.name.clone(),
+            kind_span: node.name_span,
+            label,
+            label_span,
+            props: node
+                .props
+                .iter()
+                .filter(|p| !META_PROPS.contains(&p.name.as_str()))
+                .map(|p| self.field(p))
+                .collect(),
+            children: node
+                .children
+                .iter()
+                .filter(|c| !META_CHILDREN.contains(&c.name.as_str()))
+                .map(|c| self.child(c))
+                .collect(),
+            meta: self.meta(node),
+            span: node.span,
+        })
+    }
+
+    fn use_decl(&mut self, node: &Node) -> Option<UseDecl> {
+        let (component, component_span) = self.label(node, "use")?;
+        self.no_children(node);
+        Some(UseDecl {
+            component,
+            component_span,
+            args: node
+                .props
+                .iter()
+                .filter(|p| !META_PROPS.contains(&p.name.as_str()) || p.name == "import-id")
+                .map(|p| self.field(p))
+                .collect(),
+            meta: self.meta(node),
+            span: node.span,
+        })
+    }
+
+    fn output(&mut self, node: &Node) -> Option<OutputDecl> {
+        let (name, name_span) = self.label(node, "output")?;
+        self.only_props(node, &["value", "description", "if"]);
+        self.no_children(node);
+        let Some(value) = node.prop("value") else {
+            self.err(
+                Diagnostic::error(Code::MissingRequired, "this output has no `value`")
+                    .at(node.name_span, "value missing")
+                    .help("write `output \"NAME\" value=(ref)\"droplet.web.ipv4\"`"),
+            );
+            return None;
+        };
+        Some(OutputDecl {
+            name: self.template(&name, name_span),
+            name_span,
+            value: self.expr(&value.value),
+            description: self.string_prop(node, "description"),
+            condition: node.prop("if").map(|p| self.expr(&p.value)),
+            span: node.span,
+        })
+    }
+
+    fn field(&mut self, p: &Prop) -> Field {
+        Field {
+            name: p.name.clone(),
+            name_span: p.name_span,
+            value: self.expr(&p.value),
+        }
+    }
+
+    fn child(&mut self, node: &Node) -> Child {
+        Child {
+            name: node.name.clone(),
+            name_span: node.name_span,
+            args: node.args.iter().map(|a| self.expr(a)).collect(),
+            props: node.props.iter().map(|p| self.field(p)).collect(),
+            children: node.children.iter().map(|c| self.child(c)).collect(),
+            has_block: node.has_block,
+            span: node.span,
+        }
+    }
+
+    pub fn expr(&mut self, e: &Entry) -> SExpr {
+        let span = e.span;
+        let expr = match (e.ty.as_deref(), &e.value) {
+            (None, Literal::Str(s)) => Expr::Str(self.template(s, span)),
+            (None, Literal::Int(i)) => match i64::try_from(*i) {
+                Ok(i) => Expr::Int(i),
+                Err(_) => {
+                    self.err(
+                        Diagnostic::error(Code::WrongType, "number out of range")
+                            .at(span, "too large")
+                            .help("numbers must fit in 64 bits"),
+                    );
+                    Expr::Null
+                }
+            },
+            (None, Literal::Float(f)) => Expr::Float(*f),
+            (None, Literal::Bool(b)) => Expr::Bool(*b),
+            (None, Literal::Null) => Expr::Null,
+            (Some("ref"), Literal::Str(s)) => Expr::Ref(self.template(s, span)),
+            (Some("var"), Literal::Str(s)) => Expr::Var(s.clone()),
+            (Some("secret"), Literal::Str(s)) => Expr::Secret(s.clone()),
+            (Some(ty @ ("ref" | "var" | "secret")), _) => {
+                self.err(
+                    Diagnostic::error(Code::WrongType, format!("`({ty})` annotates a name, which must be a string"))
+                        .at(span, "not a string")
+                        .help(format!("write `({ty})\"name\"`")),
+                );
+                Expr::Null
+            }
+            (Some(other), _) => {
+                self.err(
+                    Diagnostic::error(Code::WrongType, format!("unknown annotation `({other})`"))
+                        .at(span, "unknown annotation")
+                        .help(suggest(other, &["ref", "var", "secret"], "annotations are (ref), (var) and (secret)")),
+                );
+                Expr::Null
+            }
+        };
+        SExpr { expr, span }
+    }
+
+    /// Splits `${…}` interpolations out of a string. `$${` is a literal `${`.
+    fn template(&mut self, s: &str, span: Span) -> Template {
+        match parse_template(s) {
+            Ok(t) => t,
+            Err(why) => {
+                self.err(
+                    Diagnostic::error(Code::BadInterpolation, why)
+                        .at(span, "in this string")
+                        .help("interpolations are `${var.NAME}`, `${secret.NAME}`, `${KIND.NAME.ATTR}` or `${PARAM}`; write `$${` for a literal `${`"),
+                );
+                Template::literal(s)
+            }
+        }
+    }
+}
+
+pub fn parse_template(s: &str) -> Result<Template, String> {
+    if !s.contains("${") {
+        return Ok(Template::literal(s));
+    }
+    let mut parts = Vec::new();
+    let mut lit = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        if rest[..i].ends_with('$') {
+            // `$${` escapes the interpolation.
+            lit.push_str(&rest[..i - 1]);
+            lit.push_str("${");
+            rest = &rest[i + 2..];
+            continue;
+        }
+        lit.push_str(&rest[..i]);
+        let body_start = i + 2;
+        let Some(end) = rest[body_start..].find('}') else {
+            return Err(format!("unclosed `${{` in \"{s}\""));
+        };
+        let inner = rest[body_start..body_start + end].trim();
+        if !lit.is_empty() {
+            parts.push(Part::Lit(std::mem::take(&mut lit)));
+        }
+        parts.push(classify(inner).ok_or_else(|| format!("`${{{inner}}}` is not a name or a reference"))?);
+        rest = &rest[body_start + end + 1..];
+    }
+    lit.push_str(rest);
+    if !lit.is_empty() {
+        parts.push(Part::Lit(lit));
+    }
+    Ok(Template { parts })
+}
+
+fn classify(inner: &str) -> Option<Part> {
+    let valid = |s: &str| {
+        !s.is_empty()
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && !s.starts_with('.')
+            && !s.ends_with('.')
+    };
+    if !valid(inner) {
+        return None;
+    }
+    if let Some(v) = inner.strip_prefix("var.") {
+        return Some(Part::Var(v.to_string()));
+    }
+    if let Some(v) = inner.strip_prefix("secret.") {
+        return Some(Part::Secret(v.to_string()));
+    }
+    if inner.contains('.') {
+        Some(Part::Ref(inner.to_string()))
+    } else {
+        Some(Part::Local(inner.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_split_interpolations() {
+        let t = parse_template("web-${index}.${var.domain}").unwrap();
+        assert_eq!(
+            t.parts,
+            vec![
+                Part::Lit("web-".into()),
+                Part::Local("index".into()),
+                Part::Lit(".".into()),
+                Part::Var("domain".into())
+            ]
+        );
+        let t = parse_template("${droplet.web.ipv4}").unwrap();
+        assert_eq!(t.parts, vec![Part::Ref("droplet.web.ipv4".into())]);
+    }
+
+    #[test]
+    fn dollar_dollar_is_a_literal() {
+        let t = parse_template("cost: $${HOME} and $5").unwrap();
+        assert_eq!(t.as_literal(), Some("cost: ${HOME} and $5"));
+    }
+
+    #[test]
+    fn bad_templates_are_errors() {
+        assert!(parse_template("x ${unclosed").is_err());
+        assert!(parse_template("${a b}").is_err());
+        assert!(parse_template("${}").is_err());
+    }
+}

@@ -1,0 +1,221 @@
+//! The language's typed model: what the lowering stage makes of KDL nodes.
+//! Values are still unevaluated here (`${…}` templates, references by
+//! path); expansion evaluates them.
+
+use crate::source::Span;
+
+/// A string with `${…}` interpolations, split into parts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Template {
+    pub parts: Vec<Part>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Part {
+    Lit(String),
+    /// `${var.name}`
+    Var(String),
+    /// `${secret.name}`
+    Secret(String),
+    /// `${kind.name.attr}`
+    Ref(String),
+    /// `${name}`: a component parameter, `index` or `each`.
+    Local(String),
+}
+
+impl Template {
+    pub fn literal(s: impl Into<String>) -> Template {
+        Template {
+            parts: vec![Part::Lit(s.into())],
+        }
+    }
+
+    /// The text, if the template has no interpolation.
+    pub fn as_literal(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [] => Some(""),
+            [Part::Lit(s)] => Some(s),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Template),
+    /// `(ref)"droplet.web.ipv4"`: the path may interpolate locals.
+    Ref(Template),
+    /// `(var)"region"`
+    Var(String),
+    /// `(secret)"do_token"`
+    Secret(String),
+    List(Vec<SExpr>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SExpr {
+    pub expr: Expr,
+    pub span: Span,
+}
+
+/// A property (`size="s-1vcpu-1gb"`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    pub name: String,
+    pub name_span: Span,
+    pub value: SExpr,
+}
+
+/// A child node of a resource: an attribute with several values
+/// (`tags "a" "b"`), a nested block (`inbound protocol="tcp" { … }`), or a
+/// sub-resource (`db "app"` in a database cluster). Which one is decided by
+/// the kind and its provider schema, after expansion.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Child {
+    pub name: String,
+    pub name_span: Span,
+    pub args: Vec<SExpr>,
+    pub props: Vec<Field>,
+    pub children: Vec<Child>,
+    pub has_block: bool,
+    pub span: Span,
+}
+
+/// Meta-arguments that shape expansion rather than the resource.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Meta {
+    pub count: Option<SExpr>,
+    pub for_each: Option<SExpr>,
+    pub condition: Option<SExpr>,
+    pub import_id: Option<SExpr>,
+    pub import_ids: Option<SExpr>,
+    pub depends_on: Vec<SExpr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceDecl {
+    pub kind: String,
+    pub kind_span: Span,
+    pub label: Template,
+    pub label_span: Span,
+    pub props: Vec<Field>,
+    pub children: Vec<Child>,
+    pub meta: Meta,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct UseDecl {
+    pub component: String,
+    pub component_span: Span,
+    pub args: Vec<Field>,
+    pub meta: Meta,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputDecl {
+    pub name: Template,
+    pub name_span: Span,
+    pub value: SExpr,
+    pub description: Option<String>,
+    pub condition: Option<SExpr>,
+    pub span: Span,
+}
+
+/// Something that produces resources or outputs, at top level or inside a
+/// component.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Resource(ResourceDecl),
+    Use(UseDecl),
+    Output(OutputDecl),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VarType {
+    String,
+    Number,
+    Bool,
+    List,
+}
+
+impl VarType {
+    pub fn name(self) -> &'static str {
+        match self {
+            VarType::String => "string",
+            VarType::Number => "number",
+            VarType::Bool => "bool",
+            VarType::List => "list",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VarDecl {
+    pub name: String,
+    pub name_span: Span,
+    pub ty: VarType,
+    pub default: Option<SExpr>,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecretDecl {
+    pub name: String,
+    pub name_span: Span,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProviderDecl {
+    pub name: String,
+    pub name_span: Span,
+    pub props: Vec<Field>,
+    pub children: Vec<Child>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamDecl {
+    pub name: String,
+    pub name_span: Span,
+    pub ty: VarType,
+    pub default: Option<SExpr>,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComponentDecl {
+    pub name: String,
+    pub name_span: Span,
+    pub doc: Option<String>,
+    pub params: Vec<ParamDecl>,
+    pub items: Vec<Item>,
+    pub span: Span,
+}
+
+/// Values of variables in one environment (`environment "prod" { … }`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnvironmentDecl {
+    pub name: String,
+    pub name_span: Span,
+    pub values: Vec<Field>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Project {
+    pub vars: Vec<VarDecl>,
+    pub secrets: Vec<SecretDecl>,
+    pub providers: Vec<ProviderDecl>,
+    pub components: Vec<ComponentDecl>,
+    pub environments: Vec<EnvironmentDecl>,
+    pub items: Vec<Item>,
+}

@@ -1,0 +1,112 @@
+//! Parse stage: text in, nodes with spans and every syntax error out.
+//! Nothing after this stage sees the `kdl` crate, so the parser can be
+//! replaced by a faster one without touching the stages that follow.
+
+use crate::diag::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+
+/// A literal KDL value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    Str(String),
+    Int(i128),
+    Float(f64),
+    Bool(bool),
+    Null,
+}
+
+/// An argument or property value, with its optional type annotation
+/// (`(ref)"droplet.web"`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub ty: Option<String>,
+    pub value: Literal,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prop {
+    pub name: String,
+    pub name_span: Span,
+    pub value: Entry,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub name: String,
+    pub name_span: Span,
+    pub args: Vec<Entry>,
+    pub props: Vec<Prop>,
+    pub children: Vec<Node>,
+    /// Whether the node had a `{ … }` block, even an empty one.
+    pub has_block: bool,
+    pub span: Span,
+}
+
+impl Node {
+    pub fn prop(&self, name: &str) -> Option<&Prop> {
+        // KDL: the last duplicate property wins.
+        self.props.iter().rev().find(|p| p.name == name)
+    }
+}
+
+/// Parses one file. On a syntax error, returns every error the parser
+/// recovered to and no nodes.
+pub fn parse(file: FileId, text: &str) -> Result<Vec<Node>, Vec<Diagnostic>> {
+    match kdl::KdlDocument::parse_v2(text) {
+        Ok(doc) => Ok(doc.nodes().iter().map(|n| convert(file, n)).collect()),
+        Err(err) => Err(err
+            .diagnostics
+            .into_iter()
+            .map(|d| {
+                let span = Span::from_miette(file, d.span);
+                Diagnostic::error(
+                    Code::Syntax,
+                    d.message.unwrap_or_else(|| "invalid KDL".to_string()),
+                )
+                .at(span, d.label.unwrap_or_else(|| "here".to_string()))
+                .help(d.help.unwrap_or_else(|| {
+                    "the project files are KDL 2.0: see docs/language.md".to_string()
+                }))
+            })
+            .collect()),
+    }
+}
+
+fn convert(file: FileId, node: &kdl::KdlNode) -> Node {
+    let mut args = Vec::new();
+    let mut props = Vec::new();
+    for e in node.entries() {
+        let value = Entry {
+            ty: e.ty().map(|t| t.value().to_string()),
+            value: match e.value() {
+                kdl::KdlValue::String(s) => Literal::Str(s.clone()),
+                kdl::KdlValue::Integer(i) => Literal::Int(*i),
+                kdl::KdlValue::Float(f) => Literal::Float(*f),
+                kdl::KdlValue::Bool(b) => Literal::Bool(*b),
+                kdl::KdlValue::Null => Literal::Null,
+            },
+            span: Span::from_miette(file, e.span()),
+        };
+        match e.name() {
+            Some(name) => props.push(Prop {
+                name: name.value().to_string(),
+                name_span: Span::from_miette(file, name.span()),
+                value,
+            }),
+            None => args.push(value),
+        }
+    }
+    Node {
+        name: node.name().value().to_string(),
+        name_span: Span::from_miette(file, node.name().span()),
+        args,
+        props,
+        children: node
+            .children()
+            .map(|c| c.nodes().iter().map(|n| convert(file, n)).collect())
+            .unwrap_or_default(),
+        has_block: node.children().is_some(),
+        span: Span::from_miette(file, node.span()),
+    }
+}

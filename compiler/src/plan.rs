@@ -1,0 +1,132 @@
+//! The target-neutral plan: checked resources whose attributes carry
+//! Terraform names and resolved references. Backends read only this.
+
+use crate::kinds::Kind;
+use crate::source::Span;
+
+/// Index of a resource in `Plan::resources`.
+pub type ResourceId = usize;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    List(Vec<PValue>),
+    Map(Vec<(String, PValue)>),
+    /// An attribute of another resource, known only after apply.
+    Ref { target: ResourceId, attr: String },
+    /// A sensitive Terraform variable.
+    Secret(String),
+    Template(Vec<PPart>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PPart {
+    Lit(String),
+    Ref { target: ResourceId, attr: String },
+    Secret(String),
+}
+
+impl PValue {
+    /// Every reference inside the value, for the graph.
+    pub fn refs(&self, out: &mut Vec<ResourceId>) {
+        match self {
+            PValue::Ref { target, .. } => out.push(*target),
+            PValue::List(items) => items.iter().for_each(|i| i.refs(out)),
+            PValue::Map(items) => items.iter().for_each(|(_, v)| v.refs(out)),
+            PValue::Template(parts) => {
+                for p in parts {
+                    if let PPart::Ref { target, .. } = p {
+                        out.push(*target);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attr {
+    pub name: String,
+    pub value: PValue,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Body {
+    pub attrs: Vec<Attr>,
+    pub blocks: Vec<NestedBlock>,
+}
+
+impl Body {
+    pub fn get(&self, name: &str) -> Option<&Attr> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+
+    pub fn refs(&self, out: &mut Vec<(ResourceId, Span)>) {
+        let mut ids = Vec::new();
+        for a in &self.attrs {
+            ids.clear();
+            a.value.refs(&mut ids);
+            out.extend(ids.iter().map(|id| (*id, a.span)));
+        }
+        for b in &self.blocks {
+            b.body.refs(out);
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NestedBlock {
+    pub name: String,
+    pub body: Body,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Resource {
+    pub kind: &'static Kind,
+    pub label: String,
+    /// Terraform name: `digitalocean_droplet.<ident>`.
+    pub ident: String,
+    pub span: Span,
+    pub body: Body,
+    pub import_id: Option<String>,
+    pub depends_on: Vec<(ResourceId, Span)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Output {
+    pub name: String,
+    pub value: PValue,
+    pub description: Option<String>,
+    pub sensitive: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct SecretVar {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProviderConfig {
+    pub name: String,
+    pub source: &'static str,
+    pub version: &'static str,
+    pub body: Body,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub resources: Vec<Resource>,
+    /// Resources in a stable topological order (dependencies first).
+    pub order: Vec<ResourceId>,
+    pub outputs: Vec<Output>,
+    pub secrets: Vec<SecretVar>,
+    pub providers: Vec<ProviderConfig>,
+}

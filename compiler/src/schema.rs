@@ -1,0 +1,304 @@
+//! Vendored Terraform provider schemas (`schemas/providers/*.json`, the
+//! shape of `terraform providers schema -json`). Parsed lazily: only the
+//! resource types a project uses are decoded.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// A Terraform (cty) type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TfType {
+    String,
+    Number,
+    Bool,
+    Dynamic,
+    List(Box<TfType>),
+    Set(Box<TfType>),
+    Map(Box<TfType>),
+    Object(BTreeMap<String, TfType>),
+    Tuple(Vec<TfType>),
+}
+
+impl TfType {
+    pub fn is_collection(&self) -> bool {
+        matches!(self, TfType::List(_) | TfType::Set(_) | TfType::Tuple(_))
+    }
+
+    pub fn element(&self) -> Option<&TfType> {
+        match self {
+            TfType::List(t) | TfType::Set(t) | TfType::Map(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            TfType::String => "string".into(),
+            TfType::Number => "number".into(),
+            TfType::Bool => "bool".into(),
+            TfType::Dynamic => "any".into(),
+            TfType::List(t) => format!("list of {}", t.describe()),
+            TfType::Set(t) => format!("set of {}", t.describe()),
+            TfType::Map(t) => format!("map of {}", t.describe()),
+            TfType::Object(_) => "object".into(),
+            TfType::Tuple(_) => "tuple".into(),
+        }
+    }
+
+    fn from_json(v: &serde_json::Value) -> TfType {
+        use serde_json::Value as J;
+        match v {
+            J::String(s) => match s.as_str() {
+                "string" => TfType::String,
+                "number" => TfType::Number,
+                "bool" => TfType::Bool,
+                _ => TfType::Dynamic,
+            },
+            J::Array(a) if a.len() >= 2 => {
+                let kind = a[0].as_str().unwrap_or("");
+                match kind {
+                    "list" => TfType::List(Box::new(TfType::from_json(&a[1]))),
+                    "set" => TfType::Set(Box::new(TfType::from_json(&a[1]))),
+                    "map" => TfType::Map(Box::new(TfType::from_json(&a[1]))),
+                    "object" => TfType::Object(
+                        a[1].as_object()
+                            .map(|o| {
+                                o.iter()
+                                    .map(|(k, v)| (k.clone(), TfType::from_json(v)))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    ),
+                    "tuple" => TfType::Tuple(
+                        a[1].as_array()
+                            .map(|a| a.iter().map(TfType::from_json).collect())
+                            .unwrap_or_default(),
+                    ),
+                    _ => TfType::Dynamic,
+                }
+            }
+            _ => TfType::Dynamic,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Attribute {
+    pub ty: TfType,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    pub sensitive: bool,
+    pub deprecated: bool,
+    pub description: String,
+}
+
+impl Attribute {
+    /// Whether a user may set it (as opposed to read it).
+    pub fn settable(&self) -> bool {
+        self.required || self.optional
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nesting {
+    Single,
+    Group,
+    List,
+    Set,
+    Map,
+}
+
+#[derive(Clone, Debug)]
+pub struct BlockType {
+    pub nesting: Nesting,
+    pub block: Block,
+    pub min_items: u64,
+    pub max_items: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    pub attributes: BTreeMap<String, Attribute>,
+    pub blocks: BTreeMap<String, BlockType>,
+    pub description: String,
+}
+
+impl Block {
+    fn from_json(v: &serde_json::Value) -> Block {
+        let mut block = Block {
+            description: v["description"].as_str().unwrap_or("").to_string(),
+            ..Block::default()
+        };
+        if let Some(attrs) = v["attributes"].as_object() {
+            for (name, a) in attrs {
+                // `id` is marked optional by SDKv2 providers but is never set by users.
+                if name == "id" && !a["required"].as_bool().unwrap_or(false) {
+                    block.attributes.insert(
+                        name.clone(),
+                        Attribute {
+                            ty: TfType::String,
+                            required: false,
+                            optional: false,
+                            computed: true,
+                            sensitive: false,
+                            deprecated: false,
+                            description: "The resource's identifier.".into(),
+                        },
+                    );
+                    continue;
+                }
+                let ty = if a.get("type").is_some() {
+                    TfType::from_json(&a["type"])
+                } else {
+                    nested_type(&a["nested_type"])
+                };
+                let flag = |k: &str| a[k].as_bool().unwrap_or(false);
+                block.attributes.insert(
+                    name.clone(),
+                    Attribute {
+                        ty,
+                        required: flag("required"),
+                        optional: flag("optional"),
+                        computed: flag("computed"),
+                        sensitive: flag("sensitive"),
+                        deprecated: flag("deprecated"),
+                        description: a["description"].as_str().unwrap_or("").to_string(),
+                    },
+                );
+            }
+        }
+        if let Some(types) = v["block_types"].as_object() {
+            for (name, b) in types {
+                let nesting = match b["nesting_mode"].as_str().unwrap_or("") {
+                    "single" => Nesting::Single,
+                    "group" => Nesting::Group,
+                    "set" => Nesting::Set,
+                    "map" => Nesting::Map,
+                    _ => Nesting::List,
+                };
+                block.blocks.insert(
+                    name.clone(),
+                    BlockType {
+                        nesting,
+                        block: Block::from_json(&b["block"]),
+                        min_items: b["min_items"].as_u64().unwrap_or(0),
+                        max_items: b["max_items"].as_u64().unwrap_or(0),
+                    },
+                );
+            }
+        }
+        block
+    }
+}
+
+/// Protocol-6 nested attributes, seen as the equivalent cty type.
+fn nested_type(v: &serde_json::Value) -> TfType {
+    let fields: BTreeMap<String, TfType> = v["attributes"]
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, a)| {
+                    let t = if a.get("type").is_some() {
+                        TfType::from_json(&a["type"])
+                    } else {
+                        nested_type(&a["nested_type"])
+                    };
+                    (k.clone(), t)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let obj = TfType::Object(fields);
+    match v["nesting_mode"].as_str().unwrap_or("single") {
+        "list" => TfType::List(Box::new(obj)),
+        "set" => TfType::Set(Box::new(obj)),
+        "map" => TfType::Map(Box::new(obj)),
+        _ => obj,
+    }
+}
+
+#[derive(Deserialize)]
+struct RawProvider<'a> {
+    #[serde(borrow)]
+    provider: &'a RawValue,
+    #[serde(borrow, default)]
+    resource_schemas: BTreeMap<String, &'a RawValue>,
+}
+
+/// One vendored provider schema, decoded on first use of each type.
+pub struct ProviderSchema {
+    raw: RawProvider<'static>,
+    provider: OnceLock<Block>,
+    resources: BTreeMap<String, OnceLock<Block>>,
+}
+
+impl ProviderSchema {
+    fn new(text: &'static str) -> ProviderSchema {
+        let raw: RawProvider<'static> =
+            serde_json::from_str(text).expect("vendored provider schema is valid JSON");
+        let resources = raw
+            .resource_schemas
+            .keys()
+            .map(|k| (k.clone(), OnceLock::new()))
+            .collect();
+        ProviderSchema {
+            raw,
+            provider: OnceLock::new(),
+            resources,
+        }
+    }
+
+    pub fn provider_block(&self) -> &Block {
+        self.provider.get_or_init(|| {
+            let v: serde_json::Value =
+                serde_json::from_str(self.raw.provider.get()).unwrap_or_default();
+            Block::from_json(&v["block"])
+        })
+    }
+
+    pub fn resource(&self, name: &str) -> Option<&Block> {
+        let cell = self.resources.get(name)?;
+        Some(cell.get_or_init(|| {
+            let v: serde_json::Value =
+                serde_json::from_str(self.raw.resource_schemas[name].get()).unwrap_or_default();
+            Block::from_json(&v["block"])
+        }))
+    }
+
+    pub fn resource_names(&self) -> impl Iterator<Item = &str> {
+        self.resources.keys().map(String::as_str)
+    }
+}
+
+/// A provider with a vendored schema: its short name in the language, its
+/// registry source and the version constraint emitted (pinned to the
+/// schema version it is checked against).
+pub struct ProviderInfo {
+    pub name: &'static str,
+    pub source: &'static str,
+    pub version: &'static str,
+    text: &'static str,
+}
+
+pub const VENDORED: &[ProviderInfo] = &[ProviderInfo {
+    name: "digitalocean",
+    source: "digitalocean/digitalocean",
+    version: "~> 2.79.0",
+    text: include_str!("../../schemas/providers/digitalocean.json"),
+}];
+
+pub fn info(name: &str) -> Option<&'static ProviderInfo> {
+    VENDORED.iter().find(|p| p.name == name)
+}
+
+/// The schema of a provider by its short name (`digitalocean`), decoded on
+/// first use so that a build pays only for the providers it uses.
+pub fn provider(name: &str) -> Option<&'static ProviderSchema> {
+    static CELLS: [OnceLock<ProviderSchema>; VENDORED.len()] =
+        [const { OnceLock::new() }; VENDORED.len()];
+    let index = VENDORED.iter().position(|p| p.name == name)?;
+    Some(CELLS[index].get_or_init(|| ProviderSchema::new(VENDORED[index].text)))
+}
