@@ -90,7 +90,7 @@ fn kind_outputs(plan: &mut Plan, kinds: &Registry) {
             plan.outputs.push(Output {
                 name: format!("{}_{}", kind.kind, export).replace('-', "_"),
                 value: PValue::Map(items),
-                description: Some(format!("{} of every {}, by name.", schema_attr.description.trim_end_matches('.'), kind.kind)),
+                description: Some(format!("The {export} of every {}, by name.", kind.kind)),
                 sensitive: schema_attr.sensitive,
             });
         }
@@ -673,7 +673,16 @@ impl Checker<'_> {
     /// A plain name where the attribute takes a reference: `droplets "web"`.
     fn named_ref(&mut self, name: &str, spec: &RefSpec, span: Span, ctx: &Ctx) -> Option<PValue> {
         let kinds: Vec<&str> = if spec.kind == "*" { self.kinds.names().collect() } else { vec![spec.kind.as_str()] };
-        for k in &kinds {
+        let matching: Vec<&str> = kinds.iter().copied().filter(|k| self.names.lookup(k, name).is_some()).collect();
+        if matching.len() > 1 {
+            self.err(
+                Diagnostic::error(Code::UnresolvedReference, format!("`{name}` is ambiguous: {}", matching.iter().map(|k| format!("{k} {name}")).collect::<Vec<_>>().join(", ")))
+                    .at(span, "names more than one resource")
+                    .help(format!("say which with a reference, e.g. `(ref)\"{}.{name}\"`", matching[0])),
+            );
+            return None;
+        }
+        for k in &matching {
             if let Some(target) = self.names.lookup(k, name) {
                 let kind = self.kinds.get(k).expect("listed");
                 let attr = spec.export.clone().unwrap_or_else(|| kind.default_export.clone());
