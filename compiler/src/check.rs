@@ -329,6 +329,9 @@ impl Checker<'_> {
     #[allow(clippy::too_many_arguments)]
     fn body(&mut self, kind: Option<&'static Kind>, block: &'static Block, prefix: &str, props: &[IField], children: &[IChild], at: Span, inst: &Instance) -> Body {
         let mut body = Body::default();
+        // Attributes that were written, even if their value failed to check:
+        // they are not "missing" as well.
+        let mut given: Vec<String> = Vec::new();
         let tf_name = |n: &str| kind.map_or_else(|| n.replace('-', "_"), |k| k.tf_name(n));
         for p in props {
             let name = tf_name(&p.name);
@@ -346,6 +349,7 @@ impl Checker<'_> {
                 self.err(d);
                 continue;
             }
+            given.push(name.clone());
             let Some(schema_attr) = self.attribute(kind, block, &name, &p.name, p.name_span, inst) else { continue };
             let path = format!("{prefix}{name}");
             let ctx = self.ctx(kind, &path, &p.name, schema_attr.sensitive);
@@ -370,6 +374,7 @@ impl Checker<'_> {
                 body.blocks.push(NestedBlock { name, body: nested, span: c.name_span });
                 continue;
             }
+            given.push(name.clone());
             let Some(schema_attr) = self.attribute(kind, block, &name, &c.name, c.name_span, inst) else { continue };
             let path = format!("{prefix}{name}");
             let ctx = self.ctx(kind, &path, &c.name, schema_attr.sensitive);
@@ -429,7 +434,7 @@ impl Checker<'_> {
         let mut missing: Vec<String> = block
             .attributes
             .iter()
-            .filter(|(n, a)| a.required && !body.attrs.iter().any(|b| &b.name == *n))
+            .filter(|(n, a)| a.required && !given.contains(n) && !body.attrs.iter().any(|b| &b.name == *n))
             .map(|(n, _)| n.replace('_', "-"))
             .collect();
         if !missing.is_empty() {
@@ -650,7 +655,10 @@ impl Checker<'_> {
             (Value::Str(s), TfType::Number) if ctx.refs.is_some() => {
                 let spec = ctx.refs.expect("checked");
                 return self.named_ref(s, spec, v.span, ctx).or_else(|| {
-                    self.type_error(ctx, v, ty);
+                    // A strict reference has reported its own error.
+                    if !spec.strict {
+                        self.type_error(ctx, v, ty);
+                    }
                     None
                 });
             }

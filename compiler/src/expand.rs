@@ -540,6 +540,8 @@ impl Expander<'_> {
             Some(e) => match self.eval(e, scope).value {
                 Value::Int(n) if (0..=MAX_INSTANCES).contains(&n) => Some(n),
                 Value::Str(s) if s.parse::<i64>().is_ok_and(|n| (0..=MAX_INSTANCES).contains(&n)) => s.parse().ok(),
+                // The value's own error (an unset variable) was reported.
+                Value::Null => return Some(Vec::new()),
                 other => {
                     self.err(
                         Diagnostic::error(Code::BadExpansion, format!("`count` must be a whole number from 0 to {MAX_INSTANCES}, not {}", match &other {
