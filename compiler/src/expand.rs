@@ -166,6 +166,27 @@ pub fn expand(project: &Project, inputs: &Inputs, kinds: &Registry, diags: &mut 
     for item in &project.items {
         x.item(item, &scope);
     }
+    // Secrets may be declared by use alone, so `--var` for one is known
+    // only now.
+    for cli in inputs.vars {
+        if project.vars.iter().any(|v| v.name == cli.name) || project.secrets.iter().any(|s| s.name == cli.name) {
+            continue;
+        }
+        if x.out.secrets.contains_key(&cli.name) {
+            x.diags.push(
+                Diagnostic::error(Code::SecretMisuse, format!("`{}` is a secret and cannot be set with --var", cli.name))
+                    .at(cli.span, "secret value on the command line")
+                    .help(format!("secrets are Terraform variables: pass it at plan time, e.g. TF_VAR_{}=… terraform plan", cli.name)),
+            );
+        } else {
+            let names: Vec<&str> = project.vars.iter().map(|v| v.name.as_str()).collect();
+            x.diags.push(
+                Diagnostic::error(Code::BadCliVar, format!("--var names undeclared variable `{}`", cli.name))
+                    .at(cli.span, "not declared")
+                    .help(suggest(&cli.name, &names, "declare it with `var \"NAME\" default=…`")),
+            );
+        }
+    }
     for v in &project.vars {
         if !x.used_vars.contains(&v.name) {
             x.diags.push(
@@ -233,13 +254,6 @@ impl Expander<'_> {
                     Diagnostic::error(Code::SecretMisuse, format!("`{}` is a secret and cannot be set with --var", cli.name))
                         .at(cli.span, "secret value on the command line")
                         .help(format!("secrets are Terraform variables: pass it at plan time, e.g. TF_VAR_{}=… terraform plan", cli.name)),
-                );
-            } else if !self.project.vars.iter().any(|v| v.name == cli.name) {
-                let names: Vec<&str> = self.project.vars.iter().map(|v| v.name.as_str()).collect();
-                self.err(
-                    Diagnostic::error(Code::BadCliVar, format!("--var names undeclared variable `{}`", cli.name))
-                        .at(cli.span, "not declared")
-                        .help(suggest(&cli.name, &names, "declare it with `var \"NAME\" default=…`")),
                 );
             }
         }

@@ -1,0 +1,180 @@
+//! End-to-end tests of the `infrac` binary: exit codes, determinism across
+//! processes (each has its own hash seed), atomic and tidy writes, secrets.
+
+mod common;
+
+use common::repo_root;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn infrac(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_infrac")).args(args).current_dir(cwd).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("infrac-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.insert(p.strip_prefix(root).unwrap().display().to_string(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out
+}
+
+const PROJECT: &str = r#"
+provider "digitalocean" token=(secret)"do_token"
+domain "example.com"
+droplet "web" region="ams3" size="s-1vcpu-1gb" image="ubuntu-24-04-x64"
+record "www" fqdn="www.example.com" type="A" value=(ref)"droplet.web.ipv4"
+"#;
+
+#[test]
+fn builds_are_byte_identical_across_processes() {
+    let root = repo_root();
+    for ex in ["examples/wesync", "examples/insync"] {
+        let a = scratch("det-a");
+        let b = scratch("det-b");
+        for out in [&a, &b] {
+            let o = infrac(&["build", ex, "--out", out.to_str().unwrap()], &root);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+        assert_eq!(snapshot(&a), snapshot(&b), "{ex} differs between two runs");
+    }
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_output_untouched() {
+    let dir = scratch("atomic");
+    std::fs::write(dir.join("infra.kdl"), PROJECT).unwrap();
+    let o = infrac(&["build", "."], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.starts_with("built 3 resources into"), "{stdout}");
+    let before = snapshot(&dir.join("out"));
+    let mtime = std::fs::metadata(dir.join("out/terraform/compute.tf")).unwrap().modified().unwrap();
+
+    std::fs::write(dir.join("infra.kdl"), format!("{PROJECT}\ndroplet \"api\" region=\"nowhere\"\n")).unwrap();
+    let o = infrac(&["build", "."], &dir);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("infrac::E006"));
+    assert_eq!(snapshot(&dir.join("out")), before);
+    assert_eq!(std::fs::metadata(dir.join("out/terraform/compute.tf")).unwrap().modified().unwrap(), mtime);
+}
+
+#[test]
+fn a_build_removes_only_files_it_wrote_before() {
+    let dir = scratch("tidy");
+    std::fs::write(dir.join("infra.kdl"), PROJECT).unwrap();
+    assert!(infrac(&["build", "."], &dir).status.success());
+    std::fs::write(dir.join("out/terraform/mine.tf"), "# kept\n").unwrap();
+    std::fs::write(dir.join("out/notes.txt"), "kept\n").unwrap();
+    // Without the droplet and record, compute.tf and outputs.tf are no longer produced.
+    std::fs::write(dir.join("infra.kdl"), "provider \"digitalocean\" token=(secret)\"do_token\"\ndomain \"example.com\"\n").unwrap();
+    let o = infrac(&["build", "."], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("removed"));
+    assert!(!dir.join("out/terraform/compute.tf").exists());
+    assert!(!dir.join("out/terraform/outputs.tf").exists());
+    assert!(dir.join("out/terraform/dns.tf").exists());
+    assert_eq!(std::fs::read_to_string(dir.join("out/terraform/mine.tf")).unwrap(), "# kept\n");
+    assert_eq!(std::fs::read_to_string(dir.join("out/notes.txt")).unwrap(), "kept\n");
+}
+
+#[test]
+fn a_build_never_overwrites_a_file_it_did_not_write() {
+    let dir = scratch("foreign");
+    std::fs::write(dir.join("infra.kdl"), PROJECT).unwrap();
+    std::fs::create_dir_all(dir.join("out/terraform")).unwrap();
+    std::fs::write(dir.join("out/terraform/dns.tf"), "# hand-written\n").unwrap();
+    let o = infrac(&["build", "."], &dir);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("was not written by infrac"));
+    assert_eq!(std::fs::read_to_string(dir.join("out/terraform/dns.tf")).unwrap(), "# hand-written\n");
+    assert!(!dir.join("out/terraform/compute.tf").exists(), "nothing is written when one file is refused");
+}
+
+#[test]
+fn secrets_never_reach_the_output() {
+    let canary = "CANARY-7f3a9c-do-not-leak";
+    let dir = scratch("secret");
+    std::fs::write(
+        dir.join("infra.kdl"),
+        format!("{PROJECT}\nsecret \"key\"\ncertificate \"tls\" type=\"custom\" leaf-certificate=\"cert\" private-key=(secret)\"key\"\n"),
+    )
+    .unwrap();
+    // Given on the command line, a secret is refused and nothing is written.
+    let o = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(["build", ".", "--var", &format!("do_token={canary}")])
+        .current_dir(&dir)
+        .env("TF_VAR_do_token", canary)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("infrac::E016"));
+    assert!(!dir.join("out").exists());
+    // From the environment, it is not read at all.
+    let o = Command::new(env!("CARGO_BIN_EXE_infrac")).args(["build", "."]).current_dir(&dir).env("TF_VAR_do_token", canary).env("TF_VAR_key", canary).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let files = snapshot(&dir.join("out"));
+    for (path, bytes) in &files {
+        assert!(!String::from_utf8_lossy(bytes).contains(canary), "{path} leaks the secret");
+    }
+    let vars = String::from_utf8_lossy(&files["terraform/variables.tf"]).to_string();
+    assert!(vars.contains("variable \"do_token\"") && vars.contains("sensitive = true"), "{vars}");
+    assert!(String::from_utf8_lossy(&files["terraform/network.tf"]).contains("private_key      = var.key"));
+}
+
+#[test]
+fn check_prints_json_for_editors() {
+    let dir = scratch("json");
+    std::fs::write(dir.join("infra.kdl"), "droplet \"web\" region=\"ams3\" size=\"s-1vcpu-1gb\" image=\"ubuntu-24-04-x64\" monitorng=#true\n").unwrap();
+    let o = infrac(&["check", ".", "--format", "json"], &dir);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = &v[0];
+    assert_eq!(d["code"], "E003");
+    assert_eq!(d["file"], "infra.kdl");
+    assert_eq!(d["line"], 1);
+    assert_eq!(d["column"], 73);
+    assert_eq!(d["severity"], "error");
+    assert!(d["help"].as_str().unwrap().contains("monitoring"));
+    assert_eq!(&std::fs::read_to_string(dir.join("infra.kdl")).unwrap()[d["span"]["start"].as_u64().unwrap() as usize..d["span"]["end"].as_u64().unwrap() as usize], "monitorng");
+}
+
+#[test]
+fn graph_prints_dot_and_mermaid_in_dependency_order() {
+    let dir = scratch("graph");
+    std::fs::write(dir.join("infra.kdl"), PROJECT).unwrap();
+    let dot = String::from_utf8(infrac(&["graph", "."], &dir).stdout).unwrap();
+    assert!(dot.starts_with("digraph infrac {"));
+    assert!(dot.contains("\"digitalocean_record.www\" -> \"digitalocean_droplet.web\";"));
+    assert!(dot.contains("\"digitalocean_record.www\" -> \"digitalocean_domain.example_com\";"));
+    let mermaid = String::from_utf8(infrac(&["graph", ".", "--format", "mermaid"], &dir).stdout).unwrap();
+    assert!(mermaid.starts_with("graph LR\n"));
+    assert!(mermaid.contains("-->"));
+}
+
+#[test]
+fn exit_codes_are_as_documented() {
+    let dir = scratch("exit");
+    assert_eq!(infrac(&["build", "."], &dir).status.code(), Some(3), "no infra.kdl");
+    assert_eq!(infrac(&["build", ".", "--bogus"], &dir).status.code(), Some(2), "bad command line");
+    std::fs::write(dir.join("infra.kdl"), "droplet \"x\"\n").unwrap();
+    assert_eq!(infrac(&["check", "."], &dir).status.code(), Some(1));
+    std::fs::write(dir.join("infra.kdl"), PROJECT).unwrap();
+    assert_eq!(infrac(&["check", "."], &dir).status.code(), Some(0));
+}
