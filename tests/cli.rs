@@ -9,7 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn infrac(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_infrac")).args(args).current_dir(cwd).env("NO_COLOR", "1").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -27,7 +32,10 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 walk(root, &p, out);
             } else {
-                out.insert(p.strip_prefix(root).unwrap().display().to_string(), std::fs::read(&p).unwrap());
+                out.insert(
+                    p.strip_prefix(root).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                );
             }
         }
     }
@@ -65,14 +73,27 @@ fn a_failed_build_leaves_the_previous_output_untouched() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.starts_with("built 3 resources into"), "{stdout}");
     let before = snapshot(&dir.join("out"));
-    let mtime = std::fs::metadata(dir.join("out/terraform/compute.tf")).unwrap().modified().unwrap();
+    let mtime = std::fs::metadata(dir.join("out/terraform/compute.tf"))
+        .unwrap()
+        .modified()
+        .unwrap();
 
-    std::fs::write(dir.join("infra.kdl"), format!("{PROJECT}\ndroplet \"api\" region=\"nowhere\"\n")).unwrap();
+    std::fs::write(
+        dir.join("infra.kdl"),
+        format!("{PROJECT}\ndroplet \"api\" region=\"nowhere\"\n"),
+    )
+    .unwrap();
     let o = infrac(&["build", "."], &dir);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("infrac::E006"));
     assert_eq!(snapshot(&dir.join("out")), before);
-    assert_eq!(std::fs::metadata(dir.join("out/terraform/compute.tf")).unwrap().modified().unwrap(), mtime);
+    assert_eq!(
+        std::fs::metadata(dir.join("out/terraform/compute.tf"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        mtime
+    );
 }
 
 #[test]
@@ -83,15 +104,25 @@ fn a_build_removes_only_files_it_wrote_before() {
     std::fs::write(dir.join("out/terraform/mine.tf"), "# kept\n").unwrap();
     std::fs::write(dir.join("out/notes.txt"), "kept\n").unwrap();
     // Without the droplet and record, compute.tf and outputs.tf are no longer produced.
-    std::fs::write(dir.join("infra.kdl"), "provider \"digitalocean\" token=(secret)\"do_token\"\ndomain \"example.com\"\n").unwrap();
+    std::fs::write(
+        dir.join("infra.kdl"),
+        "provider \"digitalocean\" token=(secret)\"do_token\"\ndomain \"example.com\"\n",
+    )
+    .unwrap();
     let o = infrac(&["build", "."], &dir);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("removed"));
     assert!(!dir.join("out/terraform/compute.tf").exists());
     assert!(!dir.join("out/terraform/outputs.tf").exists());
     assert!(dir.join("out/terraform/dns.tf").exists());
-    assert_eq!(std::fs::read_to_string(dir.join("out/terraform/mine.tf")).unwrap(), "# kept\n");
-    assert_eq!(std::fs::read_to_string(dir.join("out/notes.txt")).unwrap(), "kept\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out/terraform/mine.tf")).unwrap(),
+        "# kept\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out/notes.txt")).unwrap(),
+        "kept\n"
+    );
 }
 
 #[test]
@@ -103,8 +134,14 @@ fn a_build_never_overwrites_a_file_it_did_not_write() {
     let o = infrac(&["build", "."], &dir);
     assert_eq!(o.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&o.stderr).contains("was not written by infrac"));
-    assert_eq!(std::fs::read_to_string(dir.join("out/terraform/dns.tf")).unwrap(), "# hand-written\n");
-    assert!(!dir.join("out/terraform/compute.tf").exists(), "nothing is written when one file is refused");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out/terraform/dns.tf")).unwrap(),
+        "# hand-written\n"
+    );
+    assert!(
+        !dir.join("out/terraform/compute.tf").exists(),
+        "nothing is written when one file is refused"
+    );
 }
 
 #[test]
@@ -127,15 +164,28 @@ fn secrets_never_reach_the_output() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("infrac::E016"));
     assert!(!dir.join("out").exists());
     // From the environment, it is not read at all.
-    let o = Command::new(env!("CARGO_BIN_EXE_infrac")).args(["build", "."]).current_dir(&dir).env("TF_VAR_do_token", canary).env("TF_VAR_key", canary).output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(["build", "."])
+        .current_dir(&dir)
+        .env("TF_VAR_do_token", canary)
+        .env("TF_VAR_key", canary)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let files = snapshot(&dir.join("out"));
     for (path, bytes) in &files {
-        assert!(!String::from_utf8_lossy(bytes).contains(canary), "{path} leaks the secret");
+        assert!(
+            !String::from_utf8_lossy(bytes).contains(canary),
+            "{path} leaks the secret"
+        );
     }
     let vars = String::from_utf8_lossy(&files["terraform/variables.tf"]).to_string();
-    assert!(vars.contains("variable \"do_token\"") && vars.contains("sensitive = true"), "{vars}");
-    assert!(String::from_utf8_lossy(&files["terraform/network.tf"]).contains("private_key      = var.key"));
+    assert!(
+        vars.contains("variable \"do_token\"") && vars.contains("sensitive = true"),
+        "{vars}"
+    );
+    assert!(String::from_utf8_lossy(&files["terraform/network.tf"])
+        .contains("private_key      = var.key"));
 }
 
 #[test]
@@ -152,7 +202,13 @@ fn check_prints_json_for_editors() {
     assert_eq!(d["column"], 73);
     assert_eq!(d["severity"], "error");
     assert!(d["help"].as_str().unwrap().contains("monitoring"));
-    assert_eq!(&std::fs::read_to_string(dir.join("infra.kdl")).unwrap()[d["span"]["start"].as_u64().unwrap() as usize..d["span"]["end"].as_u64().unwrap() as usize], "monitorng");
+    assert_eq!(
+        &std::fs::read_to_string(dir.join("infra.kdl")).unwrap()[d["span"]["start"]
+            .as_u64()
+            .unwrap() as usize
+            ..d["span"]["end"].as_u64().unwrap() as usize],
+        "monitorng"
+    );
 }
 
 #[test]
@@ -163,7 +219,8 @@ fn graph_prints_dot_and_mermaid_in_dependency_order() {
     assert!(dot.starts_with("digraph infrac {"));
     assert!(dot.contains("\"digitalocean_record.www\" -> \"digitalocean_droplet.web\";"));
     assert!(dot.contains("\"digitalocean_record.www\" -> \"digitalocean_domain.example_com\";"));
-    let mermaid = String::from_utf8(infrac(&["graph", ".", "--format", "mermaid"], &dir).stdout).unwrap();
+    let mermaid =
+        String::from_utf8(infrac(&["graph", ".", "--format", "mermaid"], &dir).stdout).unwrap();
     assert!(mermaid.starts_with("graph LR\n"));
     assert!(mermaid.contains("-->"));
 }
@@ -171,8 +228,16 @@ fn graph_prints_dot_and_mermaid_in_dependency_order() {
 #[test]
 fn exit_codes_are_as_documented() {
     let dir = scratch("exit");
-    assert_eq!(infrac(&["build", "."], &dir).status.code(), Some(3), "no infra.kdl");
-    assert_eq!(infrac(&["build", ".", "--bogus"], &dir).status.code(), Some(2), "bad command line");
+    assert_eq!(
+        infrac(&["build", "."], &dir).status.code(),
+        Some(3),
+        "no infra.kdl"
+    );
+    assert_eq!(
+        infrac(&["build", ".", "--bogus"], &dir).status.code(),
+        Some(2),
+        "bad command line"
+    );
     std::fs::write(dir.join("infra.kdl"), "droplet \"x\"\n").unwrap();
     assert_eq!(infrac(&["check", "."], &dir).status.code(), Some(1));
     std::fs::write(dir.join("infra.kdl"), PROJECT).unwrap();

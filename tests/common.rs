@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests (each test binary uses a part).
+#![allow(dead_code)]
 
 use infrac::{compile, Compilation, Options, World};
 use std::path::{Path, PathBuf};
@@ -25,14 +26,19 @@ impl World for SingleFile {
 }
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// Options from leading `// infrac: --var a=b --env prod` lines.
 pub fn options_from(text: &str) -> Options {
     let mut options = Options::default();
     for line in text.lines().take_while(|l| l.starts_with("//")) {
-        let Some(args) = line.trim_start_matches("//").trim().strip_prefix("infrac:") else { continue };
+        let Some(args) = line.trim_start_matches("//").trim().strip_prefix("infrac:") else {
+            continue;
+        };
         let words: Vec<&str> = args.split_whitespace().collect();
         let mut i = 0;
         while i < words.len() {
@@ -63,7 +69,11 @@ pub fn transcript(c: &Compilation) -> String {
     let mut out = String::new();
     if !c.diagnostics.is_empty() {
         out.push_str("=== diagnostics ===\n");
-        out.push_str(&infrac::diag::render_human(&c.diagnostics, &c.sources, false));
+        out.push_str(&infrac::diag::render_human(
+            &c.diagnostics,
+            &c.sources,
+            false,
+        ));
     }
     if let Some(files) = &c.files {
         for (path, text) in files {

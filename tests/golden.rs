@@ -10,7 +10,10 @@ use common::*;
 use std::path::{Path, PathBuf};
 
 fn cases(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -36,7 +39,11 @@ fn check_golden(case: &Path, golden: &Path, failures: &mut Vec<String>) {
     let expected = std::fs::read_to_string(golden).unwrap_or_default();
     if expected != actual {
         let diff = first_difference(&expected, &actual);
-        failures.push(format!("{}: transcript differs from {}\n{diff}", case.display(), golden.display()));
+        failures.push(format!(
+            "{}: transcript differs from {}\n{diff}",
+            case.display(),
+            golden.display()
+        ));
     }
 }
 
@@ -46,15 +53,16 @@ fn first_difference(expected: &str, actual: &str) -> String {
             return format!("  line {}:\n  - {e}\n  + {a}", n + 1);
         }
     }
-    format!("  lengths differ: {} vs {} lines", expected.lines().count(), actual.lines().count())
+    format!(
+        "  lengths differ: {} vs {} lines",
+        expected.lines().count(),
+        actual.lines().count()
+    )
 }
 
+/// `E001-syntax.kdl` → `E001-syntax.golden`; a folder case `x/` → `x.golden`.
 fn golden_of(case: &Path) -> PathBuf {
-    if case.is_dir() {
-        case.with_extension("golden")
-    } else {
-        case.with_extension("golden")
-    }
+    case.with_extension("golden")
 }
 
 #[test]
@@ -74,13 +82,24 @@ fn cases_match_their_golden_transcripts() {
 fn examples_match_their_golden_transcripts() {
     let root = repo_root();
     let mut failures = Vec::new();
-    let mut examples: Vec<PathBuf> = std::fs::read_dir(root.join("examples")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut examples: Vec<PathBuf> = std::fs::read_dir(root.join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     examples.sort();
     for ex in examples {
         let name = ex.file_name().unwrap().to_string_lossy().to_string();
         let c = compile_case(&ex);
-        assert!(!c.has_errors(), "example {name} has errors:\n{}", transcript(&c));
-        check_golden(&ex, &root.join(format!("tests/golden/examples/{name}.golden")), &mut failures);
+        assert!(
+            !c.has_errors(),
+            "example {name} has errors:\n{}",
+            transcript(&c)
+        );
+        check_golden(
+            &ex,
+            &root.join(format!("tests/golden/examples/{name}.golden")),
+            &mut failures,
+        );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
@@ -95,12 +114,18 @@ fn every_diagnostic_code_has_a_negative_case() {
     let transcripts: Vec<String> = all.iter().map(|c| transcript(&compile_case(c))).collect();
     for code in infrac::diag::Code::ALL {
         let tag = format!("infrac::{}", code.as_str());
-        assert!(transcripts.iter().any(|t| t.contains(&tag)), "no case in tests/cases/errors shows {tag}");
+        assert!(
+            transcripts.iter().any(|t| t.contains(&tag)),
+            "no case in tests/cases/errors shows {tag}"
+        );
     }
     for (case, t) in all.iter().zip(&transcripts) {
         let name = case.file_name().unwrap().to_string_lossy();
         let code = &name[..4];
-        assert!(t.contains(&format!("infrac::{code}")), "{name} is named for {code} but does not show it");
+        assert!(
+            t.contains(&format!("infrac::{code}")),
+            "{name} is named for {code} but does not show it"
+        );
     }
 }
 
@@ -108,7 +133,10 @@ fn every_diagnostic_code_has_a_negative_case() {
 #[test]
 fn terraform_output_round_trips_through_the_hcl_parser() {
     let root = repo_root();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("examples")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     let mut ok_cases = Vec::new();
     cases(&root.join("tests/cases/ok"), &mut ok_cases);
     dirs.extend(ok_cases);
@@ -120,8 +148,15 @@ fn terraform_output_round_trips_through_the_hcl_parser() {
         }
         for (name, body) in infrac::backends::terraform::bodies(plan) {
             let text = infrac::backends::terraform::format::format(&body);
-            let parsed = hcl::parse(&text).unwrap_or_else(|e| panic!("{}: {name} does not parse: {e}\n{text}", dir.display()));
-            assert_eq!(parsed, body, "{}: {name} parses to another structure", dir.display());
+            let parsed = hcl::parse(&text).unwrap_or_else(|e| {
+                panic!("{}: {name} does not parse: {e}\n{text}", dir.display())
+            });
+            assert_eq!(
+                parsed,
+                body,
+                "{}: {name} parses to another structure",
+                dir.display()
+            );
         }
     }
 }
@@ -131,8 +166,18 @@ fn documented_codes_match_the_code_list() {
     let docs = std::fs::read_to_string(repo_root().join("docs/diagnostics.md")).unwrap();
     for code in infrac::diag::Code::ALL {
         let heading = format!("## {} {}", code.as_str(), code.slug());
-        assert!(docs.contains(&heading), "docs/diagnostics.md lacks the section `{heading}`");
+        assert!(
+            docs.contains(&heading),
+            "docs/diagnostics.md lacks the section `{heading}`"
+        );
     }
-    let sections = docs.lines().filter(|l| l.starts_with("## ") && (l[3..].starts_with('E') || l[3..].starts_with('W'))).count();
-    assert_eq!(sections, infrac::diag::Code::ALL.len(), "docs/diagnostics.md documents codes that do not exist");
+    let sections = docs
+        .lines()
+        .filter(|l| l.starts_with("## ") && (l[3..].starts_with('E') || l[3..].starts_with('W')))
+        .count();
+    assert_eq!(
+        sections,
+        infrac::diag::Code::ALL.len(),
+        "docs/diagnostics.md documents codes that do not exist"
+    );
 }

@@ -16,7 +16,8 @@ use std::process::Command;
 
 fn tools() -> Option<PathBuf> {
     let t = repo_root().join(".tools");
-    let ready = t.join("venv/bin/python").is_file() && t.join("node/node_modules/@cdktf/hcl2json").is_dir();
+    let ready =
+        t.join("venv/bin/python").is_file() && t.join("node/node_modules/@cdktf/hcl2json").is_dir();
     if ready {
         return Some(t);
     }
@@ -29,7 +30,10 @@ fn tools() -> Option<PathBuf> {
 }
 
 fn examples() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(repo_root().join("examples")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(repo_root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     v.sort();
     v
 }
@@ -58,7 +62,10 @@ fn terraform_accepts_every_example() {
         .status()
         .unwrap();
     let _ = std::fs::remove_dir_all(&scratch);
-    assert!(status.success(), "terraform rejected the output (see above)");
+    assert!(
+        status.success(),
+        "terraform rejected the output (see above)"
+    );
 }
 
 #[test]
@@ -70,7 +77,10 @@ fn hashicorp_hcl_parser_reads_every_file() {
         let _ = std::fs::remove_dir_all(&out);
         let c = build_into(&ex, &out);
         let plan = c.plan.as_ref().unwrap();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(out.join("terraform")).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(out.join("terraform"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         files.sort();
         let output = Command::new("node")
             .arg(repo_root().join("scripts/hcl_parse.js"))
@@ -78,19 +88,35 @@ fn hashicorp_hcl_parser_reads_every_file() {
             .env("INFRAC_TOOLS", &tools)
             .output()
             .unwrap();
-        assert!(output.status.success(), "{}: {}", ex.display(), String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            ex.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
         // HashiCorp's parser sees exactly the resources and imports planned.
         let mut resources = 0;
         let mut imports = 0;
         for line in String::from_utf8_lossy(&output.stdout).lines() {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             if let Some(types) = v["json"]["resource"].as_object() {
-                resources += types.values().map(|names| names.as_object().map_or(0, |n| n.len())).sum::<usize>();
+                resources += types
+                    .values()
+                    .map(|names| names.as_object().map_or(0, |n| n.len()))
+                    .sum::<usize>();
             }
             imports += v["json"]["import"].as_array().map_or(0, Vec::len);
         }
         assert_eq!(resources, plan.resources.len(), "{}", ex.display());
-        assert_eq!(imports, plan.resources.iter().filter(|r| r.import_id.is_some()).count(), "{}", ex.display());
+        assert_eq!(
+            imports,
+            plan.resources
+                .iter()
+                .filter(|r| r.import_id.is_some())
+                .count(),
+            "{}",
+            ex.display()
+        );
     }
     let _ = std::fs::remove_dir_all(&scratch);
 }
@@ -110,8 +136,15 @@ fn every_generated_resource_fits_the_provider_schema() {
                 }
                 let ty = b.labels[0].as_str();
                 let provider = ty.split('_').next().unwrap();
-                let schema = infrac::schema::provider(provider).unwrap().resource(ty).unwrap_or_else(|| panic!("{file}: {ty} is not a resource of {provider}"));
-                walk(&b.body, schema, &format!("{}: {ty}.{}", ex.display(), b.labels[1].as_str()));
+                let schema = infrac::schema::provider(provider)
+                    .unwrap()
+                    .resource(ty)
+                    .unwrap_or_else(|| panic!("{file}: {ty} is not a resource of {provider}"));
+                walk(
+                    &b.body,
+                    schema,
+                    &format!("{}: {ty}.{}", ex.display(), b.labels[1].as_str()),
+                );
             }
         }
     }
@@ -125,18 +158,27 @@ fn walk(body: &Body, schema: &infrac::schema::Block, at: &str) {
                 if k == "depends_on" {
                     continue;
                 }
-                let attr = schema.attributes.get(k).unwrap_or_else(|| panic!("{at}: no attribute {k}"));
+                let attr = schema
+                    .attributes
+                    .get(k)
+                    .unwrap_or_else(|| panic!("{at}: no attribute {k}"));
                 assert!(attr.settable(), "{at}: {k} is read-only");
             }
             Structure::Block(b) => {
-                let bt = schema.blocks.get(b.identifier.as_str()).unwrap_or_else(|| panic!("{at}: no block {}", b.identifier.as_str()));
+                let bt = schema
+                    .blocks
+                    .get(b.identifier.as_str())
+                    .unwrap_or_else(|| panic!("{at}: no block {}", b.identifier.as_str()));
                 walk(&b.body, &bt.block, at);
             }
         }
     }
     for (name, attr) in &schema.attributes {
         if attr.required {
-            assert!(body.attributes().any(|a| a.key.as_str() == name), "{at}: required {name} missing");
+            assert!(
+                body.attributes().any(|a| a.key.as_str() == name),
+                "{at}: required {name} missing"
+            );
         }
     }
 }

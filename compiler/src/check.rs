@@ -12,8 +12,18 @@ use crate::resolve::{Names, Resolved, Target};
 use crate::schema::{self, Block, TfType};
 use crate::source::Span;
 
-pub fn check(exp: &Expanded, names: &Names, kinds: &'static Registry, diags: &mut Diagnostics) -> Plan {
-    let mut c = Checker { names, kinds, diags, domains: None };
+pub fn check(
+    exp: &Expanded,
+    names: &Names,
+    kinds: &'static Registry,
+    diags: &mut Diagnostics,
+) -> Plan {
+    let mut c = Checker {
+        names,
+        kinds,
+        diags,
+        domains: None,
+    };
     let mut plan = Plan::default();
     // Multi-value records can turn one instance into several resources;
     // references name instances, so they are renumbered at the end.
@@ -33,14 +43,22 @@ pub fn check(exp: &Expanded, names: &Names, kinds: &'static Registry, diags: &mu
         if let Some(mut value) = c.value(&o.value, &TfType::Dynamic, &Ctx::plain(&o.name)) {
             remap(&mut value);
             let sensitive = c.is_sensitive(&o.value);
-            plan.outputs.push(Output { name: o.name.clone(), value, description: o.description.clone(), sensitive });
+            plan.outputs.push(Output {
+                name: o.name.clone(),
+                value,
+                description: o.description.clone(),
+                sensitive,
+            });
         }
     }
     kind_outputs(&mut plan, kinds);
     plan.secrets = exp
         .secrets
         .values()
-        .map(|s| SecretVar { name: s.name.clone(), description: s.description.clone() })
+        .map(|s| SecretVar {
+            name: s.name.clone(),
+            description: s.description.clone(),
+        })
         .collect();
     plan.providers = c.providers(exp, &plan);
     plan
@@ -82,7 +100,15 @@ fn kind_outputs(plan: &mut Plan, kinds: &Registry) {
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| r.kind.kind == kind.kind)
-                .map(|(i, r)| (r.label.clone(), PValue::Ref { target: i, attr: attr.clone() }))
+                .map(|(i, r)| {
+                    (
+                        r.label.clone(),
+                        PValue::Ref {
+                            target: i,
+                            attr: attr.clone(),
+                        },
+                    )
+                })
                 .collect();
             if items.is_empty() {
                 continue;
@@ -107,7 +133,12 @@ struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     fn plain(name: &'a str) -> Ctx<'a> {
-        Ctx { name, refs: None, enum_values: None, sensitive: false }
+        Ctx {
+            name,
+            refs: None,
+            enum_values: None,
+            sensitive: false,
+        }
     }
 }
 
@@ -131,8 +162,17 @@ impl Checker<'_> {
         d
     }
 
-    fn instance(&mut self, index: usize, inst: &Instance, all: &[Instance], out: &mut Vec<Resource>) {
-        let kind: &'static Kind = self.kinds.get(&inst.kind).expect("lowering checked the kind");
+    fn instance(
+        &mut self,
+        index: usize,
+        inst: &Instance,
+        all: &[Instance],
+        out: &mut Vec<Resource>,
+    ) {
+        let kind: &'static Kind = self
+            .kinds
+            .get(&inst.kind)
+            .expect("lowering checked the kind");
         let schema = kind.schema();
         let mut props: Vec<IField> = inst.props.clone();
         if let Some(spec) = &kind.fqdn {
@@ -143,19 +183,34 @@ impl Checker<'_> {
                 props.push(IField {
                     name: attr.clone(),
                     name_span: inst.label_span,
-                    value: SValue { value: Value::Str(inst.label.clone()), span: inst.label_span },
+                    value: SValue {
+                        value: Value::Str(inst.label.clone()),
+                        span: inst.label_span,
+                    },
                 });
             }
         }
         for (attr, default) in &kind.defaults {
-            if !props.iter().any(|p| kind.tf_name(&p.name) == *attr) && !inst.children.iter().any(|c| kind.tf_name(&c.name) == *attr) {
+            if !props.iter().any(|p| kind.tf_name(&p.name) == *attr)
+                && !inst.children.iter().any(|c| kind.tf_name(&c.name) == *attr)
+            {
                 let value = match default {
                     serde_json::Value::Bool(b) => Value::Bool(*b),
-                    serde_json::Value::Number(n) => n.as_i64().map(Value::Int).unwrap_or(Value::Float(n.as_f64().unwrap_or(0.0))),
+                    serde_json::Value::Number(n) => n
+                        .as_i64()
+                        .map(Value::Int)
+                        .unwrap_or(Value::Float(n.as_f64().unwrap_or(0.0))),
                     serde_json::Value::String(s) => Value::Str(s.clone()),
                     _ => continue,
                 };
-                props.push(IField { name: attr.clone(), name_span: inst.label_span, value: SValue { value, span: inst.label_span } });
+                props.push(IField {
+                    name: attr.clone(),
+                    name_span: inst.label_span,
+                    value: SValue {
+                        value,
+                        span: inst.label_span,
+                    },
+                });
             }
         }
         // Several values of the multi-value attribute make several resources.
@@ -170,12 +225,27 @@ impl Checker<'_> {
         for (n, variant) in variants.into_iter().enumerate() {
             let mut props = props.clone();
             if let Some(v) = variant {
-                props.push(IField { name: kind.multi_value.clone().expect("set"), name_span: v.span, value: v });
+                props.push(IField {
+                    name: kind.multi_value.clone().expect("set"),
+                    name_span: v.span,
+                    value: v,
+                });
             }
-            let body = self.body(Some(kind), schema, "", &props, &children, inst.label_span, inst);
+            let body = self.body(
+                Some(kind),
+                schema,
+                "",
+                &props,
+                &children,
+                inst.label_span,
+                inst,
+            );
             self.required_when(kind, &body, inst);
             let (label, ident) = if many {
-                (format!("{}-{}", inst.label, n + 1), format!("{}_{}", self.names.idents[index], n + 1))
+                (
+                    format!("{}-{}", inst.label, n + 1),
+                    format!("{}_{}", self.names.idents[index], n + 1),
+                )
             } else {
                 (inst.label.clone(), self.names.idents[index].clone())
             };
@@ -197,7 +267,11 @@ impl Checker<'_> {
                 ident,
                 span: inst.label_span,
                 body,
-                import_id: if n == 0 { inst.import_id.as_ref().map(|(id, _)| id.clone()) } else { None },
+                import_id: if n == 0 {
+                    inst.import_id.as_ref().map(|(id, _)| id.clone())
+                } else {
+                    None
+                },
                 depends_on,
             });
         }
@@ -205,8 +279,16 @@ impl Checker<'_> {
 
     /// Removes the multi-value attribute from the fields and returns its
     /// values, if there are several (a list or a group reference).
-    fn take_multi(&mut self, kind: &Kind, multi: &str, props: &mut Vec<IField>, children: &mut Vec<IChild>) -> Option<Vec<SValue>> {
-        if let Some(pos) = children.iter().position(|c| kind.tf_name(&c.name) == multi && c.props.is_empty() && c.children.is_empty()) {
+    fn take_multi(
+        &mut self,
+        kind: &Kind,
+        multi: &str,
+        props: &mut Vec<IField>,
+        children: &mut Vec<IChild>,
+    ) -> Option<Vec<SValue>> {
+        if let Some(pos) = children.iter().position(|c| {
+            kind.tf_name(&c.name) == multi && c.props.is_empty() && c.children.is_empty()
+        }) {
             let c = children.remove(pos);
             let mut values = Vec::new();
             for a in c.args {
@@ -227,12 +309,24 @@ impl Checker<'_> {
             Value::Ref(path) => {
                 let mut scratch = Diagnostics::default();
                 match self.names.resolve(path, v.span, self.kinds, &mut scratch) {
-                    Some(Resolved { target: Target::Group(members), attr, kind, .. }) => members
+                    Some(Resolved {
+                        target: Target::Group(members),
+                        attr,
+                        kind,
+                        ..
+                    }) => members
                         .iter()
                         .map(|m| {
                             let label = self.label_of(kind, *m);
-                            let attr_part = attr.as_ref().map(|_| path.rsplit('.').next().unwrap_or("")).map(|a| format!(".{a}")).unwrap_or_default();
-                            SValue { value: Value::Ref(format!("{}.{label}{attr_part}", kind.kind)), span: v.span }
+                            let attr_part = attr
+                                .as_ref()
+                                .map(|_| path.rsplit('.').next().unwrap_or(""))
+                                .map(|a| format!(".{a}"))
+                                .unwrap_or_default();
+                            SValue {
+                                value: Value::Ref(format!("{}.{label}{attr_part}", kind.kind)),
+                                span: v.span,
+                            }
                         })
                         .collect(),
                     _ => vec![v],
@@ -249,8 +343,17 @@ impl Checker<'_> {
 
     /// `fqdn="api.example.com"` → `domain` (a reference to the declared
     /// domain with the longest matching suffix) and `name`.
-    fn fqdn(&mut self, kind: &Kind, spec: &crate::kinds::FqdnSpec, props: &mut Vec<IField>, all: &[Instance], inst: &Instance) {
-        let Some(pos) = props.iter().position(|p| p.name == "fqdn") else { return };
+    fn fqdn(
+        &mut self,
+        kind: &Kind,
+        spec: &crate::kinds::FqdnSpec,
+        props: &mut Vec<IField>,
+        all: &[Instance],
+        inst: &Instance,
+    ) {
+        let Some(pos) = props.iter().position(|p| p.name == "fqdn") else {
+            return;
+        };
         let field = props.remove(pos);
         let Value::Str(fqdn) = &field.value.value else {
             self.err(
@@ -260,11 +363,17 @@ impl Checker<'_> {
             );
             return;
         };
-        if props.iter().any(|p| kind.tf_name(&p.name) == spec.domain || kind.tf_name(&p.name) == spec.name) {
+        if props
+            .iter()
+            .any(|p| kind.tf_name(&p.name) == spec.domain || kind.tf_name(&p.name) == spec.name)
+        {
             self.err(
-                Diagnostic::error(Code::WrongType, "`fqdn` replaces `domain` and `name`; give one or the other")
-                    .at(field.name_span, "fqdn given with domain or name")
-                    .help("remove `domain` and `name`, or remove `fqdn`"),
+                Diagnostic::error(
+                    Code::WrongType,
+                    "`fqdn` replaces `domain` and `name`; give one or the other",
+                )
+                .at(field.name_span, "fqdn given with domain or name")
+                .help("remove `domain` and `name`, or remove `fqdn`"),
             );
             return;
         }
@@ -277,7 +386,13 @@ impl Checker<'_> {
                         .props
                         .iter()
                         .find(|p| p.name == "name")
-                        .and_then(|p| if let Value::Str(s) = &p.value.value { Some(s.clone()) } else { None })
+                        .and_then(|p| {
+                            if let Value::Str(s) = &p.value.value {
+                                Some(s.clone())
+                            } else {
+                                None
+                            }
+                        })
                         .unwrap_or_else(|| i.label.clone());
                     (name, n)
                 })
@@ -299,25 +414,51 @@ impl Checker<'_> {
             self.err(d);
             return;
         };
-        let name = if fq == domain { "@".to_string() } else { fq[..fq.len() - domain.len() - 1].to_string() };
+        let name = if fq == domain {
+            "@".to_string()
+        } else {
+            fq[..fq.len() - domain.len() - 1].to_string()
+        };
         let span = field.value.span;
-        props.push(IField { name: spec.name.clone(), name_span: field.name_span, value: SValue { value: Value::Str(name), span } });
+        props.push(IField {
+            name: spec.name.clone(),
+            name_span: field.name_span,
+            value: SValue {
+                value: Value::Str(name),
+                span,
+            },
+        });
         props.push(IField {
             name: spec.domain.clone(),
             name_span: field.name_span,
-            value: SValue { value: Value::Ref(format!("{}.{}", spec.domain_kind, all[index].label)), span },
+            value: SValue {
+                value: Value::Ref(format!("{}.{}", spec.domain_kind, all[index].label)),
+                span,
+            },
         });
     }
 
     fn required_when(&mut self, kind: &Kind, body: &Body, inst: &Instance) {
         for (attr, by_value) in &kind.required_when {
-            let Some(PValue::Str(v)) = body.get(attr).map(|a| &a.value) else { continue };
+            let Some(PValue::Str(v)) = body.get(attr).map(|a| &a.value) else {
+                continue;
+            };
             for need in by_value.get(v).into_iter().flatten() {
                 if body.get(need).is_none() {
                     let d = self.with_origin(
-                        Diagnostic::error(Code::MissingRequired, format!("a {} with {attr}={v} needs `{}`", kind.kind, need.replace('_', "-")))
-                            .at(inst.label_span, format!("`{}` missing", need.replace('_', "-")))
-                            .help(format!("add `{}=…`", need.replace('_', "-"))),
+                        Diagnostic::error(
+                            Code::MissingRequired,
+                            format!(
+                                "a {} with {attr}={v} needs `{}`",
+                                kind.kind,
+                                need.replace('_', "-")
+                            ),
+                        )
+                        .at(
+                            inst.label_span,
+                            format!("`{}` missing", need.replace('_', "-")),
+                        )
+                        .help(format!("add `{}=…`", need.replace('_', "-"))),
                         inst,
                     );
                     self.err(d);
@@ -327,7 +468,16 @@ impl Checker<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn body(&mut self, kind: Option<&'static Kind>, block: &'static Block, prefix: &str, props: &[IField], children: &[IChild], at: Span, inst: &Instance) -> Body {
+    fn body(
+        &mut self,
+        kind: Option<&'static Kind>,
+        block: &'static Block,
+        prefix: &str,
+        props: &[IField],
+        children: &[IChild],
+        at: Span,
+        inst: &Instance,
+    ) -> Body {
         let mut body = Body::default();
         // Attributes that were written, even if their value failed to check:
         // they are not "missing" as well.
@@ -341,20 +491,33 @@ impl Checker<'_> {
             }
             if block.blocks.contains_key(&name) {
                 let d = self.with_origin(
-                    Diagnostic::error(Code::WrongType, format!("`{}` is a block, not a value", p.name))
-                        .at(p.name_span, "written as a property")
-                        .help(format!("write it as a child node: `{} {{ … }}` or `{} key=value …`", p.name, p.name)),
+                    Diagnostic::error(
+                        Code::WrongType,
+                        format!("`{}` is a block, not a value", p.name),
+                    )
+                    .at(p.name_span, "written as a property")
+                    .help(format!(
+                        "write it as a child node: `{} {{ … }}` or `{} key=value …`",
+                        p.name, p.name
+                    )),
                     inst,
                 );
                 self.err(d);
                 continue;
             }
             given.push(name.clone());
-            let Some(schema_attr) = self.attribute(kind, block, &name, &p.name, p.name_span, inst) else { continue };
+            let Some(schema_attr) = self.attribute(kind, block, &name, &p.name, p.name_span, inst)
+            else {
+                continue;
+            };
             let path = format!("{prefix}{name}");
             let ctx = self.ctx(kind, &path, &p.name, schema_attr.sensitive);
             if let Some(value) = self.value(&p.value, &schema_attr.ty, &ctx) {
-                body.attrs.push(Attr { name, value, span: p.value.span });
+                body.attrs.push(Attr {
+                    name,
+                    value,
+                    span: p.value.span,
+                });
             }
         }
         for c in children {
@@ -362,20 +525,44 @@ impl Checker<'_> {
             if let Some(bt) = block.blocks.get(&name) {
                 if let Some(a) = c.args.first() {
                     let d = self.with_origin(
-                        Diagnostic::error(Code::WrongType, format!("the block `{}` takes properties and children, not values", c.name))
-                            .at(a.span, "unexpected value")
-                            .help(format!("write `{} key=value …` or `{} {{ … }}`", c.name, c.name)),
+                        Diagnostic::error(
+                            Code::WrongType,
+                            format!(
+                                "the block `{}` takes properties and children, not values",
+                                c.name
+                            ),
+                        )
+                        .at(a.span, "unexpected value")
+                        .help(format!(
+                            "write `{} key=value …` or `{} {{ … }}`",
+                            c.name, c.name
+                        )),
                         inst,
                     );
                     self.err(d);
                     continue;
                 }
-                let nested = self.body(kind, &bt.block, &format!("{prefix}{name}."), &c.props, &c.children, c.name_span, inst);
-                body.blocks.push(NestedBlock { name, body: nested, span: c.name_span });
+                let nested = self.body(
+                    kind,
+                    &bt.block,
+                    &format!("{prefix}{name}."),
+                    &c.props,
+                    &c.children,
+                    c.name_span,
+                    inst,
+                );
+                body.blocks.push(NestedBlock {
+                    name,
+                    body: nested,
+                    span: c.name_span,
+                });
                 continue;
             }
             given.push(name.clone());
-            let Some(schema_attr) = self.attribute(kind, block, &name, &c.name, c.name_span, inst) else { continue };
+            let Some(schema_attr) = self.attribute(kind, block, &name, &c.name, c.name_span, inst)
+            else {
+                continue;
+            };
             let path = format!("{prefix}{name}");
             let ctx = self.ctx(kind, &path, &c.name, schema_attr.sensitive);
             let value = if matches!(schema_attr.ty, TfType::Map(_)) && c.args.is_empty() {
@@ -383,15 +570,23 @@ impl Checker<'_> {
                 let elem = schema_attr.ty.element().cloned().unwrap_or(TfType::Dynamic);
                 for p in &c.props {
                     if let Some(v) = self.value(&p.value, &elem, &ctx) {
+                        items.retain(|(k, _): &(String, PValue)| k != &p.name);
                         items.push((p.name.clone(), v));
                     }
                 }
                 Some(PValue::Map(items))
             } else if !c.props.is_empty() || !c.children.is_empty() {
                 let d = self.with_origin(
-                    Diagnostic::error(Code::WrongType, format!("`{}` is a {}, written as values after its name", c.name, schema_attr.ty.describe()))
-                        .at(c.name_span, "has properties or children")
-                        .help(format!("write `{} \"a\" \"b\"`", c.name)),
+                    Diagnostic::error(
+                        Code::WrongType,
+                        format!(
+                            "`{}` is a {}, written as values after its name",
+                            c.name,
+                            schema_attr.ty.describe()
+                        ),
+                    )
+                    .at(c.name_span, "has properties or children")
+                    .help(format!("write `{} \"a\" \"b\"`", c.name)),
                     inst,
                 );
                 self.err(d);
@@ -399,12 +594,19 @@ impl Checker<'_> {
             } else if c.args.len() == 1 && !schema_attr.ty.is_collection() {
                 self.value(&c.args[0], &schema_attr.ty, &ctx)
             } else {
-                let list = SValue { value: Value::List(c.args.clone()), span: c.span };
+                let list = SValue {
+                    value: Value::List(c.args.clone()),
+                    span: c.span,
+                };
                 self.value(&list, &schema_attr.ty, &ctx)
             };
             if let Some(value) = value {
                 body.attrs.retain(|a| a.name != name);
-                body.attrs.push(Attr { name, value, span: c.span });
+                body.attrs.push(Attr {
+                    name,
+                    value,
+                    span: c.span,
+                });
             }
         }
         // Block counts and required attributes.
@@ -421,7 +623,13 @@ impl Checker<'_> {
                 self.err(d);
             }
             if bt.max_items > 0 && n > bt.max_items {
-                let extra = body.blocks.iter().filter(|b| &b.name == name).nth(bt.max_items as usize).map(|b| b.span).unwrap_or(at);
+                let extra = body
+                    .blocks
+                    .iter()
+                    .filter(|b| &b.name == name)
+                    .nth(bt.max_items as usize)
+                    .map(|b| b.span)
+                    .unwrap_or(at);
                 let d = self.with_origin(
                     Diagnostic::error(Code::SchemaViolation, format!("at most {} `{shown}` allowed, found {n}", bt.max_items))
                         .at(extra, "one too many")
@@ -434,17 +642,40 @@ impl Checker<'_> {
         let mut missing: Vec<String> = block
             .attributes
             .iter()
-            .filter(|(n, a)| a.required && !given.contains(n) && !body.attrs.iter().any(|b| &b.name == *n))
+            .filter(|(n, a)| {
+                a.required && !given.contains(n) && !body.attrs.iter().any(|b| &b.name == *n)
+            })
             .map(|(n, _)| n.replace('_', "-"))
             .collect();
         if !missing.is_empty() {
             missing.sort();
             let what = kind.map_or("provider", |k| k.kind.as_str());
-            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             let d = self.with_origin(
-                Diagnostic::error(Code::MissingRequired, format!("{what} is missing required {} {list}", if missing.len() == 1 { "attribute" } else { "attributes" }))
-                    .at(at, "declared here")
-                    .help(format!("add {}", missing.iter().map(|m| format!("{m}=…")).collect::<Vec<_>>().join(" "))),
+                Diagnostic::error(
+                    Code::MissingRequired,
+                    format!(
+                        "{what} is missing required {} {list}",
+                        if missing.len() == 1 {
+                            "attribute"
+                        } else {
+                            "attributes"
+                        }
+                    ),
+                )
+                .at(at, "declared here")
+                .help(format!(
+                    "add {}",
+                    missing
+                        .iter()
+                        .map(|m| format!("{m}=…"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )),
                 inst,
             );
             self.err(d);
@@ -452,7 +683,15 @@ impl Checker<'_> {
         body
     }
 
-    fn attribute(&mut self, kind: Option<&Kind>, block: &'static Block, name: &str, written: &str, span: Span, inst: &Instance) -> Option<&'static schema::Attribute> {
+    fn attribute(
+        &mut self,
+        kind: Option<&Kind>,
+        block: &'static Block,
+        name: &str,
+        written: &str,
+        span: Span,
+        inst: &Instance,
+    ) -> Option<&'static schema::Attribute> {
         match block.attributes.get(name) {
             Some(a) if a.settable() => Some(a),
             Some(_) => {
@@ -477,11 +716,20 @@ impl Checker<'_> {
                     candidates.extend(k.aliases.keys().cloned());
                 }
                 let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
-                let what = kind.map_or("this provider".to_string(), |k| format!("{} ({})", k.kind, k.resource));
+                let what = kind.map_or("this provider".to_string(), |k| {
+                    format!("{} ({})", k.kind, k.resource)
+                });
                 let d = self.with_origin(
-                    Diagnostic::error(Code::UnknownAttribute, format!("{what} has no attribute `{written}`"))
-                        .at(span, "unknown attribute")
-                        .help(suggest(written, &refs, "`infrac kinds KIND` lists the attributes of a kind")),
+                    Diagnostic::error(
+                        Code::UnknownAttribute,
+                        format!("{what} has no attribute `{written}`"),
+                    )
+                    .at(span, "unknown attribute")
+                    .help(suggest(
+                        written,
+                        &refs,
+                        "`infrac kinds KIND` lists the attributes of a kind",
+                    )),
                     inst,
                 );
                 self.err(d);
@@ -490,7 +738,13 @@ impl Checker<'_> {
         }
     }
 
-    fn ctx<'k>(&self, kind: Option<&'k Kind>, path: &str, name: &'k str, sensitive: bool) -> Ctx<'k> {
+    fn ctx<'k>(
+        &self,
+        kind: Option<&'k Kind>,
+        path: &str,
+        name: &'k str,
+        sensitive: bool,
+    ) -> Ctx<'k> {
         Ctx {
             name,
             refs: kind.and_then(|k| k.refs.get(path)),
@@ -518,21 +772,28 @@ impl Checker<'_> {
 
     fn ref_sensitive(&mut self, path: &str, span: Span) -> bool {
         let mut scratch = Diagnostics::default();
-        self.names.resolve(path, span, self.kinds, &mut scratch).is_some_and(|r| r.sensitive)
+        self.names
+            .resolve(path, span, self.kinds, &mut scratch)
+            .is_some_and(|r| r.sensitive)
     }
 
     fn type_error(&mut self, ctx: &Ctx, v: &SValue, ty: &TfType) {
         let got = v.value.type_name();
         let hint = match (ty, &v.value) {
-            (TfType::Number, Value::Str(s)) if s.parse::<f64>().is_ok() => format!("write {s} without quotes"),
+            (TfType::Number, Value::Str(s)) if s.parse::<f64>().is_ok() => {
+                format!("write {s} without quotes")
+            }
             (TfType::Bool, Value::Str(s)) if s == "true" || s == "false" => format!("write #{s}"),
             (TfType::String, Value::List(_)) => format!("`{}` takes one value", ctx.name),
             _ => format!("`{}` takes a {}", ctx.name, ty.describe()),
         };
         self.err(
-            Diagnostic::error(Code::WrongType, format!("`{}` must be a {}, not a {got}", ctx.name, ty.describe()))
-                .at(v.span, format!("a {got}"))
-                .help(hint),
+            Diagnostic::error(
+                Code::WrongType,
+                format!("`{}` must be a {}, not a {got}", ctx.name, ty.describe()),
+            )
+            .at(v.span, format!("a {got}"))
+            .help(hint),
         );
     }
 
@@ -554,12 +815,17 @@ impl Checker<'_> {
                 match &item.value {
                     // A group reference spreads into the list.
                     Value::Ref(path) => {
-                        let r = self.names.resolve(path, item.span, self.kinds, self.diags)?;
+                        let r = self
+                            .names
+                            .resolve(path, item.span, self.kinds, self.diags)?;
                         self.check_ref_kind(&r, ctx, item.span)?;
                         let attr = self.ref_attr(&r, ctx);
                         match r.target {
                             Target::One(t) => out.push(PValue::Ref { target: t, attr }),
-                            Target::Group(g) => out.extend(g.into_iter().map(|t| PValue::Ref { target: t, attr: attr.clone() })),
+                            Target::Group(g) => out.extend(g.into_iter().map(|t| PValue::Ref {
+                                target: t,
+                                attr: attr.clone(),
+                            })),
                         }
                     }
                     _ => out.push(self.value(item, &elem, ctx)?),
@@ -575,9 +841,14 @@ impl Checker<'_> {
                 let attr = self.ref_attr(&r, ctx);
                 match r.target.clone() {
                     Target::One(t) => PValue::Ref { target: t, attr },
-                    Target::Group(g) if matches!(ty, TfType::Dynamic) => {
-                        PValue::List(g.into_iter().map(|t| PValue::Ref { target: t, attr: attr.clone() }).collect())
-                    }
+                    Target::Group(g) if matches!(ty, TfType::Dynamic) => PValue::List(
+                        g.into_iter()
+                            .map(|t| PValue::Ref {
+                                target: t,
+                                attr: attr.clone(),
+                            })
+                            .collect(),
+                    ),
                     Target::Group(g) => {
                         self.err(
                             Diagnostic::error(Code::ManyForOne, format!("`{path}` is a group of {} resources, but `{}` takes one value", g.len(), ctx.name))
@@ -632,9 +903,16 @@ impl Checker<'_> {
                     if !values.iter().any(|e| e == s) {
                         let refs: Vec<&str> = values.iter().map(String::as_str).collect();
                         self.err(
-                            Diagnostic::error(Code::BadEnumValue, format!("`{s}` is not a valid {}", ctx.name))
-                                .at(v.span, "not one of the allowed values")
-                                .help(suggest(s, &refs, &format!("allowed: {}", values.join(", ")))),
+                            Diagnostic::error(
+                                Code::BadEnumValue,
+                                format!("`{s}` is not a valid {}", ctx.name),
+                            )
+                            .at(v.span, "not one of the allowed values")
+                            .help(suggest(
+                                s,
+                                &refs,
+                                &format!("allowed: {}", values.join(", ")),
+                            )),
                         );
                         return None;
                     }
@@ -673,35 +951,75 @@ impl Checker<'_> {
     fn member_path(&self, path: &str, r: &Resolved, member: usize) -> String {
         let label = self.names.label(&r.kind.kind, member).unwrap_or_default();
         match &r.attr {
-            Some(_) => format!("{}.{label}.{}", r.kind.kind, path.rsplit('.').next().unwrap_or("")),
+            Some(_) => format!(
+                "{}.{label}.{}",
+                r.kind.kind,
+                path.rsplit('.').next().unwrap_or("")
+            ),
             None => format!("{}.{label}", r.kind.kind),
         }
     }
 
     /// A plain name where the attribute takes a reference: `droplets "web"`.
     fn named_ref(&mut self, name: &str, spec: &RefSpec, span: Span, ctx: &Ctx) -> Option<PValue> {
-        let kinds: Vec<&str> = if spec.kind == "*" { self.kinds.names().collect() } else { vec![spec.kind.as_str()] };
-        let matching: Vec<&str> = kinds.iter().copied().filter(|k| self.names.lookup(k, name).is_some()).collect();
+        let kinds: Vec<&str> = if spec.kind == "*" {
+            self.kinds.names().collect()
+        } else {
+            vec![spec.kind.as_str()]
+        };
+        let matching: Vec<&str> = kinds
+            .iter()
+            .copied()
+            .filter(|k| self.names.lookup(k, name).is_some())
+            .collect();
         if matching.len() > 1 {
             self.err(
-                Diagnostic::error(Code::UnresolvedReference, format!("`{name}` is ambiguous: {}", matching.iter().map(|k| format!("{k} {name}")).collect::<Vec<_>>().join(", ")))
-                    .at(span, "names more than one resource")
-                    .help(format!("say which with a reference, e.g. `(ref)\"{}.{name}\"`", matching[0])),
+                Diagnostic::error(
+                    Code::UnresolvedReference,
+                    format!(
+                        "`{name}` is ambiguous: {}",
+                        matching
+                            .iter()
+                            .map(|k| format!("{k} {name}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+                .at(span, "names more than one resource")
+                .help(format!(
+                    "say which with a reference, e.g. `(ref)\"{}.{name}\"`",
+                    matching[0]
+                )),
             );
             return None;
         }
         for k in &matching {
             if let Some(target) = self.names.lookup(k, name) {
                 let kind = self.kinds.get(k).expect("listed");
-                let attr = spec.export.clone().unwrap_or_else(|| kind.default_export.clone());
+                let attr = spec
+                    .export
+                    .clone()
+                    .unwrap_or_else(|| kind.default_export.clone());
                 return Some(match target {
                     Target::One(t) => PValue::Ref { target: t, attr },
-                    Target::Group(g) => PValue::List(g.into_iter().map(|t| PValue::Ref { target: t, attr: attr.clone() }).collect()),
+                    Target::Group(g) => PValue::List(
+                        g.into_iter()
+                            .map(|t| PValue::Ref {
+                                target: t,
+                                attr: attr.clone(),
+                            })
+                            .collect(),
+                    ),
                 });
             }
         }
         if spec.strict {
-            self.names.resolve(&format!("{}.{name}", kinds[0]), span, self.kinds, self.diags);
+            self.names.resolve(
+                &format!("{}.{name}", kinds[0]),
+                span,
+                self.kinds,
+                self.diags,
+            );
             let _ = ctx;
             return None;
         }
@@ -712,9 +1030,18 @@ impl Checker<'_> {
         if let Some(spec) = ctx.refs {
             if r.attr.is_none() && spec.kind != "*" && spec.kind != r.kind.kind {
                 self.err(
-                    Diagnostic::error(Code::WrongType, format!("`{}` refers to a {}, not a {}", ctx.name, spec.kind, r.kind.kind))
-                        .at(span, format!("a {}", r.kind.kind))
-                        .help(format!("refer to a {} here, e.g. `(ref)\"{}.NAME\"`", spec.kind, spec.kind)),
+                    Diagnostic::error(
+                        Code::WrongType,
+                        format!(
+                            "`{}` refers to a {}, not a {}",
+                            ctx.name, spec.kind, r.kind.kind
+                        ),
+                    )
+                    .at(span, format!("a {}", r.kind.kind))
+                    .help(format!(
+                        "refer to a {} here, e.g. `(ref)\"{}.NAME\"`",
+                        spec.kind, spec.kind
+                    )),
                 );
                 return None;
             }
@@ -732,7 +1059,11 @@ impl Checker<'_> {
     }
 
     fn providers(&mut self, exp: &Expanded, plan: &Plan) -> Vec<ProviderConfig> {
-        let mut used: Vec<&str> = plan.resources.iter().map(|r| r.kind.provider.as_str()).collect();
+        let mut used: Vec<&str> = plan
+            .resources
+            .iter()
+            .map(|r| r.kind.provider.as_str())
+            .collect();
         used.sort();
         used.dedup();
         let mut out = Vec::new();
@@ -740,21 +1071,33 @@ impl Checker<'_> {
             let Some(info) = schema::info(&decl.name) else {
                 let names: Vec<&str> = schema::VENDORED.iter().map(|p| p.name).collect();
                 self.err(
-                    Diagnostic::error(Code::UnknownKind, format!("unknown provider `{}`", decl.name))
-                        .at(decl.name_span, "not a provider")
-                        .help(suggest(&decl.name, &names, &format!("providers: {}", names.join(", ")))),
+                    Diagnostic::error(
+                        Code::UnknownKind,
+                        format!("unknown provider `{}`", decl.name),
+                    )
+                    .at(decl.name_span, "not a provider")
+                    .help(suggest(
+                        &decl.name,
+                        &names,
+                        &format!("providers: {}", names.join(", ")),
+                    )),
                 );
                 continue;
             };
             if out.iter().any(|p: &ProviderConfig| p.name == decl.name) {
                 self.err(
-                    Diagnostic::error(Code::DuplicateName, format!("provider `{}` is configured twice", decl.name))
-                        .at(decl.name_span, "configured again")
-                        .help("merge the two provider blocks"),
+                    Diagnostic::error(
+                        Code::DuplicateName,
+                        format!("provider `{}` is configured twice", decl.name),
+                    )
+                    .at(decl.name_span, "configured again")
+                    .help("merge the two provider blocks"),
                 );
                 continue;
             }
-            let block = schema::provider(info.name).expect("vendored").provider_block();
+            let block = schema::provider(info.name)
+                .expect("vendored")
+                .provider_block();
             let dummy = Instance {
                 kind: String::new(),
                 kind_span: decl.name_span,
@@ -769,12 +1112,22 @@ impl Checker<'_> {
                 used_at: Vec::new(),
             };
             let body = self.body(None, block, "", props, children, decl.name_span, &dummy);
-            out.push(ProviderConfig { name: info.name.to_string(), source: info.source, version: info.version, body });
+            out.push(ProviderConfig {
+                name: info.name.to_string(),
+                source: info.source,
+                version: info.version,
+                body,
+            });
         }
         for name in used {
             if !out.iter().any(|p| p.name == name) {
                 let info = schema::info(name).expect("kinds name vendored providers");
-                out.push(ProviderConfig { name: info.name.to_string(), source: info.source, version: info.version, body: Body::default() });
+                out.push(ProviderConfig {
+                    name: info.name.to_string(),
+                    source: info.source,
+                    version: info.version,
+                    body: Body::default(),
+                });
             }
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));

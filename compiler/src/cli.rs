@@ -117,8 +117,13 @@ fn run_compile(project: &ProjectArgs) -> Result<Compilation, ExitCode> {
         );
         return Err(ExitCode::from(EXIT_IO));
     }
-    let world = Disk { root: project.dir.clone() };
-    let options = Options { vars: project.vars.clone(), environment: project.environment.clone() };
+    let world = Disk {
+        root: project.dir.clone(),
+    };
+    let options = Options {
+        vars: project.vars.clone(),
+        environment: project.environment.clone(),
+    };
     Ok(compile(&world, &options))
 }
 
@@ -130,7 +135,10 @@ fn print_diagnostics(c: &Compilation) {
         let errors = c.diagnostics.iter().filter(|d| d.is_error()).count();
         let warnings = c.diagnostics.len() - errors;
         if errors > 0 {
-            let _ = writeln!(err, "error: {errors} error(s), {warnings} warning(s); nothing was written");
+            let _ = writeln!(
+                err,
+                "error: {errors} error(s), {warnings} warning(s); nothing was written"
+            );
         }
     }
 }
@@ -183,10 +191,17 @@ pub fn main() -> ExitCode {
                 }
                 CheckFormat::Json => {
                     let json = render_json(&c.diagnostics, &c.sources);
-                    println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&json).unwrap_or_default()
+                    );
                 }
             }
-            ExitCode::from(if c.has_errors() { EXIT_PROJECT_ERRORS } else { EXIT_OK })
+            ExitCode::from(if c.has_errors() {
+                EXIT_PROJECT_ERRORS
+            } else {
+                EXIT_OK
+            })
         }
         Command::Graph { project, format } => {
             let c = match run_compile(&project) {

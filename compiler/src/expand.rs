@@ -140,7 +140,12 @@ pub struct Inputs<'a> {
 const MAX_INSTANCES: i64 = 1_000_000;
 const MAX_COMPONENT_DEPTH: usize = 32;
 
-pub fn expand(project: &Project, inputs: &Inputs, kinds: &Registry, diags: &mut Diagnostics) -> Expanded {
+pub fn expand(
+    project: &Project,
+    inputs: &Inputs,
+    kinds: &Registry,
+    diags: &mut Diagnostics,
+) -> Expanded {
     let mut x = Expander {
         project,
         kinds,
@@ -153,7 +158,11 @@ pub fn expand(project: &Project, inputs: &Inputs, kinds: &Registry, diags: &mut 
     for s in &project.secrets {
         x.out.secrets.insert(
             s.name.clone(),
-            SecretVar { name: s.name.clone(), description: s.description.clone(), span: s.name_span },
+            SecretVar {
+                name: s.name.clone(),
+                description: s.description.clone(),
+                span: s.name_span,
+            },
         );
     }
     x.bind_vars(inputs);
@@ -169,7 +178,9 @@ pub fn expand(project: &Project, inputs: &Inputs, kinds: &Registry, diags: &mut 
     // Secrets may be declared by use alone, so `--var` for one is known
     // only now.
     for cli in inputs.vars {
-        if project.vars.iter().any(|v| v.name == cli.name) || project.secrets.iter().any(|s| s.name == cli.name) {
+        if project.vars.iter().any(|v| v.name == cli.name)
+            || project.secrets.iter().any(|s| s.name == cli.name)
+        {
             continue;
         }
         if x.out.secrets.contains_key(&cli.name) {
@@ -181,18 +192,28 @@ pub fn expand(project: &Project, inputs: &Inputs, kinds: &Registry, diags: &mut 
         } else {
             let names: Vec<&str> = project.vars.iter().map(|v| v.name.as_str()).collect();
             x.diags.push(
-                Diagnostic::error(Code::BadCliVar, format!("--var names undeclared variable `{}`", cli.name))
-                    .at(cli.span, "not declared")
-                    .help(suggest(&cli.name, &names, "declare it with `var \"NAME\" default=…`")),
+                Diagnostic::error(
+                    Code::BadCliVar,
+                    format!("--var names undeclared variable `{}`", cli.name),
+                )
+                .at(cli.span, "not declared")
+                .help(suggest(
+                    &cli.name,
+                    &names,
+                    "declare it with `var \"NAME\" default=…`",
+                )),
             );
         }
     }
     for v in &project.vars {
         if !x.used_vars.contains(&v.name) {
             x.diags.push(
-                Diagnostic::error(Code::UnusedVariable, format!("variable `{}` is never used", v.name))
-                    .at(v.name_span, "declared here")
-                    .help("remove it, or use it as `(var)\"NAME\"` or `${var.NAME}`"),
+                Diagnostic::error(
+                    Code::UnusedVariable,
+                    format!("variable `{}` is never used", v.name),
+                )
+                .at(v.name_span, "declared here")
+                .help("remove it, or use it as `(var)\"NAME\"` or `${var.NAME}`"),
             );
         }
     }
@@ -226,11 +247,27 @@ impl Expander<'_> {
             Some((name, span)) => match self.project.environments.iter().find(|e| e.name == name) {
                 Some(e) => Some(e),
                 None => {
-                    let names: Vec<&str> = self.project.environments.iter().map(|e| e.name.as_str()).collect();
+                    let names: Vec<&str> = self
+                        .project
+                        .environments
+                        .iter()
+                        .map(|e| e.name.as_str())
+                        .collect();
                     self.err(
                         Diagnostic::error(Code::BadCliVar, format!("no environment `{name}`"))
                             .at(span, "unknown environment")
-                            .help(suggest(name, &names, &format!("declared environments: {}", if names.is_empty() { "none".to_string() } else { names.join(", ") }))),
+                            .help(suggest(
+                                name,
+                                &names,
+                                &format!(
+                                    "declared environments: {}",
+                                    if names.is_empty() {
+                                        "none".to_string()
+                                    } else {
+                                        names.join(", ")
+                                    }
+                                ),
+                            )),
                     );
                     None
                 }
@@ -239,11 +276,22 @@ impl Expander<'_> {
         for e in &self.project.environments {
             for f in &e.values {
                 if !self.project.vars.iter().any(|v| v.name == f.name) {
-                    let names: Vec<&str> = self.project.vars.iter().map(|v| v.name.as_str()).collect();
+                    let names: Vec<&str> =
+                        self.project.vars.iter().map(|v| v.name.as_str()).collect();
                     self.err(
-                        Diagnostic::error(Code::UndefinedVariable, format!("environment `{}` sets undeclared variable `{}`", e.name, f.name))
-                            .at(f.name_span, "not declared")
-                            .help(suggest(&f.name, &names, "declare it with `var \"NAME\" default=…`")),
+                        Diagnostic::error(
+                            Code::UndefinedVariable,
+                            format!(
+                                "environment `{}` sets undeclared variable `{}`",
+                                e.name, f.name
+                            ),
+                        )
+                        .at(f.name_span, "not declared")
+                        .help(suggest(
+                            &f.name,
+                            &names,
+                            "declare it with `var \"NAME\" default=…`",
+                        )),
                     );
                 }
             }
@@ -261,25 +309,40 @@ impl Expander<'_> {
         for v in &self.project.vars {
             let value = if let Some(cli) = inputs.vars.iter().rev().find(|c| c.name == v.name) {
                 match parse_cli_value(&cli.value, v.ty) {
-                    Ok(value) => Some(SValue { value, span: cli.span }),
+                    Ok(value) => Some(SValue {
+                        value,
+                        span: cli.span,
+                    }),
                     Err(why) => {
                         self.err(
                             Diagnostic::error(Code::BadCliVar, format!("--var {}: {why}", v.name))
                                 .at(cli.span, format!("expected a {}", v.ty.name()))
-                                .help(format!("`{}` is declared with type={}", v.name, v.ty.name())),
+                                .help(format!(
+                                    "`{}` is declared with type={}",
+                                    v.name,
+                                    v.ty.name()
+                                )),
                         );
                         None
                     }
                 }
-            } else if let Some(f) = env.and_then(|e| e.values.iter().rev().find(|f| f.name == v.name)) {
+            } else if let Some(f) =
+                env.and_then(|e| e.values.iter().rev().find(|f| f.name == v.name))
+            {
                 Some(self.eval(&f.value, &scope))
             } else if let Some(d) = &v.default {
                 Some(self.eval(d, &scope))
             } else {
                 self.err(
-                    Diagnostic::error(Code::MissingRequired, format!("variable `{}` has no value", v.name))
-                        .at(v.name_span, "no default")
-                        .help(format!("give it a default, set it per environment, or pass --var {}=VALUE", v.name)),
+                    Diagnostic::error(
+                        Code::MissingRequired,
+                        format!("variable `{}` has no value", v.name),
+                    )
+                    .at(v.name_span, "no default")
+                    .help(format!(
+                        "give it a default, set it per environment, or pass --var {}=VALUE",
+                        v.name
+                    )),
                 );
                 None
             };
@@ -297,12 +360,21 @@ impl Expander<'_> {
             (Value::Str(s), VarType::List) => {
                 let items = s
                     .split_whitespace()
-                    .map(|w| SValue { value: Value::Str(w.to_string()), span: v.span })
+                    .map(|w| SValue {
+                        value: Value::Str(w.to_string()),
+                        span: v.span,
+                    })
                     .collect();
-                return SValue { value: Value::List(items), span: v.span };
+                return SValue {
+                    value: Value::List(items),
+                    span: v.span,
+                };
             }
             (Value::List(_), VarType::List) => true,
-            (Value::Str(_) | Value::Template(_) | Value::Ref(_) | Value::Secret(_), VarType::String) => true,
+            (
+                Value::Str(_) | Value::Template(_) | Value::Ref(_) | Value::Secret(_),
+                VarType::String,
+            ) => true,
             (Value::Int(_) | Value::Float(_) | Value::Ref(_), VarType::Number) => true,
             (Value::Bool(_) | Value::Ref(_), VarType::Bool) => true,
             (Value::Null, _) => true,
@@ -310,9 +382,16 @@ impl Expander<'_> {
         };
         if !ok {
             self.err(
-                Diagnostic::error(Code::WrongType, format!("`{name}` must be a {}, not a {}", ty.name(), v.value.type_name()))
-                    .at(v.span, format!("a {}", v.value.type_name()))
-                    .help(format!("`{name}` is declared with type={}", ty.name())),
+                Diagnostic::error(
+                    Code::WrongType,
+                    format!(
+                        "`{name}` must be a {}, not a {}",
+                        ty.name(),
+                        v.value.type_name()
+                    ),
+                )
+                .at(v.span, format!("a {}", v.value.type_name()))
+                .help(format!("`{name}` is declared with type={}", ty.name())),
             );
         }
         v
@@ -321,17 +400,30 @@ impl Expander<'_> {
     fn var(&mut self, name: &str, span: Span) -> SValue {
         self.used_vars.insert(name.to_string());
         if let Some(v) = self.vars.get(name) {
-            return SValue { value: v.value.clone(), span };
+            return SValue {
+                value: v.value.clone(),
+                span,
+            };
         }
         if !self.project.vars.iter().any(|v| v.name == name) {
             let names: Vec<&str> = self.project.vars.iter().map(|v| v.name.as_str()).collect();
             self.err(
-                Diagnostic::error(Code::UndefinedVariable, format!("undefined variable `{name}`"))
-                    .at(span, "not declared")
-                    .help(suggest(name, &names, "declare it with `var \"NAME\" default=…`")),
+                Diagnostic::error(
+                    Code::UndefinedVariable,
+                    format!("undefined variable `{name}`"),
+                )
+                .at(span, "not declared")
+                .help(suggest(
+                    name,
+                    &names,
+                    "declare it with `var \"NAME\" default=…`",
+                )),
             );
         }
-        SValue { value: Value::Null, span }
+        SValue {
+            value: Value::Null,
+            span,
+        }
     }
 
     fn secret(&mut self, name: &str, span: Span) -> SValue {
@@ -342,17 +434,26 @@ impl Expander<'_> {
                     .help(format!("declare it with `secret \"{name}\"` instead of `var`, so that its value never reaches the output")),
             );
         }
-        self.out.secrets.entry(name.to_string()).or_insert_with(|| SecretVar {
-            name: name.to_string(),
-            description: None,
+        self.out
+            .secrets
+            .entry(name.to_string())
+            .or_insert_with(|| SecretVar {
+                name: name.to_string(),
+                description: None,
+                span,
+            });
+        SValue {
+            value: Value::Secret(name.to_string()),
             span,
-        });
-        SValue { value: Value::Secret(name.to_string()), span }
+        }
     }
 
     fn local(&mut self, name: &str, span: Span, scope: &Scope) -> SValue {
         if let Some(v) = scope.locals.get(name) {
-            return SValue { value: v.value.clone(), span };
+            return SValue {
+                value: v.value.clone(),
+                span,
+            };
         }
         let names: Vec<&str> = scope.locals.keys().map(String::as_str).collect();
         self.err(
@@ -360,7 +461,10 @@ impl Expander<'_> {
                 .at(span, "unknown name")
                 .help(suggest(name, &names, "inside `${…}` use `var.NAME` for variables, `index`/`each` in a count or for-each, or a component parameter")),
         );
-        SValue { value: Value::Null, span }
+        SValue {
+            value: Value::Null,
+            span,
+        }
     }
 
     fn eval(&mut self, e: &SExpr, scope: &Scope) -> SValue {
@@ -393,9 +497,14 @@ impl Expander<'_> {
             Value::Null => None,
             other => {
                 self.err(
-                    Diagnostic::error(Code::BadInterpolation, format!("a {} cannot be part of a name", other.type_name()))
-                        .at(span, "must be plain text")
-                        .help("names and reference paths may interpolate variables and parameters only"),
+                    Diagnostic::error(
+                        Code::BadInterpolation,
+                        format!("a {} cannot be part of a name", other.type_name()),
+                    )
+                    .at(span, "must be plain text")
+                    .help(
+                        "names and reference paths may interpolate variables and parameters only",
+                    ),
                 );
                 None
             }
@@ -406,11 +515,21 @@ impl Expander<'_> {
         // A template that is one interpolation keeps the value's own type.
         if let [single] = t.parts.as_slice() {
             match single {
-                Part::Lit(s) => return SValue { value: Value::Str(s.clone()), span },
+                Part::Lit(s) => {
+                    return SValue {
+                        value: Value::Str(s.clone()),
+                        span,
+                    }
+                }
                 Part::Var(n) => return self.var(n, span),
                 Part::Local(n) => return self.local(n, span, scope),
                 Part::Secret(n) => return self.secret(n, span),
-                Part::Ref(p) => return SValue { value: Value::Ref(p.clone()), span },
+                Part::Ref(p) => {
+                    return SValue {
+                        value: Value::Ref(p.clone()),
+                        span,
+                    }
+                }
             }
         }
         let mut parts: Vec<TPart> = Vec::new();
@@ -470,7 +589,11 @@ impl Expander<'_> {
     fn fields(&mut self, fields: &[Field], scope: &Scope) -> Vec<IField> {
         fields
             .iter()
-            .map(|f| IField { name: f.name.clone(), name_span: f.name_span, value: self.eval(&f.value, scope) })
+            .map(|f| IField {
+                name: f.name.clone(),
+                name_span: f.name_span,
+                value: self.eval(&f.value, scope),
+            })
             .collect()
     }
 
@@ -490,7 +613,9 @@ impl Expander<'_> {
     }
 
     fn condition(&mut self, meta: &Meta, scope: &Scope) -> bool {
-        let Some(c) = &meta.condition else { return true };
+        let Some(c) = &meta.condition else {
+            return true;
+        };
         match self.eval(c, scope).value {
             Value::Bool(b) => b,
             Value::Null => false,
@@ -518,7 +643,10 @@ impl Expander<'_> {
                     Value::List(items) => items,
                     Value::Str(s) => s
                         .split_whitespace()
-                        .map(|w| SValue { value: Value::Str(w.to_string()), span: v.span })
+                        .map(|w| SValue {
+                            value: Value::Str(w.to_string()),
+                            span: v.span,
+                        })
                         .collect(),
                     other => {
                         self.err(
@@ -535,14 +663,23 @@ impl Expander<'_> {
                     match item.value.as_text() {
                         Some(text) if seen.insert(text.clone()) => keys.push(Some(item)),
                         Some(text) => self.err(
-                            Diagnostic::error(Code::BadExpansion, format!("`for-each` lists `{text}` twice"))
-                                .at(item.span, "repeated key")
-                                .help("each key names one instance; remove the repeat"),
+                            Diagnostic::error(
+                                Code::BadExpansion,
+                                format!("`for-each` lists `{text}` twice"),
+                            )
+                            .at(item.span, "repeated key")
+                            .help("each key names one instance; remove the repeat"),
                         ),
                         None => self.err(
-                            Diagnostic::error(Code::BadExpansion, format!("`for-each` keys must be strings or numbers, not a {}", item.value.type_name()))
-                                .at(item.span, "not a key")
-                                .help("keys become part of resource names"),
+                            Diagnostic::error(
+                                Code::BadExpansion,
+                                format!(
+                                    "`for-each` keys must be strings or numbers, not a {}",
+                                    item.value.type_name()
+                                ),
+                            )
+                            .at(item.span, "not a key")
+                            .help("keys become part of resource names"),
                         ),
                     }
                 }
@@ -551,13 +688,19 @@ impl Expander<'_> {
         };
         let count: Option<i64> = match &meta.count {
             None => None,
-            Some(e) => match self.eval(e, scope).value {
-                Value::Int(n) if (0..=MAX_INSTANCES).contains(&n) => Some(n),
-                Value::Str(s) if s.parse::<i64>().is_ok_and(|n| (0..=MAX_INSTANCES).contains(&n)) => s.parse().ok(),
-                // The value's own error (an unset variable) was reported.
-                Value::Null => return Some(Vec::new()),
-                other => {
-                    self.err(
+            Some(e) => {
+                match self.eval(e, scope).value {
+                    Value::Int(n) if (0..=MAX_INSTANCES).contains(&n) => Some(n),
+                    Value::Str(s)
+                        if s.parse::<i64>()
+                            .is_ok_and(|n| (0..=MAX_INSTANCES).contains(&n)) =>
+                    {
+                        s.parse().ok()
+                    }
+                    // The value's own error (an unset variable) was reported.
+                    Value::Null => return Some(Vec::new()),
+                    other => {
+                        self.err(
                         Diagnostic::error(Code::BadExpansion, format!("`count` must be a whole number from 0 to {MAX_INSTANCES}, not {}", match &other {
                             Value::Int(n) => n.to_string(),
                             o => format!("a {}", o.type_name()),
@@ -565,9 +708,10 @@ impl Expander<'_> {
                         .at(e.span, "bad count")
                         .help("write `count=3`, or `count=(var)\"replicas\"` with a number variable"),
                     );
-                    return Some(Vec::new());
+                        return Some(Vec::new());
+                    }
                 }
-            },
+            }
         };
         let mut out = Vec::new();
         for key in keys {
@@ -583,7 +727,13 @@ impl Expander<'_> {
                     let span = meta.count.as_ref().map(|c| c.span).unwrap_or_default();
                     for i in 1..=n {
                         let mut s = base.clone();
-                        s.locals.insert("index".into(), SValue { value: Value::Int(i), span });
+                        s.locals.insert(
+                            "index".into(),
+                            SValue {
+                                value: Value::Int(i),
+                                span,
+                            },
+                        );
                         out.push((format!("{suffix}-{i}"), s));
                     }
                 }
@@ -597,10 +747,18 @@ impl Expander<'_> {
             Item::Resource(r) => self.resource(r, scope),
             Item::Use(u) => self.use_component(u, scope),
             Item::Output(o) => {
-                if !self.condition(&Meta { condition: o.condition.clone(), ..Meta::default() }, scope) {
+                if !self.condition(
+                    &Meta {
+                        condition: o.condition.clone(),
+                        ..Meta::default()
+                    },
+                    scope,
+                ) {
                     return;
                 }
-                let Some(name) = self.text(&o.name, o.name_span, scope) else { return };
+                let Some(name) = self.text(&o.name, o.name_span, scope) else {
+                    return;
+                };
                 let value = self.eval(&o.value, scope);
                 self.out.outputs.push(OutputInstance {
                     name,
@@ -617,7 +775,9 @@ impl Expander<'_> {
         if !self.condition(&r.meta, scope) {
             return;
         }
-        let Some(base) = self.text(&r.label, r.label_span, scope) else { return };
+        let Some(base) = self.text(&r.label, r.label_span, scope) else {
+            return;
+        };
         let iterations = self.iterations(&r.meta, scope);
         let grouped = iterations.is_some();
         let iterations = iterations.unwrap_or_else(|| vec![(String::new(), scope.clone())]);
@@ -627,8 +787,10 @@ impl Expander<'_> {
             let props = self.fields(&r.props, local);
             let kind = self.kinds.get(&r.kind).expect("lowering checked the kind");
             // Children that are resources of their own (a `db` in a cluster).
-            let (subs, children): (Vec<&Child>, Vec<&Child>) =
-                r.children.iter().partition(|c| kind.children.contains_key(&c.name));
+            let (subs, children): (Vec<&Child>, Vec<&Child>) = r
+                .children
+                .iter()
+                .partition(|c| kind.children.contains_key(&c.name));
             let children: Vec<Child> = children.into_iter().cloned().collect();
             let children = self.children(&children, local);
             let depends_on = r
@@ -675,22 +837,32 @@ impl Expander<'_> {
         let name = self.eval(first, scope);
         let Some(name_text) = name.value.as_text() else {
             self.err(
-                Diagnostic::error(Code::WrongType, format!("the name of a `{}` must be a string", c.name))
-                    .at(first.span, "not a name")
-                    .help(format!("write `{} \"NAME\" …`", c.name)),
+                Diagnostic::error(
+                    Code::WrongType,
+                    format!("the name of a `{}` must be a string", c.name),
+                )
+                .at(first.span, "not a name")
+                .help(format!("write `{} \"NAME\" …`", c.name)),
             );
             return;
         };
         let mut props = self.fields(&c.props, scope);
         if let Some(attr) = &kind.name_attribute {
             if !props.iter().any(|p| kind.tf_name(&p.name) == *attr) {
-                props.push(IField { name: attr.clone(), name_span: first.span, value: name.clone() });
+                props.push(IField {
+                    name: attr.clone(),
+                    name_span: first.span,
+                    value: name.clone(),
+                });
             }
         }
         props.push(IField {
             name: spec.parent.clone(),
             name_span: c.name_span,
-            value: SValue { value: Value::Ref(format!("{parent_kind}.{parent}")), span: c.name_span },
+            value: SValue {
+                value: Value::Ref(format!("{parent_kind}.{parent}")),
+                span: c.name_span,
+            },
         });
         let children = self.children(&c.children, scope);
         self.out.instances.push(Instance {
@@ -708,7 +880,13 @@ impl Expander<'_> {
         });
     }
 
-    fn import_ids(&mut self, meta: &Meta, scope: &Scope, n: usize, grouped: bool) -> Vec<Option<(String, Span)>> {
+    fn import_ids(
+        &mut self,
+        meta: &Meta,
+        scope: &Scope,
+        n: usize,
+        grouped: bool,
+    ) -> Vec<Option<(String, Span)>> {
         let as_id = |v: &SValue| v.value.as_text().map(|t| (t, v.span));
         if let Some(e) = &meta.import_id {
             let v = self.eval(e, scope);
@@ -722,14 +900,21 @@ impl Expander<'_> {
             }
             return vec![as_id(&v)];
         }
-        let Some(e) = &meta.import_ids else { return Vec::new() };
+        let Some(e) = &meta.import_ids else {
+            return Vec::new();
+        };
         let v = self.eval(e, scope);
-        let Value::List(items) = v.value else { return Vec::new() };
+        let Value::List(items) = v.value else {
+            return Vec::new();
+        };
         if items.len() != n {
             self.err(
-                Diagnostic::error(Code::BadExpansion, format!("{} import ids for {n} instances", items.len()))
-                    .at(e.span, "count differs")
-                    .help("give exactly one id per instance, in the order the instances are numbered"),
+                Diagnostic::error(
+                    Code::BadExpansion,
+                    format!("{} import ids for {n} instances", items.len()),
+                )
+                .at(e.span, "count differs")
+                .help("give exactly one id per instance, in the order the instances are numbered"),
             );
             return Vec::new();
         }
@@ -740,12 +925,29 @@ impl Expander<'_> {
         if !self.condition(&u.meta, scope) {
             return;
         }
-        let Some(component) = self.project.components.iter().find(|c| c.name == u.component) else {
-            let names: Vec<&str> = self.project.components.iter().map(|c| c.name.as_str()).collect();
+        let Some(component) = self
+            .project
+            .components
+            .iter()
+            .find(|c| c.name == u.component)
+        else {
+            let names: Vec<&str> = self
+                .project
+                .components
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
             self.err(
-                Diagnostic::error(Code::ComponentMisuse, format!("no component `{}`", u.component))
-                    .at(u.component_span, "unknown component")
-                    .help(suggest(&u.component, &names, &format!("components: {}", names.join(", ")))),
+                Diagnostic::error(
+                    Code::ComponentMisuse,
+                    format!("no component `{}`", u.component),
+                )
+                .at(u.component_span, "unknown component")
+                .help(suggest(
+                    &u.component,
+                    &names,
+                    &format!("components: {}", names.join(", ")),
+                )),
             );
             return;
         };
@@ -761,10 +963,20 @@ impl Expander<'_> {
             if !component.params.iter().any(|p| p.name == a.name) {
                 let names: Vec<&str> = component.params.iter().map(|p| p.name.as_str()).collect();
                 self.err(
-                    Diagnostic::error(Code::ComponentMisuse, format!("component `{}` has no parameter `{}`", component.name, a.name))
-                        .at(a.name_span, "unknown parameter")
-                        .help(suggest(&a.name, &names, &format!("its parameters: {}", names.join(", "))))
-                        .also(component.name_span, "component defined here"),
+                    Diagnostic::error(
+                        Code::ComponentMisuse,
+                        format!(
+                            "component `{}` has no parameter `{}`",
+                            component.name, a.name
+                        ),
+                    )
+                    .at(a.name_span, "unknown parameter")
+                    .help(suggest(
+                        &a.name,
+                        &names,
+                        &format!("its parameters: {}", names.join(", ")),
+                    ))
+                    .also(component.name_span, "component defined here"),
                 );
             }
         }
@@ -782,10 +994,23 @@ impl Expander<'_> {
                         None => {
                             complete = false;
                             self.err(
-                                Diagnostic::error(Code::ComponentMisuse, format!("missing parameter `{}` of component `{}`", p.name, component.name))
-                                    .at(u.component_span, format!("`{}` is required", p.name))
-                                    .help(format!("add `{}=…`{}", p.name, p.description.as_ref().map(|d| format!(": {d}")).unwrap_or_default()))
-                                    .also(p.name_span, "parameter declared here"),
+                                Diagnostic::error(
+                                    Code::ComponentMisuse,
+                                    format!(
+                                        "missing parameter `{}` of component `{}`",
+                                        p.name, component.name
+                                    ),
+                                )
+                                .at(u.component_span, format!("`{}` is required", p.name))
+                                .help(format!(
+                                    "add `{}=…`{}",
+                                    p.name,
+                                    p.description
+                                        .as_ref()
+                                        .map(|d| format!(": {d}"))
+                                        .unwrap_or_default()
+                                ))
+                                .also(p.name_span, "parameter declared here"),
                             );
                             continue;
                         }

@@ -40,13 +40,21 @@ impl Graph {
     pub fn order(&self, plan: &Plan, diags: &mut Diagnostics) -> Option<Vec<ResourceId>> {
         let n = self.graph.node_count();
         let mut indegree: Vec<usize> = (0..n)
-            .map(|i| self.graph.neighbors_directed(NodeIndex::new(i), petgraph::Incoming).count())
+            .map(|i| {
+                self.graph
+                    .neighbors_directed(NodeIndex::new(i), petgraph::Incoming)
+                    .count()
+            })
             .collect();
-        let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|i| indegree[*i] == 0).map(Reverse).collect();
+        let mut ready: BinaryHeap<Reverse<usize>> =
+            (0..n).filter(|i| indegree[*i] == 0).map(Reverse).collect();
         let mut order = Vec::with_capacity(n);
         while let Some(Reverse(i)) = ready.pop() {
             order.push(i);
-            for next in self.graph.neighbors_directed(NodeIndex::new(i), petgraph::Outgoing) {
+            for next in self
+                .graph
+                .neighbors_directed(NodeIndex::new(i), petgraph::Outgoing)
+            {
                 let j = next.index();
                 indegree[j] -= 1;
                 if indegree[j] == 0 {
@@ -122,19 +130,29 @@ impl Graph {
     }
 
     pub fn to_dot(&self, plan: &Plan, order: &[ResourceId]) -> String {
-        let mut out = String::from("digraph infrac {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n");
+        let mut out = String::from(
+            "digraph infrac {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n",
+        );
         for &i in order {
             let r = &plan.resources[i];
             let _ = writeln!(out, "  \"{}.{}\";", r.kind.resource, r.ident);
         }
         for &i in order {
-            let mut targets: Vec<usize> = self.graph.neighbors_directed(NodeIndex::new(i), petgraph::Incoming).map(|n| n.index()).collect();
+            let mut targets: Vec<usize> = self
+                .graph
+                .neighbors_directed(NodeIndex::new(i), petgraph::Incoming)
+                .map(|n| n.index())
+                .collect();
             targets.sort();
             targets.dedup();
             let r = &plan.resources[i];
             for t in targets {
                 let d = &plan.resources[t];
-                let _ = writeln!(out, "  \"{}.{}\" -> \"{}.{}\";", r.kind.resource, r.ident, d.kind.resource, d.ident);
+                let _ = writeln!(
+                    out,
+                    "  \"{}.{}\" -> \"{}.{}\";",
+                    r.kind.resource, r.ident, d.kind.resource, d.ident
+                );
             }
         }
         out.push_str("}\n");
@@ -148,7 +166,11 @@ impl Graph {
             let _ = writeln!(out, "  r{i}[\"{} {}\"]", r.kind.kind, r.label);
         }
         for &i in order {
-            let mut targets: Vec<usize> = self.graph.neighbors_directed(NodeIndex::new(i), petgraph::Incoming).map(|n| n.index()).collect();
+            let mut targets: Vec<usize> = self
+                .graph
+                .neighbors_directed(NodeIndex::new(i), petgraph::Incoming)
+                .map(|n| n.index())
+                .collect();
             targets.sort();
             targets.dedup();
             for t in targets {

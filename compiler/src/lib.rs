@@ -53,16 +53,37 @@ impl Compilation {
     }
 }
 
+/// With `INFRAC_TIMINGS=1`, each stage's time goes to stderr (for the
+/// benchmark; the compiler otherwise stays silent).
+struct Timings(Option<std::time::Instant>);
+
+impl Timings {
+    fn stage(&mut self, name: &str) {
+        if let Some(t) = &mut self.0 {
+            eprintln!("{name:>8}: {:?}", t.elapsed());
+            *t = std::time::Instant::now();
+        }
+    }
+}
+
 pub fn compile(world: &dyn World, options: &Options) -> Compilation {
+    let mut t = Timings(std::env::var_os("INFRAC_TIMINGS").map(|_| std::time::Instant::now()));
     let mut sources = SourceMap::default();
     let mut diags = Diagnostics::default();
     let inputs = command_line(&mut sources, options, &mut diags);
     let kinds = kinds::registry();
 
     let loaded = load::load(world, &mut sources, &mut diags);
+    t.stage("load");
     let done = |sources, mut diags: Diagnostics, plan, graph, files| {
         diags.sort();
-        Compilation { sources, diagnostics: diags.items, plan, graph, files }
+        Compilation {
+            sources,
+            diagnostics: diags.items,
+            plan,
+            graph,
+            files,
+        }
     };
     if diags.has_errors() {
         return done(sources, diags, None, None, None);
@@ -72,9 +93,13 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
         vars: &inputs.0,
         environment: inputs.1.as_ref().map(|(n, s)| (n.as_str(), *s)),
     };
+    t.stage("lower");
     let expanded = expand::expand(&project, &inputs, kinds, &mut diags);
+    t.stage("expand");
     let names = resolve::Names::build(&expanded.instances, kinds, &mut diags);
+    t.stage("names");
     let mut plan = check::check(&expanded, &names, kinds, &mut diags);
+    t.stage("check");
     let graph = graph::Graph::build(&plan);
     match graph.order(&plan, &mut diags) {
         Some(order) => plan.order = order,
@@ -83,7 +108,9 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     if diags.has_errors() {
         return done(sources, diags, Some(plan), Some(graph), None);
     }
+    t.stage("graph");
     let files = backends::emit_all(&plan);
+    t.stage("emit");
     done(sources, diags, Some(plan), Some(graph), Some(files))
 }
 

@@ -28,13 +28,7 @@ pub fn load(world: &dyn World, sources: &mut SourceMap, diags: &mut Diagnostics)
     let mut nodes = Vec::new();
     let mut stack = Vec::new();
     load_file(
-        world,
-        ENTRY_FILE,
-        None,
-        sources,
-        diags,
-        &mut stack,
-        &mut nodes,
+        world, ENTRY_FILE, None, sources, diags, &mut stack, &mut nodes,
     );
     let mut stdlib = Vec::new();
     for (name, text) in crate::stdlib::FILES {
@@ -189,9 +183,15 @@ mod tests {
 
     #[test]
     fn joins_relative_paths_inside_the_project() {
-        assert_eq!(join_path("infra.kdl", "dns.kdl").as_deref(), Some("dns.kdl"));
+        assert_eq!(
+            join_path("infra.kdl", "dns.kdl").as_deref(),
+            Some("dns.kdl")
+        );
         assert_eq!(join_path("net/a.kdl", "../b.kdl").as_deref(), Some("b.kdl"));
-        assert_eq!(join_path("net/a.kdl", "./c/d.kdl").as_deref(), Some("net/c/d.kdl"));
+        assert_eq!(
+            join_path("net/a.kdl", "./c/d.kdl").as_deref(),
+            Some("net/c/d.kdl")
+        );
     }
 
     #[test]

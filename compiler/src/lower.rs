@@ -23,7 +23,12 @@ const KEYWORDS: &[&str] = &[
 const META_PROPS: &[&str] = &["count", "for-each", "if", "import-id"];
 const META_CHILDREN: &[&str] = &["for-each", "import-ids", "depends-on"];
 
-pub fn lower(nodes: &[Node], stdlib: &[Node], kinds: &Registry, diags: &mut Diagnostics) -> Project {
+pub fn lower(
+    nodes: &[Node],
+    stdlib: &[Node],
+    kinds: &Registry,
+    diags: &mut Diagnostics,
+) -> Project {
     let mut project = Project::default();
     let mut l = Lowerer { kinds, diags };
     for node in nodes {
@@ -101,8 +106,14 @@ impl Lowerer<'_> {
                             continue;
                         }
                         let Literal::Str(var) = &c.args[0].value else {
-                            self.err(Diagnostic::error(Code::WrongType, "the variable name must be a string")
-                                .at(c.args[0].span, "not a string").help("write `var \"size\" \"s-2vcpu-4gb\"`"));
+                            self.err(
+                                Diagnostic::error(
+                                    Code::WrongType,
+                                    "the variable name must be a string",
+                                )
+                                .at(c.args[0].span, "not a string")
+                                .help("write `var \"size\" \"s-2vcpu-4gb\"`"),
+                            );
                             continue;
                         };
                         values.push(Field {
@@ -111,7 +122,12 @@ impl Lowerer<'_> {
                             value: self.expr(&c.args[1]),
                         });
                     }
-                    project.environments.push(EnvironmentDecl { name, name_span, values, span: node.span });
+                    project.environments.push(EnvironmentDecl {
+                        name,
+                        name_span,
+                        values,
+                        span: node.span,
+                    });
                 }
             }
             _ => {
@@ -144,21 +160,31 @@ impl Lowerer<'_> {
 
     fn label(&mut self, node: &Node, what: &str) -> Option<(String, Span)> {
         match node.args.first() {
-            Some(Entry { value: Literal::Str(s), span, ty: None }) if !s.is_empty() => {
+            Some(Entry {
+                value: Literal::Str(s),
+                span,
+                ty: None,
+            }) if !s.is_empty() => {
                 if node.args.len() > 1 {
                     self.err(
-                        Diagnostic::error(Code::UnknownAttribute, format!("`{what}` takes one name"))
-                            .at(node.args[1].span, "unexpected value")
-                            .help("attributes are written as properties: `name=value`"),
+                        Diagnostic::error(
+                            Code::UnknownAttribute,
+                            format!("`{what}` takes one name"),
+                        )
+                        .at(node.args[1].span, "unexpected value")
+                        .help("attributes are written as properties: `name=value`"),
                     );
                 }
                 Some((s.clone(), *span))
             }
             Some(e) => {
                 self.err(
-                    Diagnostic::error(Code::WrongType, format!("the name of a `{what}` must be a non-empty string"))
-                        .at(e.span, "not a name")
-                        .help(format!("write `{what} \"NAME\" …`")),
+                    Diagnostic::error(
+                        Code::WrongType,
+                        format!("the name of a `{what}` must be a non-empty string"),
+                    )
+                    .at(e.span, "not a name")
+                    .help(format!("write `{what} \"NAME\" …`")),
                 );
                 None
             }
@@ -177,13 +203,20 @@ impl Lowerer<'_> {
         for p in &node.props {
             if !allowed.contains(&p.name.as_str()) {
                 self.err(
-                    Diagnostic::error(Code::UnknownAttribute, format!("`{}` has no property `{}`", node.name, p.name))
-                        .at(p.name_span, "unknown property")
-                        .help(if allowed.is_empty() {
-                            format!("`{}` takes no properties", node.name)
-                        } else {
-                            suggest(&p.name, allowed, &format!("`{}` takes: {}", node.name, allowed.join(", ")))
-                        }),
+                    Diagnostic::error(
+                        Code::UnknownAttribute,
+                        format!("`{}` has no property `{}`", node.name, p.name),
+                    )
+                    .at(p.name_span, "unknown property")
+                    .help(if allowed.is_empty() {
+                        format!("`{}` takes no properties", node.name)
+                    } else {
+                        suggest(
+                            &p.name,
+                            allowed,
+                            &format!("`{}` takes: {}", node.name, allowed.join(", ")),
+                        )
+                    }),
                 );
             }
         }
@@ -192,9 +225,12 @@ impl Lowerer<'_> {
     fn no_children(&mut self, node: &Node) {
         if let Some(c) = node.children.first() {
             self.err(
-                Diagnostic::error(Code::UnknownAttribute, format!("`{}` takes no children", node.name))
-                    .at(c.span, "unexpected child")
-                    .help("remove the `{ … }` block"),
+                Diagnostic::error(
+                    Code::UnknownAttribute,
+                    format!("`{}` takes no children", node.name),
+                )
+                .at(c.span, "unexpected child")
+                .help("remove the `{ … }` block"),
             );
         }
     }
@@ -225,7 +261,11 @@ impl Lowerer<'_> {
                 self.err(
                     Diagnostic::error(Code::BadEnumValue, format!("unknown type `{other}`"))
                         .at(span, "not a type")
-                        .help(suggest(other, &["string", "number", "bool", "list"], "types are string, number, bool and list")),
+                        .help(suggest(
+                            other,
+                            &["string", "number", "bool", "list"],
+                            "types are string, number, bool and list",
+                        )),
                 );
                 VarType::String
             }
@@ -255,7 +295,9 @@ impl Lowerer<'_> {
         let mut items = Vec::new();
         for c in &node.children {
             if c.name == "param" {
-                let Some((pname, pspan)) = self.label(c, "param") else { continue };
+                let Some((pname, pspan)) = self.label(c, "param") else {
+                    continue;
+                };
                 self.only_props(c, &["default", "type", "description"]);
                 let ty = self.var_type(c);
                 params.push(ParamDecl {
@@ -428,9 +470,12 @@ impl Lowerer<'_> {
             (Some("secret"), Literal::Str(s)) => Expr::Secret(s.clone()),
             (Some(ty @ ("ref" | "var" | "secret")), _) => {
                 self.err(
-                    Diagnostic::error(Code::WrongType, format!("`({ty})` annotates a name, which must be a string"))
-                        .at(span, "not a string")
-                        .help(format!("write `({ty})\"name\"`")),
+                    Diagnostic::error(
+                        Code::WrongType,
+                        format!("`({ty})` annotates a name, which must be a string"),
+                    )
+                    .at(span, "not a string")
+                    .help(format!("write `({ty})\"name\"`")),
                 );
                 Expr::Null
             }
@@ -438,7 +483,11 @@ impl Lowerer<'_> {
                 self.err(
                     Diagnostic::error(Code::WrongType, format!("unknown annotation `({other})`"))
                         .at(span, "unknown annotation")
-                        .help(suggest(other, &["ref", "var", "secret"], "annotations are (ref), (var) and (secret)")),
+                        .help(suggest(
+                            other,
+                            &["ref", "var", "secret"],
+                            "annotations are (ref), (var) and (secret)",
+                        )),
                 );
                 Expr::Null
             }
@@ -486,7 +535,10 @@ pub fn parse_template(s: &str) -> Result<Template, String> {
         if !lit.is_empty() {
             parts.push(Part::Lit(std::mem::take(&mut lit)));
         }
-        parts.push(classify(inner).ok_or_else(|| format!("`${{{inner}}}` is not a name or a reference"))?);
+        parts.push(
+            classify(inner)
+                .ok_or_else(|| format!("`${{{inner}}}` is not a name or a reference"))?,
+        );
         rest = &rest[body_start + end + 1..];
     }
     lit.push_str(rest);
@@ -499,7 +551,8 @@ pub fn parse_template(s: &str) -> Result<Template, String> {
 fn classify(inner: &str) -> Option<Part> {
     let valid = |s: &str| {
         !s.is_empty()
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             && !s.starts_with('.')
             && !s.ends_with('.')
     };

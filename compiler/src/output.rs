@@ -30,7 +30,12 @@ pub fn safe_relative(path: &str) -> bool {
 
 pub fn read_manifest(out: &Path) -> BTreeSet<String> {
     std::fs::read_to_string(out.join(MANIFEST))
-        .map(|t| t.lines().filter(|l| safe_relative(l)).map(str::to_string).collect())
+        .map(|t| {
+            t.lines()
+                .filter(|l| safe_relative(l))
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -38,7 +43,10 @@ pub fn write(out: &Path, files: &Files) -> io::Result<Summary> {
     let previous = read_manifest(out);
     for path in files.keys() {
         if !safe_relative(path) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output folder: {path}")));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("refusing to write outside the output folder: {path}"),
+            ));
         }
         let target = out.join(path);
         if !previous.contains(path) && target.exists() {
@@ -55,7 +63,9 @@ pub fn write(out: &Path, files: &Files) -> io::Result<Summary> {
     let mut summary = Summary::default();
     let changed: Vec<&String> = files
         .iter()
-        .filter(|(path, text)| std::fs::read(out.join(path)).map_or(true, |old| old != text.as_bytes()))
+        .filter(|(path, text)| {
+            std::fs::read(out.join(path)).map_or(true, |old| old != text.as_bytes())
+        })
         .map(|(p, _)| p)
         .collect();
     summary.unchanged = files.len() - changed.len();

@@ -17,7 +17,10 @@ pub enum PValue {
     List(Vec<PValue>),
     Map(Vec<(String, PValue)>),
     /// An attribute of another resource, known only after apply.
-    Ref { target: ResourceId, attr: String },
+    Ref {
+        target: ResourceId,
+        attr: String,
+    },
     /// A sensitive Terraform variable.
     Secret(String),
     Template(Vec<PPart>),

@@ -9,8 +9,11 @@ use std::collections::BTreeMap;
 /// Output files by path relative to the output folder (`terraform/main.tf`).
 pub type Files = BTreeMap<String, String>;
 
+/// A backend adds its files for a plan.
+pub type Emit = fn(&Plan, &mut Files);
+
 /// Every backend, in one list: adding a backend is adding a line here.
-pub const BACKENDS: &[(&str, fn(&Plan, &mut Files))] = &[("terraform", terraform::emit)];
+pub const BACKENDS: &[(&str, Emit)] = &[("terraform", terraform::emit)];
 
 pub fn emit_all(plan: &Plan) -> Files {
     let mut files = Files::new();

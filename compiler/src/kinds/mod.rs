@@ -100,7 +100,8 @@ pub struct Kind {
 
 impl Kind {
     pub fn provider_schema(&self) -> &'static ProviderSchema {
-        schema::provider(&self.provider).expect("kind names a vendored provider (checked by a test)")
+        schema::provider(&self.provider)
+            .expect("kind names a vendored provider (checked by a test)")
     }
 
     pub fn schema(&self) -> &'static Block {
@@ -172,57 +173,6 @@ pub fn registry() -> &'static Registry {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every kind file must agree with its provider's real schema: the
-    /// resource exists, and every attribute path it names exists there.
-    #[test]
-    fn kinds_match_provider_schemas() {
-        let reg = registry();
-        assert!(reg.kinds.len() >= 20);
-        for (file, _) in embedded::KIND_FILES {
-            let stem = file.trim_end_matches(".json");
-            let kind = reg.get(stem).unwrap_or_else(|| panic!("{file} declares another kind name"));
-            let schema = kind.schema();
-            let exists = |path: &str| {
-                let mut block = schema;
-                let mut parts = path.split('.').peekable();
-                while let Some(p) = parts.next() {
-                    if parts.peek().is_none() {
-                        return block.attributes.contains_key(p);
-                    }
-                    match block.blocks.get(p) {
-                        Some(b) => block = &b.block,
-                        None => return false,
-                    }
-                }
-                false
-            };
-            for path in kind.refs.keys().chain(kind.enums.keys()).chain(kind.defaults.keys()) {
-                assert!(exists(path), "{file}: `{path}` is not in {}", kind.resource);
-            }
-            for (alias, tf) in &kind.exports {
-                assert!(schema.attributes.contains_key(tf), "{file}: export {alias} → {tf}");
-            }
-            for out in &kind.outputs {
-                assert!(kind.export(out).is_some(), "{file}: output {out}");
-            }
-            for e in kind.enums.values() {
-                assert!(reg.enums.contains_key(e), "{file}: enum {e}");
-            }
-            for child in kind.children.values() {
-                let ck = reg.get(&child.kind).expect("child kind exists");
-                assert!(ck.schema().attributes.contains_key(&child.parent));
-            }
-            if let Some(name) = &kind.name_attribute {
-                assert!(schema.attributes.contains_key(name), "{file}: name attribute");
-            }
-        }
-    }
-}
-
 /// Text for `infrac kinds [KIND]`: the kind list, or one kind's attributes
 /// with their types and the provider's own descriptions.
 pub fn describe(kind: Option<&str>) -> Result<String, String> {
@@ -237,14 +187,35 @@ pub fn describe(kind: Option<&str>) -> Result<String, String> {
     };
     let Some(k) = reg.get(name) else {
         let names: Vec<&str> = reg.names().collect();
-        return Err(format!("no kind `{name}`. {}", crate::diag::did_you_mean(name, names)));
+        return Err(format!(
+            "no kind `{name}`. {}",
+            crate::diag::did_you_mean(name, names)
+        ));
     };
     let schema = k.schema();
-    let _ = writeln!(out, "{} → {} ({})\n{}\n\nattributes:", k.kind, k.resource, k.provider, k.doc);
+    let _ = writeln!(
+        out,
+        "{} → {} ({})\n{}\n\nattributes:",
+        k.kind, k.resource, k.provider, k.doc
+    );
     for (n, a) in schema.attributes.iter().filter(|(_, a)| a.settable()) {
-        let flag = if a.required && k.name_attribute.as_deref() != Some(n) { "required" } else { "optional" };
-        let extra = k.enums.get(n).map(|e| format!(" one of: {}", reg.enums[e].join(", "))).unwrap_or_default();
-        let _ = writeln!(out, "  {:<28} {:<18} {flag:<9} {}{extra}", n.replace('_', "-"), a.ty.describe(), a.description);
+        let flag = if a.required && k.name_attribute.as_deref() != Some(n) {
+            "required"
+        } else {
+            "optional"
+        };
+        let extra = k
+            .enums
+            .get(n)
+            .map(|e| format!(" one of: {}", reg.enums[e].join(", ")))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<28} {:<18} {flag:<9} {}{extra}",
+            n.replace('_', "-"),
+            a.ty.describe(),
+            a.description
+        );
     }
     if !schema.blocks.is_empty() {
         let _ = writeln!(out, "\nblocks (child nodes):");
@@ -263,4 +234,68 @@ pub fn describe(kind: Option<&str>) -> Result<String, String> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind file must agree with its provider's real schema: the
+    /// resource exists, and every attribute path it names exists there.
+    #[test]
+    fn kinds_match_provider_schemas() {
+        let reg = registry();
+        assert!(reg.kinds.len() >= 20);
+        for (file, _) in embedded::KIND_FILES {
+            let stem = file.trim_end_matches(".json");
+            let kind = reg
+                .get(stem)
+                .unwrap_or_else(|| panic!("{file} declares another kind name"));
+            let schema = kind.schema();
+            let exists = |path: &str| {
+                let mut block = schema;
+                let mut parts = path.split('.').peekable();
+                while let Some(p) = parts.next() {
+                    if parts.peek().is_none() {
+                        return block.attributes.contains_key(p);
+                    }
+                    match block.blocks.get(p) {
+                        Some(b) => block = &b.block,
+                        None => return false,
+                    }
+                }
+                false
+            };
+            for path in kind
+                .refs
+                .keys()
+                .chain(kind.enums.keys())
+                .chain(kind.defaults.keys())
+            {
+                assert!(exists(path), "{file}: `{path}` is not in {}", kind.resource);
+            }
+            for (alias, tf) in &kind.exports {
+                assert!(
+                    schema.attributes.contains_key(tf),
+                    "{file}: export {alias} → {tf}"
+                );
+            }
+            for out in &kind.outputs {
+                assert!(kind.export(out).is_some(), "{file}: output {out}");
+            }
+            for e in kind.enums.values() {
+                assert!(reg.enums.contains_key(e), "{file}: enum {e}");
+            }
+            for child in kind.children.values() {
+                let ck = reg.get(&child.kind).expect("child kind exists");
+                assert!(ck.schema().attributes.contains_key(&child.parent));
+            }
+            if let Some(name) = &kind.name_attribute {
+                assert!(
+                    schema.attributes.contains_key(name),
+                    "{file}: name attribute"
+                );
+            }
+        }
+    }
 }

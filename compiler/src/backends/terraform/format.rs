@@ -121,7 +121,11 @@ fn write_assignments(out: &mut String, run: &[(String, &Expression)], level: usi
             end += 1;
         }
         let group = &run[start..end];
-        let width = group.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+        let width = group
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
         for (k, e) in group {
             indent(out, level);
             out.push_str(k);
@@ -146,7 +150,10 @@ fn is_multiline(e: &Expression) -> bool {
 
 fn array_is_multiline(items: &[Expression]) -> bool {
     items.len() > 4
-        || items.iter().any(|i| matches!(i, Expression::Object(_) | Expression::Array(_)) || matches!(i, Expression::Traversal(_)) && items.len() > 1)
+        || items.iter().any(|i| {
+            matches!(i, Expression::Object(_) | Expression::Array(_))
+                || matches!(i, Expression::Traversal(_)) && items.len() > 1
+        })
 }
 
 fn write_expr(out: &mut String, e: &Expression, level: usize) {
@@ -186,7 +193,9 @@ fn write_expr(out: &mut String, e: &Expression, level: usize) {
                     TraversalOperator::LegacyIndex(n) => {
                         let _ = write!(out, ".{n}");
                     }
-                    TraversalOperator::AttrSplat | TraversalOperator::FullSplat => out.push_str(".*"),
+                    TraversalOperator::AttrSplat | TraversalOperator::FullSplat => {
+                        out.push_str(".*")
+                    }
                 }
             }
         }
@@ -230,7 +239,8 @@ fn write_expr(out: &mut String, e: &Expression, level: usize) {
                 return;
             }
             out.push_str("{\n");
-            let entries: Vec<(String, &Expression)> = obj.iter().map(|(k, v)| (object_key(k), v)).collect();
+            let entries: Vec<(String, &Expression)> =
+                obj.iter().map(|(k, v)| (object_key(k), v)).collect();
             write_assignments(out, &entries, level + 1);
             indent(out, level);
             out.push('}');

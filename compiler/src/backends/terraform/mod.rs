@@ -30,23 +30,40 @@ pub fn emit(plan: &Plan, files: &mut Files) {
 /// compare it with this.
 pub fn bodies(plan: &Plan) -> BTreeMap<String, Body> {
     let mut files: BTreeMap<String, Vec<Structure>> = BTreeMap::new();
-    let idents: Vec<(&str, &str)> = plan.resources.iter().map(|r| (r.kind.resource.as_str(), r.ident.as_str())).collect();
+    let idents: Vec<(&str, &str)> = plan
+        .resources
+        .iter()
+        .map(|r| (r.kind.resource.as_str(), r.ident.as_str()))
+        .collect();
     let w = Writer { idents: &idents };
 
     files.insert("versions.tf".into(), vec![w.versions(plan).into()]);
     let providers: Vec<Structure> = plan
         .providers
         .iter()
-        .map(|p| Block::builder("provider").add_label(p.name.as_str()).add_structures(w.body(&p.body, None)).build().into())
+        .map(|p| {
+            Block::builder("provider")
+                .add_label(p.name.as_str())
+                .add_structures(w.body(&p.body, None))
+                .build()
+                .into()
+        })
         .collect();
     files.insert("providers.tf".into(), providers);
     if !plan.secrets.is_empty() {
-        let vars = plan.secrets.iter().map(|s| w.secret_variable(s).into()).collect();
+        let vars = plan
+            .secrets
+            .iter()
+            .map(|s| w.secret_variable(s).into())
+            .collect();
         files.insert("variables.tf".into(), vars);
     }
     for &i in &plan.order {
         let r = &plan.resources[i];
-        files.entry(format!("{}.tf", r.kind.file)).or_default().push(w.resource(r).into());
+        files
+            .entry(format!("{}.tf", r.kind.file))
+            .or_default()
+            .push(w.resource(r).into());
     }
     let imports: Vec<Structure> = plan
         .order
@@ -82,7 +99,10 @@ fn ident(s: &str) -> Identifier {
 fn traversal(root: &str, attrs: &[&str]) -> Expression {
     Expression::Traversal(Box::new(Traversal::new(
         Variable::unchecked(root),
-        attrs.iter().map(|a| TraversalOperator::GetAttr(ident(a))).collect::<Vec<_>>(),
+        attrs
+            .iter()
+            .map(|a| TraversalOperator::GetAttr(ident(a)))
+            .collect::<Vec<_>>(),
     )))
 }
 
@@ -95,9 +115,18 @@ impl Writer<'_> {
         let mut providers = hcl::Object::new();
         for p in &plan.providers {
             let mut spec = hcl::Object::new();
-            spec.insert(ObjectKey::Identifier(ident("source")), Expression::String(p.source.to_string()));
-            spec.insert(ObjectKey::Identifier(ident("version")), Expression::String(p.version.to_string()));
-            providers.insert(ObjectKey::Identifier(ident(&p.name)), Expression::Object(spec));
+            spec.insert(
+                ObjectKey::Identifier(ident("source")),
+                Expression::String(p.source.to_string()),
+            );
+            spec.insert(
+                ObjectKey::Identifier(ident("version")),
+                Expression::String(p.version.to_string()),
+            );
+            providers.insert(
+                ObjectKey::Identifier(ident(&p.name)),
+                Expression::Object(spec),
+            );
         }
         let required: Vec<Structure> = plan
             .providers
@@ -107,7 +136,11 @@ impl Writer<'_> {
             .collect();
         Block::builder("terraform")
             .add_attribute(("required_version", REQUIRED_VERSION))
-            .add_block(Block::builder("required_providers").add_structures(required).build())
+            .add_block(
+                Block::builder("required_providers")
+                    .add_structures(required)
+                    .build(),
+            )
             .build()
     }
 
@@ -152,7 +185,12 @@ impl Writer<'_> {
             out.push(Attribute::new(ident(&a.name), self.expr(&a.value)).into());
         }
         for b in &body.blocks {
-            out.push(Block::builder(ident(&b.name)).add_structures(self.body(&b.body, None)).build().into());
+            out.push(
+                Block::builder(ident(&b.name))
+                    .add_structures(self.body(&b.body, None))
+                    .build()
+                    .into(),
+            );
         }
         out
     }
@@ -179,15 +217,23 @@ impl Writer<'_> {
             PValue::Null => Expression::Null,
             PValue::Bool(b) => Expression::Bool(*b),
             PValue::Int(i) => Expression::Number(Number::from(*i)),
-            PValue::Float(f) => Number::from_f64(*f).map(Expression::Number).unwrap_or(Expression::Null),
+            PValue::Float(f) => Number::from_f64(*f)
+                .map(Expression::Number)
+                .unwrap_or(Expression::Null),
             PValue::Str(s) => Expression::String(s.clone()),
             PValue::List(items) => Expression::Array(items.iter().map(|i| self.expr(i)).collect()),
             PValue::Map(items) => {
-                let mut obj = hcl::Object::new();
-                for (k, v) in items {
-                    obj.insert(object_key(k), self.expr(v));
-                }
-                Expression::Object(obj)
+                let entries: Vec<(ObjectKey, Expression)> = items.iter().map(|(k, v)| (object_key(k), self.expr(v))).collect();
+                debug_assert_eq!(
+                    items.iter().map(|(k, _)| k).collect::<std::collections::BTreeSet<_>>().len(),
+                    items.len(),
+                    "map keys are unique"
+                );
+                // SAFETY: the keys are unique (resource labels, unique per
+                // kind, or user map keys, deduplicated by the check stage);
+                // `insert` would check each key against all before it, which
+                // is quadratic for the 10,000-entry output maps.
+                Expression::Object(unsafe { hcl::Object::from_vec_unchecked(entries) })
             }
             PValue::Ref { target, attr } => self.reference(*target, attr),
             PValue::Secret(name) => traversal("var", &[name]),
@@ -212,7 +258,10 @@ impl Writer<'_> {
 /// Object keys that are plain identifiers stay bare; anything else (a
 /// label with `-` or `.`) is quoted.
 fn object_key(k: &str) -> ObjectKey {
-    let bare = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let bare = k
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if bare {
         ObjectKey::Identifier(ident(k))

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Benchmark: `infrac build` as a whole process on generated projects.
+
+Two projects of N droplets, each droplet with an A record pointing at it and
+a place in one shared firewall (2N + 2 Terraform resources):
+  loop:    one `count` each for droplets and records
+  written: every droplet and record written out node by node
+Reports the median wall time of several runs and the peak memory (max RSS)
+for N = 1,000, 10,000 and 100,000 (override with --sizes).
+
+Usage: python3 scripts/bench.py [--sizes 1000,10000] [--runs 5]
+Build first: cargo build --release
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "infrac")
+
+HEAD = 'provider "digitalocean" token=(secret)"do_token"\ndomain "bench.example"\n'
+FIREWALL = 'firewall "shared" {{\n    droplets {names}\n    inbound protocol="tcp" ports="22" {{\n        from-addresses "0.0.0.0/0"\n    }}\n}}\n'
+
+
+def loop_project(n):
+    return (
+        HEAD
+        + f'droplet "node" count={n} region="nyc3" size="s-1vcpu-1gb" image="ubuntu-24-04-x64"\n'
+        + f'record "node" count={n} fqdn="node-${{index}}.bench.example" type="A" value=(ref)"droplet.node-${{index}}.ipv4"\n'
+        + FIREWALL.format(names='"node"')
+    )
+
+
+def written_project(n):
+    parts = [HEAD]
+    for i in range(1, n + 1):
+        parts.append(f'droplet "node-{i}" region="nyc3" size="s-1vcpu-1gb" image="ubuntu-24-04-x64"\n')
+        parts.append(f'record "node-{i}" domain="bench.example" name="node-{i}" type="A" value=(ref)"droplet.node-{i}.ipv4"\n')
+    parts.append(FIREWALL.format(names=" ".join(f'"node-{i}"' for i in range(1, n + 1))))
+    return "".join(parts)
+
+
+def measure(project_dir, runs):
+    """Median wall time and peak RSS (MiB) of `infrac build`, per process."""
+    times = []
+    peak = 0
+    for _ in range(runs):
+        shutil.rmtree(os.path.join(project_dir, "out"), ignore_errors=True)
+        start = time.perf_counter()
+        proc = subprocess.Popen([BIN, "build", project_dir], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        times.append(time.perf_counter() - start)
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"build failed:\n{proc.stderr.read().decode()[:2000]}")
+        peak = max(peak, usage.ru_maxrss)
+    return statistics.median(times), peak / 1024.0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    if not os.path.exists(BIN):
+        sys.exit("build first: cargo build --release")
+    print(f"{'form':<8} {'N':>7} {'resources':>9} {'input':>9} {'median':>9} {'peak RSS':>9}")
+    for form, make in (("loop", loop_project), ("written", written_project)):
+        for n in (int(s) for s in args.sizes.split(",")):
+            with tempfile.TemporaryDirectory() as d:
+                text = make(n)
+                with open(os.path.join(d, "infra.kdl"), "w") as f:
+                    f.write(text)
+                runs = args.runs if (form == "loop" or n <= 10000) else 1
+                t, rss = measure(d, runs)
+                print(f"{form:<8} {n:>7} {2 * n + 2:>9} {len(text) / 1e6:>7.2f}MB {t * 1000:>7.0f}ms {rss:>7.1f}MiB", flush=True)
+
+
+if __name__ == "__main__":
+    main()
