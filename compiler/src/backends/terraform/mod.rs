@@ -223,9 +223,16 @@ impl Writer<'_> {
             PValue::Str(s) => Expression::String(s.clone()),
             PValue::List(items) => Expression::Array(items.iter().map(|i| self.expr(i)).collect()),
             PValue::Map(items) => {
-                let entries: Vec<(ObjectKey, Expression)> = items.iter().map(|(k, v)| (object_key(k), self.expr(v))).collect();
+                let entries: Vec<(ObjectKey, Expression)> = items
+                    .iter()
+                    .map(|(k, v)| (object_key(k), self.expr(v)))
+                    .collect();
                 debug_assert_eq!(
-                    items.iter().map(|(k, _)| k).collect::<std::collections::BTreeSet<_>>().len(),
+                    items
+                        .iter()
+                        .map(|(k, _)| k)
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len(),
                     items.len(),
                     "map keys are unique"
                 );
