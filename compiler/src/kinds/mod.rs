@@ -62,6 +62,9 @@ pub struct Kind {
     pub doc: String,
     /// Output file stem (`out/terraform/<file>.tf`).
     pub file: String,
+    /// `<file>.tf`, derived.
+    #[serde(skip)]
+    pub file_name: String,
     /// Terraform attribute that defaults to the resource's label.
     #[serde(default)]
     pub name_attribute: Option<String>,
@@ -162,8 +165,9 @@ pub fn registry() -> &'static Registry {
         let kinds = embedded::KIND_FILES
             .iter()
             .map(|(file, text)| {
-                let kind: Kind = serde_json::from_str(text)
+                let mut kind: Kind = serde_json::from_str(text)
                     .unwrap_or_else(|e| panic!("schemas/kinds/{file}: {e}"));
+                kind.file_name = format!("{}.tf", kind.file);
                 (kind.kind.clone(), kind)
             })
             .collect();
