@@ -143,7 +143,7 @@ impl<'a> Ctx<'a> {
 }
 
 struct Checker<'a> {
-    names: &'a Names,
+    names: &'a Names<'a>,
     kinds: &'static Registry,
     diags: &'a mut Diagnostics,
     /// Declared domains by DNS name, for `fqdn=`; built on first use.

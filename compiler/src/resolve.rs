@@ -5,7 +5,7 @@ use crate::diag::{did_you_mean, suggest, Code, Diagnostic, Diagnostics};
 use crate::expand::Instance;
 use crate::kinds::{Kind, Registry};
 use crate::source::Span;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// What a reference path points at.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,12 +24,14 @@ pub struct Resolved {
     pub sensitive: bool,
 }
 
-pub struct Names {
-    labels: HashMap<(String, String), usize>,
-    groups: HashMap<(String, String), Vec<usize>>,
+/// Names of every instance, borrowed from the instances: lookups by kind
+/// and label allocate nothing.
+pub struct Names<'a> {
+    labels: FxHashMap<&'a str, FxHashMap<&'a str, usize>>,
+    groups: FxHashMap<&'a str, FxHashMap<&'a str, Vec<usize>>>,
     /// Terraform identifier of each instance.
     pub idents: Vec<String>,
-    by_index: Vec<String>,
+    by_index: Vec<&'a str>,
 }
 
 /// Labels become file-independent Terraform names, so they are restricted
@@ -64,16 +66,14 @@ pub fn tf_ident(label: &str) -> String {
     s
 }
 
-impl Names {
-    pub fn build(instances: &[Instance], kinds: &Registry, diags: &mut Diagnostics) -> Names {
-        let mut labels = HashMap::with_capacity(instances.len());
-        let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
-        let mut idents_seen: HashMap<(&str, String), usize> =
-            HashMap::with_capacity(instances.len());
-        let mut idents = Vec::with_capacity(instances.len());
+impl<'a> Names<'a> {
+    pub fn build(instances: &'a [Instance], kinds: &Registry, diags: &mut Diagnostics) -> Names<'a> {
+        let idents: Vec<String> = instances.iter().map(|i| tf_ident(&i.label)).collect();
+        let mut labels: FxHashMap<&'a str, FxHashMap<&'a str, usize>> = FxHashMap::default();
+        let mut groups: FxHashMap<&'a str, FxHashMap<&'a str, Vec<usize>>> = FxHashMap::default();
+        let mut idents_seen: FxHashMap<(&str, &str), usize> = FxHashMap::default();
+        idents_seen.reserve(instances.len());
         for (i, inst) in instances.iter().enumerate() {
-            let ident = tf_ident(&inst.label);
-            idents.push(ident.clone());
             if !valid_label(&inst.label) {
                 diags.push(
                     Diagnostic::error(Code::InvalidName, format!("`{}` is not a valid name", inst.label))
@@ -82,91 +82,76 @@ impl Names {
                 );
                 continue;
             }
-            let key = (inst.kind.clone(), inst.label.clone());
-            if let Some(&first) = labels.get(&key) {
+            let of_kind = labels.entry(inst.kind.as_str()).or_default();
+            if let Some(&first) = of_kind.get(inst.label.as_str()) {
                 let other: &Instance = &instances[first];
                 diags.push(
-                    Diagnostic::error(
-                        Code::DuplicateName,
-                        format!("{} `{}` is declared twice", inst.kind, inst.label),
-                    )
-                    .at(inst.label_span, "declared again here")
-                    .also(other.label_span, "first declared here")
-                    .help("names are unique per kind; rename one of them"),
+                    Diagnostic::error(Code::DuplicateName, format!("{} `{}` is declared twice", inst.kind, inst.label))
+                        .at(inst.label_span, "declared again here")
+                        .also(other.label_span, "first declared here")
+                        .help("names are unique per kind; rename one of them"),
                 );
                 continue;
             }
-            let tf_type = kinds
-                .get(&inst.kind)
-                .map(|k| k.resource.as_str())
-                .unwrap_or("");
-            if let Some(&first) = idents_seen.get(&(tf_type, ident.clone())) {
+            let tf_type = kinds.get(&inst.kind).map(|k| k.resource.as_str()).unwrap_or("");
+            if let Some(&first) = idents_seen.get(&(tf_type, idents[i].as_str())) {
                 let other: &Instance = &instances[first];
                 diags.push(
-                    Diagnostic::error(
-                        Code::InvalidName,
-                        format!(
-                            "`{}` and `{}` both become the Terraform name `{ident}`",
-                            other.label, inst.label
-                        ),
-                    )
-                    .at(inst.label_span, "clashes")
-                    .also(other.label_span, "with this one")
-                    .help("Terraform names replace `-` and `.` with `_`; rename one of them"),
+                    Diagnostic::error(Code::InvalidName, format!("`{}` and `{}` both become the Terraform name `{}`", other.label, inst.label, idents[i]))
+                        .at(inst.label_span, "clashes")
+                        .also(other.label_span, "with this one")
+                        .help("Terraform names replace `-` and `.` with `_`; rename one of them"),
                 );
                 continue;
             }
-            idents_seen.insert((tf_type, ident), i);
-            labels.insert(key, i);
+            idents_seen.insert((tf_type, idents[i].as_str()), i);
+            of_kind.insert(inst.label.as_str(), i);
             if let Some(g) = &inst.group {
-                groups
-                    .entry((inst.kind.clone(), g.clone()))
-                    .or_default()
-                    .push(i);
+                groups.entry(inst.kind.as_str()).or_default().entry(g.as_str()).or_default().push(i);
             }
         }
-        for ((kind, group), members) in &groups {
-            if let Some(&single) = labels.get(&(kind.clone(), group.clone())) {
-                let m = &instances[members[0]];
-                diags.push(
-                    Diagnostic::error(
-                        Code::DuplicateName,
-                        format!("{kind} `{group}` names both a group and a single resource"),
-                    )
+        let mut clashes: Vec<(&str, &str)> = groups
+            .iter()
+            .flat_map(|(k, gs)| gs.keys().map(move |g| (*k, *g)))
+            .filter(|(k, g)| labels.get(k).is_some_and(|l| l.contains_key(g)))
+            .collect();
+        clashes.sort_unstable();
+        for (kind, group) in clashes {
+            let single = labels[kind][group];
+            let first_member = groups[kind][group][0];
+            diags.push(
+                Diagnostic::error(Code::DuplicateName, format!("{kind} `{group}` names both a group and a single resource"))
                     .at(instances[single].label_span, "single resource")
-                    .also(m.label_span, "group declared here")
+                    .also(instances[first_member].label_span, "group declared here")
                     .help("a reference to the name would be ambiguous; rename one of them"),
-                );
-            }
+            );
         }
-        let by_index = instances.iter().map(|i| i.label.clone()).collect();
-        Names {
-            labels,
-            groups,
-            idents,
-            by_index,
-        }
+        let by_index = instances.iter().map(|i| i.label.as_str()).collect();
+        Names { labels, groups, idents, by_index }
     }
 
     pub fn lookup(&self, kind: &str, label: &str) -> Option<Target> {
-        let key = (kind.to_string(), label.to_string());
-        if let Some(&i) = self.labels.get(&key) {
+        if let Some(&i) = self.labels.get(kind).and_then(|l| l.get(label)) {
             return Some(Target::One(i));
         }
-        self.groups.get(&key).map(|g| Target::Group(g.clone()))
+        self.groups.get(kind).and_then(|g| g.get(label)).map(|g| Target::Group(g.clone()))
+    }
+
+    fn exists(&self, kind: &str, label: &str) -> bool {
+        self.labels.get(kind).is_some_and(|l| l.contains_key(label)) || self.groups.get(kind).is_some_and(|g| g.contains_key(label))
     }
 
     /// The label of an instance by index.
     pub fn label(&self, _kind: &str, index: usize) -> Option<String> {
-        self.by_index.get(index).cloned()
+        self.by_index.get(index).map(|s| s.to_string())
     }
 
-    fn labels_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    fn labels_of<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'s str> + 's {
         self.labels
-            .keys()
-            .chain(self.groups.keys())
-            .filter(move |(k, _)| k == kind)
-            .map(|(_, l)| l.as_str())
+            .get(kind)
+            .into_iter()
+            .flat_map(|l| l.keys().copied())
+            .chain(self.groups.get(kind).into_iter().flat_map(|g| g.keys().copied()))
     }
 
     /// Resolves `kind.label[.attr]`. Labels may contain dots (domains), so
@@ -205,11 +190,12 @@ impl Names {
             );
             return None;
         };
-        let (target, attr) = match self.lookup(kind_name, rest) {
+        let found = if self.exists(kind_name, rest) { self.lookup(kind_name, rest) } else { None };
+        let (target, attr) = match found {
             Some(t) => (t, None),
             None => {
                 match rest.rsplit_once('.') {
-                    Some((label, attr)) if self.lookup(kind_name, label).is_some() => {
+                    Some((label, attr)) if self.exists(kind_name, label) => {
                         (self.lookup(kind_name, label).expect("checked"), Some(attr))
                     }
                     _ => {
