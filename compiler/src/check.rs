@@ -11,6 +11,7 @@ use crate::plan::*;
 use crate::resolve::{Names, Resolved, Target};
 use crate::schema::{self, Block, TfType};
 use crate::source::Span;
+use std::borrow::Cow;
 
 pub fn check(
     exp: &Expanded,
@@ -62,6 +63,15 @@ pub fn check(
         .collect();
     plan.providers = c.providers(exp, &plan);
     plan
+}
+
+/// `inbound_rule.protocol`: the path kinds use for nested attributes.
+fn attr_path<'k>(prefix: &str, key: &'k str) -> Cow<'k, str> {
+    if prefix.is_empty() {
+        Cow::Borrowed(key)
+    } else {
+        Cow::Owned(format!("{prefix}{key}"))
+    }
 }
 
 fn remap_value(v: &mut PValue, map: &[usize]) {
@@ -174,20 +184,21 @@ impl Checker<'_> {
             .get(&inst.kind)
             .expect("lowering checked the kind");
         let schema = kind.schema();
-        let mut props: Vec<IField> = inst.props.clone();
+        // Borrowed unless the check adds or rewrites a field.
+        let mut props: Vec<Cow<IField>> = inst.props.iter().map(Cow::Borrowed).collect();
         if let Some(spec) = &kind.fqdn {
             self.fqdn(kind, spec, &mut props, all, inst);
         }
         if let Some(attr) = &kind.name_attribute {
             if !props.iter().any(|p| kind.tf_name(&p.name) == *attr) {
-                props.push(IField {
+                props.push(Cow::Owned(IField {
                     name: attr.clone(),
                     name_span: inst.label_span,
                     value: SValue {
                         value: Value::Str(inst.label.clone()),
                         span: inst.label_span,
                     },
-                });
+                }));
             }
         }
         for (attr, default) in &kind.defaults {
@@ -203,19 +214,19 @@ impl Checker<'_> {
                     serde_json::Value::String(s) => Value::Str(s.clone()),
                     _ => continue,
                 };
-                props.push(IField {
+                props.push(Cow::Owned(IField {
                     name: attr.clone(),
                     name_span: inst.label_span,
                     value: SValue {
                         value,
                         span: inst.label_span,
                     },
-                });
+                }));
             }
         }
         // Several values of the multi-value attribute make several resources.
         let mut variants: Vec<Option<SValue>> = vec![None];
-        let mut children: Vec<IChild> = inst.children.clone();
+        let mut children: Vec<&IChild> = inst.children.iter().collect();
         if let Some(multi) = &kind.multi_value {
             if let Some(values) = self.take_multi(kind, multi, &mut props, &mut children) {
                 variants = values.into_iter().map(Some).collect();
@@ -225,17 +236,18 @@ impl Checker<'_> {
         for (n, variant) in variants.into_iter().enumerate() {
             let mut props = props.clone();
             if let Some(v) = variant {
-                props.push(IField {
+                props.push(Cow::Owned(IField {
                     name: kind.multi_value.clone().expect("set"),
                     name_span: v.span,
                     value: v,
-                });
+                }));
             }
+            let fields: Vec<&IField> = props.iter().map(|p| p.as_ref()).collect();
             let body = self.body(
                 Some(kind),
                 schema,
                 "",
-                &props,
+                &fields,
                 &children,
                 inst.label_span,
                 inst,
@@ -283,16 +295,16 @@ impl Checker<'_> {
         &mut self,
         kind: &Kind,
         multi: &str,
-        props: &mut Vec<IField>,
-        children: &mut Vec<IChild>,
+        props: &mut Vec<Cow<IField>>,
+        children: &mut Vec<&IChild>,
     ) -> Option<Vec<SValue>> {
         if let Some(pos) = children.iter().position(|c| {
             kind.tf_name(&c.name) == multi && c.props.is_empty() && c.children.is_empty()
         }) {
             let c = children.remove(pos);
             let mut values = Vec::new();
-            for a in c.args {
-                values.extend(self.spread(a));
+            for a in &c.args {
+                values.extend(self.spread(a.clone()));
             }
             return Some(values);
         }
@@ -347,7 +359,7 @@ impl Checker<'_> {
         &mut self,
         kind: &Kind,
         spec: &crate::kinds::FqdnSpec,
-        props: &mut Vec<IField>,
+        props: &mut Vec<Cow<IField>>,
         all: &[Instance],
         inst: &Instance,
     ) {
@@ -420,22 +432,22 @@ impl Checker<'_> {
             fq[..fq.len() - domain.len() - 1].to_string()
         };
         let span = field.value.span;
-        props.push(IField {
+        props.push(Cow::Owned(IField {
             name: spec.name.clone(),
             name_span: field.name_span,
             value: SValue {
                 value: Value::Str(name),
                 span,
             },
-        });
-        props.push(IField {
+        }));
+        props.push(Cow::Owned(IField {
             name: spec.domain.clone(),
             name_span: field.name_span,
             value: SValue {
                 value: Value::Ref(format!("{}.{}", spec.domain_kind, all[index].label)),
                 span,
             },
-        });
+        }));
     }
 
     fn required_when(&mut self, kind: &Kind, body: &Body, inst: &Instance) {
@@ -473,23 +485,23 @@ impl Checker<'_> {
         kind: Option<&'static Kind>,
         block: &'static Block,
         prefix: &str,
-        props: &[IField],
-        children: &[IChild],
+        props: &[&IField],
+        children: &[&IChild],
         at: Span,
         inst: &Instance,
     ) -> Body {
         let mut body = Body::default();
         // Attributes that were written, even if their value failed to check:
         // they are not "missing" as well.
-        let mut given: Vec<String> = Vec::new();
-        let tf_name = |n: &str| kind.map_or_else(|| n.replace('-', "_"), |k| k.tf_name(n));
+        let mut given: Vec<Cow<str>> = Vec::new();
+        let tf_name = |n| crate::kinds::tf_name(kind, n);
         for p in props {
             let name = tf_name(&p.name);
             if body.attrs.iter().any(|a| a.name == name) {
                 // KDL: a repeated property overrides the earlier one.
                 body.attrs.retain(|a| a.name != name);
             }
-            if block.blocks.contains_key(&name) {
+            if block.blocks.contains_key(&*name) {
                 let d = self.with_origin(
                     Diagnostic::error(
                         Code::WrongType,
@@ -506,15 +518,16 @@ impl Checker<'_> {
                 continue;
             }
             given.push(name.clone());
-            let Some(schema_attr) = self.attribute(kind, block, &name, &p.name, p.name_span, inst)
+            let Some((key, schema_attr)) =
+                self.attribute(kind, block, &name, &p.name, p.name_span, inst)
             else {
                 continue;
             };
-            let path = format!("{prefix}{name}");
+            let path = attr_path(prefix, key);
             let ctx = self.ctx(kind, &path, &p.name, schema_attr.sensitive);
             if let Some(value) = self.value(&p.value, &schema_attr.ty, &ctx) {
                 body.attrs.push(Attr {
-                    name,
+                    name: key,
                     value,
                     span: p.value.span,
                 });
@@ -522,7 +535,7 @@ impl Checker<'_> {
         }
         for c in children {
             let name = tf_name(&c.name);
-            if let Some(bt) = block.blocks.get(&name) {
+            if let Some((block_name, bt)) = block.blocks.get_key_value(&*name) {
                 if let Some(a) = c.args.first() {
                     let d = self.with_origin(
                         Diagnostic::error(
@@ -546,24 +559,25 @@ impl Checker<'_> {
                     kind,
                     &bt.block,
                     &format!("{prefix}{name}."),
-                    &c.props,
-                    &c.children,
+                    &c.props.iter().collect::<Vec<_>>(),
+                    &c.children.iter().collect::<Vec<_>>(),
                     c.name_span,
                     inst,
                 );
                 body.blocks.push(NestedBlock {
-                    name,
+                    name: block_name,
                     body: nested,
                     span: c.name_span,
                 });
                 continue;
             }
             given.push(name.clone());
-            let Some(schema_attr) = self.attribute(kind, block, &name, &c.name, c.name_span, inst)
+            let Some((key, schema_attr)) =
+                self.attribute(kind, block, &name, &c.name, c.name_span, inst)
             else {
                 continue;
             };
-            let path = format!("{prefix}{name}");
+            let path = attr_path(prefix, key);
             let ctx = self.ctx(kind, &path, &c.name, schema_attr.sensitive);
             let value = if matches!(schema_attr.ty, TfType::Map(_)) && c.args.is_empty() {
                 let mut items = Vec::new();
@@ -601,9 +615,9 @@ impl Checker<'_> {
                 self.value(&list, &schema_attr.ty, &ctx)
             };
             if let Some(value) = value {
-                body.attrs.retain(|a| a.name != name);
+                body.attrs.retain(|a| a.name != key);
                 body.attrs.push(Attr {
-                    name,
+                    name: key,
                     value,
                     span: c.span,
                 });
@@ -643,7 +657,9 @@ impl Checker<'_> {
             .attributes
             .iter()
             .filter(|(n, a)| {
-                a.required && !given.contains(n) && !body.attrs.iter().any(|b| &b.name == *n)
+                a.required
+                    && !given.iter().any(|g| g == *n)
+                    && !body.attrs.iter().any(|b| b.name == *n)
             })
             .map(|(n, _)| n.replace('_', "-"))
             .collect();
@@ -691,9 +707,9 @@ impl Checker<'_> {
         written: &str,
         span: Span,
         inst: &Instance,
-    ) -> Option<&'static schema::Attribute> {
-        match block.attributes.get(name) {
-            Some(a) if a.settable() => Some(a),
+    ) -> Option<(&'static str, &'static schema::Attribute)> {
+        match block.attributes.get_key_value(name) {
+            Some((key, a)) if a.settable() => Some((key, a)),
             Some(_) => {
                 let d = self.with_origin(
                     Diagnostic::error(Code::UnknownAttribute, format!("`{written}` is read-only: the provider sets it"))
@@ -1111,7 +1127,9 @@ impl Checker<'_> {
                 span: decl.span,
                 used_at: Vec::new(),
             };
-            let body = self.body(None, block, "", props, children, decl.name_span, &dummy);
+            let props: Vec<&IField> = props.iter().collect();
+            let children: Vec<&IChild> = children.iter().collect();
+            let body = self.body(None, block, "", &props, &children, decl.name_span, &dummy);
             out.push(ProviderConfig {
                 name: info.name.to_string(),
                 source: info.source,

@@ -54,7 +54,8 @@ impl PValue {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attr {
-    pub name: String,
+    /// Borrowed from the provider schema.
+    pub name: &'static str,
     pub value: PValue,
     pub span: Span,
 }
@@ -85,7 +86,7 @@ impl Body {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct NestedBlock {
-    pub name: String,
+    pub name: &'static str,
     pub body: Body,
     pub span: Span,
 }

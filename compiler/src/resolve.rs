@@ -67,7 +67,11 @@ pub fn tf_ident(label: &str) -> String {
 }
 
 impl<'a> Names<'a> {
-    pub fn build(instances: &'a [Instance], kinds: &Registry, diags: &mut Diagnostics) -> Names<'a> {
+    pub fn build(
+        instances: &'a [Instance],
+        kinds: &Registry,
+        diags: &mut Diagnostics,
+    ) -> Names<'a> {
         let idents: Vec<String> = instances.iter().map(|i| tf_ident(&i.label)).collect();
         let mut labels: FxHashMap<&'a str, FxHashMap<&'a str, usize>> = FxHashMap::default();
         let mut groups: FxHashMap<&'a str, FxHashMap<&'a str, Vec<usize>>> = FxHashMap::default();
@@ -86,28 +90,45 @@ impl<'a> Names<'a> {
             if let Some(&first) = of_kind.get(inst.label.as_str()) {
                 let other: &Instance = &instances[first];
                 diags.push(
-                    Diagnostic::error(Code::DuplicateName, format!("{} `{}` is declared twice", inst.kind, inst.label))
-                        .at(inst.label_span, "declared again here")
-                        .also(other.label_span, "first declared here")
-                        .help("names are unique per kind; rename one of them"),
+                    Diagnostic::error(
+                        Code::DuplicateName,
+                        format!("{} `{}` is declared twice", inst.kind, inst.label),
+                    )
+                    .at(inst.label_span, "declared again here")
+                    .also(other.label_span, "first declared here")
+                    .help("names are unique per kind; rename one of them"),
                 );
                 continue;
             }
-            let tf_type = kinds.get(&inst.kind).map(|k| k.resource.as_str()).unwrap_or("");
+            let tf_type = kinds
+                .get(&inst.kind)
+                .map(|k| k.resource.as_str())
+                .unwrap_or("");
             if let Some(&first) = idents_seen.get(&(tf_type, idents[i].as_str())) {
                 let other: &Instance = &instances[first];
                 diags.push(
-                    Diagnostic::error(Code::InvalidName, format!("`{}` and `{}` both become the Terraform name `{}`", other.label, inst.label, idents[i]))
-                        .at(inst.label_span, "clashes")
-                        .also(other.label_span, "with this one")
-                        .help("Terraform names replace `-` and `.` with `_`; rename one of them"),
+                    Diagnostic::error(
+                        Code::InvalidName,
+                        format!(
+                            "`{}` and `{}` both become the Terraform name `{}`",
+                            other.label, inst.label, idents[i]
+                        ),
+                    )
+                    .at(inst.label_span, "clashes")
+                    .also(other.label_span, "with this one")
+                    .help("Terraform names replace `-` and `.` with `_`; rename one of them"),
                 );
                 continue;
             }
             idents_seen.insert((tf_type, idents[i].as_str()), i);
             of_kind.insert(inst.label.as_str(), i);
             if let Some(g) = &inst.group {
-                groups.entry(inst.kind.as_str()).or_default().entry(g.as_str()).or_default().push(i);
+                groups
+                    .entry(inst.kind.as_str())
+                    .or_default()
+                    .entry(g.as_str())
+                    .or_default()
+                    .push(i);
             }
         }
         let mut clashes: Vec<(&str, &str)> = groups
@@ -120,25 +141,37 @@ impl<'a> Names<'a> {
             let single = labels[kind][group];
             let first_member = groups[kind][group][0];
             diags.push(
-                Diagnostic::error(Code::DuplicateName, format!("{kind} `{group}` names both a group and a single resource"))
-                    .at(instances[single].label_span, "single resource")
-                    .also(instances[first_member].label_span, "group declared here")
-                    .help("a reference to the name would be ambiguous; rename one of them"),
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    format!("{kind} `{group}` names both a group and a single resource"),
+                )
+                .at(instances[single].label_span, "single resource")
+                .also(instances[first_member].label_span, "group declared here")
+                .help("a reference to the name would be ambiguous; rename one of them"),
             );
         }
         let by_index = instances.iter().map(|i| i.label.as_str()).collect();
-        Names { labels, groups, idents, by_index }
+        Names {
+            labels,
+            groups,
+            idents,
+            by_index,
+        }
     }
 
     pub fn lookup(&self, kind: &str, label: &str) -> Option<Target> {
         if let Some(&i) = self.labels.get(kind).and_then(|l| l.get(label)) {
             return Some(Target::One(i));
         }
-        self.groups.get(kind).and_then(|g| g.get(label)).map(|g| Target::Group(g.clone()))
+        self.groups
+            .get(kind)
+            .and_then(|g| g.get(label))
+            .map(|g| Target::Group(g.clone()))
     }
 
     fn exists(&self, kind: &str, label: &str) -> bool {
-        self.labels.get(kind).is_some_and(|l| l.contains_key(label)) || self.groups.get(kind).is_some_and(|g| g.contains_key(label))
+        self.labels.get(kind).is_some_and(|l| l.contains_key(label))
+            || self.groups.get(kind).is_some_and(|g| g.contains_key(label))
     }
 
     /// The label of an instance by index.
@@ -151,7 +184,12 @@ impl<'a> Names<'a> {
             .get(kind)
             .into_iter()
             .flat_map(|l| l.keys().copied())
-            .chain(self.groups.get(kind).into_iter().flat_map(|g| g.keys().copied()))
+            .chain(
+                self.groups
+                    .get(kind)
+                    .into_iter()
+                    .flat_map(|g| g.keys().copied()),
+            )
     }
 
     /// Resolves `kind.label[.attr]`. Labels may contain dots (domains), so
@@ -190,7 +228,11 @@ impl<'a> Names<'a> {
             );
             return None;
         };
-        let found = if self.exists(kind_name, rest) { self.lookup(kind_name, rest) } else { None };
+        let found = if self.exists(kind_name, rest) {
+            self.lookup(kind_name, rest)
+        } else {
+            None
+        };
         let (target, attr) = match found {
             Some(t) => (t, None),
             None => {

@@ -115,11 +115,8 @@ impl Kind {
 
     /// The Terraform name of a language attribute name: an alias, or the
     /// kebab-case name with `_` for `-`.
-    pub fn tf_name(&self, name: &str) -> String {
-        match self.aliases.get(name) {
-            Some(tf) => tf.clone(),
-            None => name.replace('-', "_"),
-        }
+    pub fn tf_name<'n>(&'n self, name: &'n str) -> std::borrow::Cow<'n, str> {
+        tf_name(Some(self), name)
     }
 
     /// The Terraform attribute a reference `kind.name.<export>` reads, if the
@@ -140,6 +137,19 @@ impl Kind {
         names.sort();
         names.dedup();
         names
+    }
+}
+
+/// The Terraform name of a language name: a kind's alias, or the
+/// kebab-case name with `_` for `-` (borrowed when there is nothing to do).
+pub fn tf_name<'n>(kind: Option<&'n Kind>, name: &'n str) -> std::borrow::Cow<'n, str> {
+    if let Some(alias) = kind.and_then(|k| k.aliases.get(name)) {
+        return std::borrow::Cow::Borrowed(alias);
+    }
+    if name.contains('-') {
+        std::borrow::Cow::Owned(name.replace('-', "_"))
+    } else {
+        std::borrow::Cow::Borrowed(name)
     }
 }
 

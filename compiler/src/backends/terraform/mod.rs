@@ -53,11 +53,17 @@ pub fn emit(plan: &Plan, files: &mut Files) {
 /// compare it with this.
 pub fn bodies(plan: &Plan) -> BTreeMap<String, Body> {
     let idents = idents(plan);
-    walk(plan, || StructureSink::new(&idents)).into_iter().map(|(k, s)| (k, s.finish())).collect()
+    walk(plan, || StructureSink::new(&idents))
+        .into_iter()
+        .map(|(k, s)| (k, s.finish()))
+        .collect()
 }
 
 fn idents(plan: &Plan) -> Vec<(&str, &str)> {
-    plan.resources.iter().map(|r| (r.kind.resource.as_str(), r.ident.as_str())).collect()
+    plan.resources
+        .iter()
+        .map(|r| (r.kind.resource.as_str(), r.ident.as_str()))
+        .collect()
 }
 
 /// Walks the plan once, file by file.
@@ -68,7 +74,13 @@ fn walk<'a, S: Sink<'a>>(plan: &'a Plan, new: impl Fn() -> S) -> BTreeMap<String
     versions.attr("required_version", Val::Str(REQUIRED_VERSION));
     versions.open("required_providers", &[]);
     for p in &plan.providers {
-        versions.attr(&p.name, Val::Object(vec![("source", Val::Str(p.source)), ("version", Val::Str(p.version))]));
+        versions.attr(
+            &p.name,
+            Val::Object(vec![
+                ("source", Val::Str(p.source)),
+                ("version", Val::Str(p.version)),
+            ]),
+        );
     }
     versions.close();
     versions.close();
@@ -102,7 +114,15 @@ fn walk<'a, S: Sink<'a>>(plan: &'a Plan, new: impl Fn() -> S) -> BTreeMap<String
             let mut deps: Vec<usize> = r.depends_on.iter().map(|(t, _)| *t).collect();
             deps.sort_unstable();
             deps.dedup();
-            let addresses = deps.into_iter().map(|t| (plan.resources[t].kind.resource.as_str(), plan.resources[t].ident.as_str())).collect();
+            let addresses = deps
+                .into_iter()
+                .map(|t| {
+                    (
+                        plan.resources[t].kind.resource.as_str(),
+                        plan.resources[t].ident.as_str(),
+                    )
+                })
+                .collect();
             sink.attr("depends_on", Val::Addresses(addresses));
         }
         sink.close();
@@ -147,10 +167,10 @@ fn file<'m, S>(files: &'m mut BTreeMap<String, S>, name: &str, new: &impl Fn() -
 
 /// Attributes first (the name attribute leading), then nested blocks.
 fn body<'a, S: Sink<'a>>(sink: &mut S, body: &'a crate::plan::Body, first: Option<&str>) {
-    for a in body.attrs.iter().filter(|a| Some(a.name.as_str()) == first) {
+    for a in body.attrs.iter().filter(|a| Some(a.name) == first) {
         sink.attr(&a.name, Val::Plan(&a.value));
     }
-    for a in body.attrs.iter().filter(|a| Some(a.name.as_str()) != first) {
+    for a in body.attrs.iter().filter(|a| Some(a.name) != first) {
         sink.attr(&a.name, Val::Plan(&a.value));
     }
     for b in &body.blocks {
@@ -168,7 +188,10 @@ pub struct StructureSink<'a> {
 
 impl<'a> StructureSink<'a> {
     fn new(idents: &'a [(&'a str, &'a str)]) -> StructureSink<'a> {
-        StructureSink { idents, stack: vec![(String::new(), Vec::new(), Vec::new())] }
+        StructureSink {
+            idents,
+            stack: vec![(String::new(), Vec::new(), Vec::new())],
+        }
     }
 
     fn finish(mut self) -> Body {
@@ -180,7 +203,10 @@ impl<'a> StructureSink<'a> {
         // schema or identifiers sanitised by the resolve stage.
         Expression::Traversal(Box::new(Traversal::new(
             Variable::unchecked(root),
-            attrs.iter().map(|a| TraversalOperator::GetAttr(Identifier::unchecked(*a))).collect::<Vec<_>>(),
+            attrs
+                .iter()
+                .map(|a| TraversalOperator::GetAttr(Identifier::unchecked(*a)))
+                .collect::<Vec<_>>(),
         )))
     }
 
@@ -199,8 +225,15 @@ impl<'a> StructureSink<'a> {
             Val::Bool(b) => Expression::Bool(*b),
             Val::Keyword(k) => Expression::Variable(Variable::unchecked(*k)),
             Val::Address(t, i) => Self::traversal(t, &[i]),
-            Val::Addresses(a) => Expression::Array(a.iter().map(|(t, i)| Self::traversal(t, &[i])).collect()),
-            Val::Object(entries) => Expression::Object(entries.iter().map(|(k, v)| (Self::object_key(k), self.expr(v))).collect()),
+            Val::Addresses(a) => {
+                Expression::Array(a.iter().map(|(t, i)| Self::traversal(t, &[i])).collect())
+            }
+            Val::Object(entries) => Expression::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (Self::object_key(k), self.expr(v)))
+                    .collect(),
+            ),
         }
     }
 
@@ -209,10 +242,17 @@ impl<'a> StructureSink<'a> {
             PValue::Null => Expression::Null,
             PValue::Bool(b) => Expression::Bool(*b),
             PValue::Int(i) => Expression::Number(Number::from(*i)),
-            PValue::Float(f) => Number::from_f64(*f).map(Expression::Number).unwrap_or(Expression::Null),
+            PValue::Float(f) => Number::from_f64(*f)
+                .map(Expression::Number)
+                .unwrap_or(Expression::Null),
             PValue::Str(s) => Expression::String(s.clone()),
             PValue::List(items) => Expression::Array(items.iter().map(|i| self.plan(i)).collect()),
-            PValue::Map(items) => Expression::Object(items.iter().map(|(k, v)| (Self::object_key(k), self.plan(v))).collect()),
+            PValue::Map(items) => Expression::Object(
+                items
+                    .iter()
+                    .map(|(k, v)| (Self::object_key(k), self.plan(v)))
+                    .collect(),
+            ),
             PValue::Ref { target, attr } => {
                 let (ty, id) = self.idents[*target];
                 Self::traversal(ty, &[id, attr])
@@ -238,12 +278,20 @@ impl<'a> StructureSink<'a> {
 
 impl<'a> Sink<'a> for StructureSink<'a> {
     fn open(&mut self, ident: &'a str, labels: &[&'a str]) {
-        self.stack.push((ident.to_string(), labels.iter().map(|l| l.to_string()).collect(), Vec::new()));
+        self.stack.push((
+            ident.to_string(),
+            labels.iter().map(|l| l.to_string()).collect(),
+            Vec::new(),
+        ));
     }
 
     fn attr(&mut self, key: &'a str, value: Val<'a>) {
         let expr = self.expr(&value);
-        self.stack.last_mut().expect("a level").2.push(Attribute::new(Identifier::unchecked(key), expr).into());
+        self.stack
+            .last_mut()
+            .expect("a level")
+            .2
+            .push(Attribute::new(Identifier::unchecked(key), expr).into());
     }
 
     fn close(&mut self) {

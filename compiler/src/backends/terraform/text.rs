@@ -19,7 +19,11 @@ pub fn escape(s: &str) -> String {
 }
 
 pub fn escape_into(out: &mut String, s: &str) {
-    if !s.bytes().any(|b| matches!(b, b'"' | b'\\' | b'$' | b'%') || b < 0x20 || b == 0x7f) && !s.contains(|c: char| c.is_control()) {
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'"' | b'\\' | b'$' | b'%') || b < 0x20 || b == 0x7f)
+        && !s.contains(|c: char| c.is_control())
+    {
         out.push_str(s);
         return;
     }
@@ -63,7 +67,12 @@ impl<'a> TextSink<'a> {
         TextSink {
             out: String::from(header),
             idents,
-            levels: vec![Level { pending: Vec::new(), wrote: false, last_was_block: false, open_at: 0 }],
+            levels: vec![Level {
+                pending: Vec::new(),
+                wrote: false,
+                last_was_block: false,
+                open_at: 0,
+            }],
         }
     }
 
@@ -114,7 +123,11 @@ impl<'a> TextSink<'a> {
             while end < run.len() && !multiline(&run[end].1) {
                 end += 1;
             }
-            let width = run[start..end].iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+            let width = run[start..end]
+                .iter()
+                .map(|(k, _)| k.chars().count())
+                .max()
+                .unwrap_or(0);
             for (k, v) in &run[start..end] {
                 self.indent(level);
                 self.out.push_str(k);
@@ -144,7 +157,8 @@ impl<'a> TextSink<'a> {
                 self.array(&vals, level);
             }
             Val::Object(entries) => {
-                let keyed: Vec<(String, &Val<'_>)> = entries.iter().map(|(k, v)| (object_key(k), v)).collect();
+                let keyed: Vec<(String, &Val<'_>)> =
+                    entries.iter().map(|(k, v)| (object_key(k), v)).collect();
                 self.object(keyed.iter().map(|(k, v)| (k.as_str(), *v)), level);
             }
             Val::Plan(p) => self.plan(p, level),
@@ -206,7 +220,10 @@ impl<'a> TextSink<'a> {
                 self.array(&vals, level);
             }
             PValue::Map(items) => {
-                let keyed: Vec<(String, Val<'_>)> = items.iter().map(|(k, v)| (object_key(k), Val::Plan(v))).collect();
+                let keyed: Vec<(String, Val<'_>)> = items
+                    .iter()
+                    .map(|(k, v)| (object_key(k), Val::Plan(v)))
+                    .collect();
                 self.object(keyed.iter().map(|(k, v)| (k.as_str(), v)), level);
             }
         }
@@ -268,11 +285,20 @@ impl<'a> Sink<'a> for TextSink<'a> {
         }
         let open_at = self.out.len();
         self.out.push_str(" {\n");
-        self.levels.push(Level { pending: Vec::new(), wrote: false, last_was_block: false, open_at });
+        self.levels.push(Level {
+            pending: Vec::new(),
+            wrote: false,
+            last_was_block: false,
+            open_at,
+        });
     }
 
     fn attr(&mut self, key: &'a str, value: Val<'a>) {
-        self.levels.last_mut().expect("a level").pending.push((key, value));
+        self.levels
+            .last_mut()
+            .expect("a level")
+            .pending
+            .push((key, value));
     }
 
     fn close(&mut self) {
@@ -303,14 +329,22 @@ fn multiline(v: &Val<'_>) -> bool {
 }
 
 fn is_traversal(v: &Val<'_>) -> bool {
-    matches!(v, Val::Address(..) | Val::Plan(PValue::Ref { .. } | PValue::Secret(_)))
+    matches!(
+        v,
+        Val::Address(..) | Val::Plan(PValue::Ref { .. } | PValue::Secret(_))
+    )
 }
 
 /// Short lists of scalars stay on one line; long lists, nested
 /// collections and several references get a line per element.
 fn array_multiline(items: &[Val<'_>]) -> bool {
     items.len() > 4
-        || items.iter().any(|i| matches!(i, Val::Object(_) | Val::Addresses(_) | Val::Plan(PValue::List(_) | PValue::Map(_))))
+        || items.iter().any(|i| {
+            matches!(
+                i,
+                Val::Object(_) | Val::Addresses(_) | Val::Plan(PValue::List(_) | PValue::Map(_))
+            )
+        })
         || items.len() > 1 && items.iter().any(is_traversal)
 }
 
@@ -329,7 +363,10 @@ pub fn object_key(k: &str) -> String {
 }
 
 pub fn bare_key(k: &str) -> bool {
-    k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    k.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]
