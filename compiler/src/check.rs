@@ -318,6 +318,8 @@ impl Checker<'_> {
     fn spread(&mut self, v: SValue) -> Vec<SValue> {
         match &v.value {
             Value::List(items) => items.iter().cloned().flat_map(|i| self.spread(i)).collect(),
+            // Only a group spreads; anything else is checked once, later.
+            Value::Ref(path) if !self.names.may_be_group(path) => vec![v],
             Value::Ref(path) => {
                 let mut scratch = Diagnostics::default();
                 match self.names.resolve(path, v.span, self.kinds, &mut scratch) {
@@ -626,8 +628,8 @@ impl Checker<'_> {
         // Block counts and required attributes.
         for (name, bt) in &block.blocks {
             let n = body.blocks.iter().filter(|b| &b.name == name).count() as u64;
-            let shown = name.replace('_', "-");
             if n < bt.min_items {
+                let shown = name.replace('_', "-");
                 let d = self.with_origin(
                     Diagnostic::error(Code::MissingRequired, format!("missing block `{shown}`"))
                         .at(at, format!("needs at least {} `{shown}`", bt.min_items))
@@ -637,6 +639,7 @@ impl Checker<'_> {
                 self.err(d);
             }
             if bt.max_items > 0 && n > bt.max_items {
+                let shown = name.replace('_', "-");
                 let extra = body
                     .blocks
                     .iter()
@@ -654,14 +657,10 @@ impl Checker<'_> {
             }
         }
         let mut missing: Vec<String> = block
-            .attributes
+            .required
             .iter()
-            .filter(|(n, a)| {
-                a.required
-                    && !given.iter().any(|g| g == *n)
-                    && !body.attrs.iter().any(|b| b.name == *n)
-            })
-            .map(|(n, _)| n.replace('_', "-"))
+            .filter(|n| !given.iter().any(|g| g == *n) && !body.attrs.iter().any(|b| b.name == *n))
+            .map(|n| n.replace('_', "-"))
             .collect();
         if !missing.is_empty() {
             missing.sort();

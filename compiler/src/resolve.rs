@@ -174,6 +174,20 @@ impl<'a> Names<'a> {
             || self.groups.get(kind).is_some_and(|g| g.contains_key(label))
     }
 
+    /// Whether `kind.label[.attr]` may name a group (cheap; no errors).
+    pub fn may_be_group(&self, path: &str) -> bool {
+        let Some((kind, rest)) = path.split_once('.') else {
+            return false;
+        };
+        let Some(groups) = self.groups.get(kind) else {
+            return false;
+        };
+        groups.contains_key(rest)
+            || rest
+                .rsplit_once('.')
+                .is_some_and(|(label, _)| groups.contains_key(label))
+    }
+
     /// The label of an instance by index.
     pub fn label(&self, _kind: &str, index: usize) -> Option<String> {
         self.by_index.get(index).map(|s| s.to_string())

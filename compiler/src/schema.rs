@@ -122,6 +122,8 @@ pub struct BlockType {
 #[derive(Clone, Debug, Default)]
 pub struct Block {
     pub attributes: BTreeMap<String, Attribute>,
+    /// Names of the required attributes, in order (derived).
+    pub required: Vec<String>,
     pub blocks: BTreeMap<String, BlockType>,
     pub description: String,
 }
@@ -170,6 +172,12 @@ impl Block {
                 );
             }
         }
+        block.required = block
+            .attributes
+            .iter()
+            .filter(|(_, a)| a.required)
+            .map(|(n, _)| n.clone())
+            .collect();
         if let Some(types) = v["block_types"].as_object() {
             for (name, b) in types {
                 let nesting = match b["nesting_mode"].as_str().unwrap_or("") {

@@ -65,6 +65,8 @@ pub struct Kind {
     /// `<file>.tf`, derived.
     #[serde(skip)]
     pub file_name: String,
+    #[serde(skip)]
+    schema_cache: OnceLock<&'static Block>,
     /// Terraform attribute that defaults to the resource's label.
     #[serde(default)]
     pub name_attribute: Option<String>,
@@ -108,9 +110,11 @@ impl Kind {
     }
 
     pub fn schema(&self) -> &'static Block {
-        self.provider_schema()
-            .resource(&self.resource)
-            .expect("kind names a resource of its provider (checked by a test)")
+        self.schema_cache.get_or_init(|| {
+            self.provider_schema()
+                .resource(&self.resource)
+                .expect("kind names a resource of its provider (checked by a test)")
+        })
     }
 
     /// The Terraform name of a language attribute name: an alias, or the
