@@ -1114,7 +1114,7 @@ impl Checker<'_> {
                 .expect("vendored")
                 .provider_block();
             let dummy = Instance {
-                kind: String::new(),
+                kind: "",
                 kind_span: decl.name_span,
                 label: decl.name.clone(),
                 label_span: decl.name_span,

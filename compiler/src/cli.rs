@@ -157,9 +157,13 @@ pub fn main() -> ExitCode {
                 return ExitCode::from(EXIT_PROJECT_ERRORS);
             };
             let out = out.unwrap_or_else(|| project.dir.join("out"));
-            match infrac::output::write(&out, files) {
+            let written = infrac::output::write(&out, files);
+            let resources = c.plan.as_ref().map_or(0, |p| p.resources.len());
+            // The process ends here: freeing a large plan piece by piece
+            // would only cost time (about 5% of a 20,000-resource build).
+            std::mem::forget(c);
+            match written {
                 Ok(s) => {
-                    let resources = c.plan.as_ref().map_or(0, |p| p.resources.len());
                     println!(
                         "built {resources} resources into {}: {} files written, {} unchanged, {} removed in {} ms",
                         display(&out),

@@ -82,7 +82,7 @@ pub struct IChild {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Instance {
-    pub kind: String,
+    pub kind: &'static str,
     pub kind_span: Span,
     pub label: String,
     pub label_span: Span,
@@ -143,7 +143,7 @@ const MAX_COMPONENT_DEPTH: usize = 32;
 pub fn expand(
     project: &Project,
     inputs: &Inputs,
-    kinds: &Registry,
+    kinds: &'static Registry,
     diags: &mut Diagnostics,
 ) -> Expanded {
     let mut x = Expander {
@@ -223,12 +223,37 @@ pub fn expand(
 /// Local names: component parameters, `index` and `each`.
 #[derive(Clone, Default)]
 struct Scope {
-    locals: BTreeMap<String, SValue>,
+    /// Component parameters, shared by every iteration.
+    params: std::rc::Rc<BTreeMap<String, SValue>>,
+    each: Option<SValue>,
+    /// `index` of a `count`, and the span of the `count`.
+    index: Option<(i64, Span)>,
+}
+
+impl Scope {
+    fn get(&self, name: &str) -> Option<Value> {
+        match name {
+            "index" if self.index.is_some() => self.index.map(|(i, _)| Value::Int(i)),
+            "each" if self.each.is_some() => self.each.as_ref().map(|e| e.value.clone()),
+            _ => self.params.get(name).map(|v| v.value.clone()),
+        }
+    }
+
+    fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.params.keys().map(String::as_str).collect();
+        if self.index.is_some() {
+            names.push("index");
+        }
+        if self.each.is_some() {
+            names.push("each");
+        }
+        names
+    }
 }
 
 struct Expander<'a> {
     project: &'a Project,
-    kinds: &'a Registry,
+    kinds: &'static Registry,
     diags: &'a mut Diagnostics,
     vars: BTreeMap<String, SValue>,
     used_vars: BTreeSet<String>,
@@ -449,13 +474,10 @@ impl Expander<'_> {
     }
 
     fn local(&mut self, name: &str, span: Span, scope: &Scope) -> SValue {
-        if let Some(v) = scope.locals.get(name) {
-            return SValue {
-                value: v.value.clone(),
-                span,
-            };
+        if let Some(value) = scope.get(name) {
+            return SValue { value, span };
         }
-        let names: Vec<&str> = scope.locals.keys().map(String::as_str).collect();
+        let names = scope.names();
         self.err(
             Diagnostic::error(Code::UndefinedVariable, format!("`{name}` is not defined here"))
                 .at(span, "unknown name")
@@ -597,9 +619,13 @@ impl Expander<'_> {
             .collect()
     }
 
-    fn children(&mut self, children: &[Child], scope: &Scope) -> Vec<IChild> {
+    fn children<'c>(
+        &mut self,
+        children: impl IntoIterator<Item = &'c Child>,
+        scope: &Scope,
+    ) -> Vec<IChild> {
         children
-            .iter()
+            .into_iter()
             .map(|c| IChild {
                 name: c.name.clone(),
                 name_span: c.name_span,
@@ -719,7 +745,7 @@ impl Expander<'_> {
             let mut suffix = String::new();
             if let Some(k) = key {
                 suffix = format!("-{}", k.value.as_text().unwrap_or_default());
-                base.locals.insert("each".into(), k);
+                base.each = Some(k);
             }
             match count {
                 None => out.push((suffix, base)),
@@ -727,13 +753,7 @@ impl Expander<'_> {
                     let span = meta.count.as_ref().map(|c| c.span).unwrap_or_default();
                     for i in 1..=n {
                         let mut s = base.clone();
-                        s.locals.insert(
-                            "index".into(),
-                            SValue {
-                                value: Value::Int(i),
-                                span,
-                            },
-                        );
+                        s.index = Some((i, span));
                         out.push((format!("{suffix}-{i}"), s));
                     }
                 }
@@ -782,17 +802,17 @@ impl Expander<'_> {
         let grouped = iterations.is_some();
         let iterations = iterations.unwrap_or_else(|| vec![(String::new(), scope.clone())]);
         let import_ids = self.import_ids(&r.meta, scope, iterations.len(), grouped);
+        let kinds: &'static Registry = self.kinds;
+        let kind = kinds.get(&r.kind).expect("lowering checked the kind");
+        // Children that are resources of their own (a `db` in a cluster).
+        let (subs, children): (Vec<&Child>, Vec<&Child>) = r
+            .children
+            .iter()
+            .partition(|c| kind.children.contains_key(&c.name));
         for (i, (suffix, local)) in iterations.iter().enumerate() {
             let label = format!("{base}{suffix}");
             let props = self.fields(&r.props, local);
-            let kind = self.kinds.get(&r.kind).expect("lowering checked the kind");
-            // Children that are resources of their own (a `db` in a cluster).
-            let (subs, children): (Vec<&Child>, Vec<&Child>) = r
-                .children
-                .iter()
-                .partition(|c| kind.children.contains_key(&c.name));
-            let children: Vec<Child> = children.into_iter().cloned().collect();
-            let children = self.children(&children, local);
+            let children = self.children(children.iter().copied(), local);
             let depends_on = r
                 .meta
                 .depends_on
@@ -802,10 +822,11 @@ impl Expander<'_> {
                     _ => None,
                 })
                 .collect();
+            let sub_parent = (!subs.is_empty()).then(|| label.clone());
             self.out.instances.push(Instance {
-                kind: r.kind.clone(),
+                kind: kind.kind.as_str(),
                 kind_span: r.kind_span,
-                label: label.clone(),
+                label,
                 label_span: r.label_span,
                 group: grouped.then(|| base.clone()),
                 props,
@@ -815,8 +836,10 @@ impl Expander<'_> {
                 span: r.span,
                 used_at: self.used_at.clone(),
             });
-            for sub in subs {
-                self.sub_resource(&r.kind, &label, sub, local);
+            if let Some(parent) = sub_parent {
+                for sub in &subs {
+                    self.sub_resource(&r.kind, &parent, sub, local);
+                }
             }
         }
     }
@@ -866,7 +889,7 @@ impl Expander<'_> {
         });
         let children = self.children(&c.children, scope);
         self.out.instances.push(Instance {
-            kind: spec.kind.clone(),
+            kind: kind.kind.as_str(),
             kind_span: c.name_span,
             label: format!("{parent}-{name_text}"),
             label_span: first.span,
@@ -984,7 +1007,7 @@ impl Expander<'_> {
             .iterations(&u.meta, scope)
             .unwrap_or_else(|| vec![(String::new(), scope.clone())]);
         for (_, local) in iterations {
-            let mut inner = Scope::default();
+            let mut params = BTreeMap::new();
             let mut complete = true;
             for p in &component.params {
                 let value = match u.args.iter().rev().find(|a| a.name == p.name) {
@@ -1017,11 +1040,16 @@ impl Expander<'_> {
                     },
                 };
                 let value = self.coerce(value, p.ty, &p.name);
-                inner.locals.insert(p.name.clone(), value);
+                params.insert(p.name.clone(), value);
             }
             if !complete {
                 continue;
             }
+            let inner = Scope {
+                params: std::rc::Rc::new(params),
+                each: None,
+                index: None,
+            };
             self.used_at.push(u.span);
             for item in &component.items {
                 self.item(item, &inner);

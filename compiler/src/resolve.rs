@@ -86,7 +86,7 @@ impl<'a> Names<'a> {
                 );
                 continue;
             }
-            let of_kind = labels.entry(inst.kind.as_str()).or_default();
+            let of_kind = labels.entry(inst.kind).or_default();
             if let Some(&first) = of_kind.get(inst.label.as_str()) {
                 let other: &Instance = &instances[first];
                 diags.push(
@@ -124,7 +124,7 @@ impl<'a> Names<'a> {
             of_kind.insert(inst.label.as_str(), i);
             if let Some(g) = &inst.group {
                 groups
-                    .entry(inst.kind.as_str())
+                    .entry(inst.kind)
                     .or_default()
                     .entry(g.as_str())
                     .or_default()
