@@ -168,13 +168,13 @@ fn file<'m, S>(files: &'m mut BTreeMap<String, S>, name: &str, new: &impl Fn() -
 /// Attributes first (the name attribute leading), then nested blocks.
 fn body<'a, S: Sink<'a>>(sink: &mut S, body: &'a crate::plan::Body, first: Option<&str>) {
     for a in body.attrs.iter().filter(|a| Some(a.name) == first) {
-        sink.attr(&a.name, Val::Plan(&a.value));
+        sink.attr(a.name, Val::Plan(&a.value));
     }
     for a in body.attrs.iter().filter(|a| Some(a.name) != first) {
-        sink.attr(&a.name, Val::Plan(&a.value));
+        sink.attr(a.name, Val::Plan(&a.value));
     }
     for b in &body.blocks {
-        sink.open(&b.name, &[]);
+        sink.open(b.name, &[]);
         self::body(sink, &b.body, None);
         sink.close();
     }
