@@ -181,7 +181,7 @@ impl Checker<'_> {
     ) {
         let kind: &'static Kind = self
             .kinds
-            .get(&inst.kind)
+            .get(inst.kind)
             .expect("lowering checked the kind");
         let schema = kind.schema();
         // Borrowed unless the check adds or rewrites a field.
@@ -627,7 +627,7 @@ impl Checker<'_> {
         }
         // Block counts and required attributes.
         for (name, bt) in &block.blocks {
-            let n = body.blocks.iter().filter(|b| &b.name == name).count() as u64;
+            let n = body.blocks.iter().filter(|b| b.name == name).count() as u64;
             if n < bt.min_items {
                 let shown = name.replace('_', "-");
                 let d = self.with_origin(
@@ -643,7 +643,7 @@ impl Checker<'_> {
                 let extra = body
                     .blocks
                     .iter()
-                    .filter(|b| &b.name == name)
+                    .filter(|b| b.name == name)
                     .nth(bt.max_items as usize)
                     .map(|b| b.span)
                     .unwrap_or(at);

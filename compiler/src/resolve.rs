@@ -101,7 +101,7 @@ impl<'a> Names<'a> {
                 continue;
             }
             let tf_type = kinds
-                .get(&inst.kind)
+                .get(inst.kind)
                 .map(|k| k.resource.as_str())
                 .unwrap_or("");
             if let Some(&first) = idents_seen.get(&(tf_type, idents[i].as_str())) {
