@@ -225,7 +225,7 @@ impl Checker<'_> {
             }
         }
         // Several values of the multi-value attribute make several resources.
-        let mut variants: Vec<Option<SValue>> = vec![None];
+        let mut variants: Vec<Option<(SValue, Option<String>)>> = vec![None];
         let mut children: Vec<&IChild> = inst.children.iter().collect();
         if let Some(multi) = &kind.multi_value {
             if let Some(values) = self.take_multi(kind, multi, &mut props, &mut children) {
@@ -235,7 +235,11 @@ impl Checker<'_> {
         let many = variants.len() > 1;
         for (n, variant) in variants.into_iter().enumerate() {
             let mut props = props.clone();
-            if let Some(v) = variant {
+            let suffix = match &variant {
+                Some((_, Some(member))) => member.clone(),
+                _ => (n + 1).to_string(),
+            };
+            if let Some((v, _)) = variant {
                 props.push(Cow::Owned(IField {
                     name: kind.multi_value.clone().expect("set"),
                     name_span: v.span,
@@ -255,8 +259,12 @@ impl Checker<'_> {
             self.required_when(kind, &body, inst);
             let (label, ident) = if many {
                 (
-                    format!("{}-{}", inst.label, n + 1),
-                    format!("{}_{}", self.names.idents[index], n + 1),
+                    format!("{}-{suffix}", inst.label),
+                    format!(
+                        "{}_{}",
+                        self.names.idents[index],
+                        crate::resolve::tf_ident(&suffix).trim_start_matches('_')
+                    ),
                 )
             } else {
                 (inst.label.clone(), self.names.idents[index].clone())
@@ -297,7 +305,7 @@ impl Checker<'_> {
         multi: &str,
         props: &mut Vec<Cow<IField>>,
         children: &mut Vec<&IChild>,
-    ) -> Option<Vec<SValue>> {
+    ) -> Option<Vec<(SValue, Option<String>)>> {
         if let Some(pos) = children.iter().position(|c| {
             kind.tf_name(&c.name) == multi && c.props.is_empty() && c.children.is_empty()
         }) {
@@ -314,12 +322,15 @@ impl Checker<'_> {
         Some(values)
     }
 
-    /// A group reference or a list becomes its members.
-    fn spread(&mut self, v: SValue) -> Vec<SValue> {
+    /// A group reference or a list becomes its members. Values from a
+    /// group carry the member's suffix (`ams3-1` of `discovery-ams3-1`), so
+    /// the records made from them keep their names when the group grows or
+    /// shrinks.
+    fn spread(&mut self, v: SValue) -> Vec<(SValue, Option<String>)> {
         match &v.value {
             Value::List(items) => items.iter().cloned().flat_map(|i| self.spread(i)).collect(),
             // Only a group spreads; anything else is checked once, later.
-            Value::Ref(path) if !self.names.may_be_group(path) => vec![v],
+            Value::Ref(path) if !self.names.may_be_group(path) => vec![(v, None)],
             Value::Ref(path) => {
                 let mut scratch = Diagnostics::default();
                 match self.names.resolve(path, v.span, self.kinds, &mut scratch) {
@@ -332,21 +343,31 @@ impl Checker<'_> {
                         .iter()
                         .map(|m| {
                             let label = self.label_of(kind, *m);
+                            let group = path.split_once('.').map_or("", |(_, rest)| rest);
+                            let group = if attr.is_some() {
+                                group.rsplit_once('.').map_or(group, |(g, _)| g)
+                            } else {
+                                group
+                            };
+                            let suffix = label
+                                .strip_prefix(group)
+                                .map(|s| s.trim_start_matches('-').to_string());
                             let attr_part = attr
                                 .as_ref()
                                 .map(|_| path.rsplit('.').next().unwrap_or(""))
                                 .map(|a| format!(".{a}"))
                                 .unwrap_or_default();
-                            SValue {
+                            let value = SValue {
                                 value: Value::Ref(format!("{}.{label}{attr_part}", kind.kind)),
                                 span: v.span,
-                            }
+                            };
+                            (value, suffix)
                         })
                         .collect(),
-                    _ => vec![v],
+                    _ => vec![(v, None)],
                 }
             }
-            _ => vec![v],
+            _ => vec![(v, None)],
         }
     }
 

@@ -71,6 +71,30 @@ enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
+    /// Show what a build would change, without writing anything
+    ///
+    /// Compares the output the project compiles to now with the output folder
+    /// (default) or with the project as it was at a git revision (--base),
+    /// compiled in memory. Prints a summary (resources to create, update,
+    /// replace and delete, with the resources that depend on them) and the
+    /// file diffs. Exit codes: 0 no changes (or changes without --exit-code),
+    /// 1 changes with --exit-code, 2 errors.
+    Diff {
+        #[command(flatten)]
+        project: ProjectArgs,
+        /// Output folder to compare with [default: DIR/out]
+        #[arg(long, conflicts_with = "base")]
+        out: Option<PathBuf>,
+        /// Compare with the project at this git revision, e.g. origin/main
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// human: for a terminal; markdown: for a pull-request comment; json: for bots
+        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+        format: DiffFormat,
+        /// Exit with 1 when there are changes, like `git diff --exit-code`
+        #[arg(long)]
+        exit_code: bool,
+    },
     /// List the resource kinds, or the attributes of one kind
     Kinds {
         /// A kind, e.g. droplet
@@ -81,6 +105,13 @@ enum Command {
 #[derive(Clone, Copy, ValueEnum)]
 enum CheckFormat {
     Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Human,
+    Markdown,
     Json,
 }
 
@@ -100,6 +131,61 @@ impl World for Disk {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
             _ => e.to_string(),
         })
+    }
+}
+
+/// The project as it is at a git revision, read with `git show` (each
+/// argument passed as is, so paths with spaces are safe).
+struct GitWorld {
+    top: PathBuf,
+    prefix: String,
+    rev: String,
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if out.status.success() {
+        String::from_utf8(out.stdout)
+            .map_err(|_| "git printed something that is not UTF-8".to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+impl GitWorld {
+    fn new(dir: &Path, rev: &str) -> Result<GitWorld, String> {
+        let top = git(dir, &["rev-parse", "--show-toplevel"])?;
+        let prefix = git(dir, &["rev-parse", "--show-prefix"])?;
+        git(
+            dir,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{rev}^{{commit}}"),
+            ],
+        )
+        .map_err(|_| format!("`{rev}` is not a revision of this repository"))?;
+        Ok(GitWorld {
+            top: PathBuf::from(top.trim_end()),
+            prefix: prefix.trim_end().to_string(),
+            rev: rev.to_string(),
+        })
+    }
+}
+
+impl World for GitWorld {
+    fn read(&self, path: &str) -> Result<String, String> {
+        git(
+            &self.top,
+            &["show", &format!("{}:{}{}", self.rev, self.prefix, path)],
+        )
+        .map_err(|_| format!("no such file at {}", self.rev))
     }
 }
 
@@ -226,6 +312,13 @@ pub fn main() -> ExitCode {
             print!("{text}");
             ExitCode::from(EXIT_OK)
         }
+        Command::Diff {
+            project,
+            out,
+            base,
+            format,
+            exit_code,
+        } => diff(&project, out, base, format, exit_code),
         Command::Kinds { kind } => {
             let text = infrac::kinds::describe(kind.as_deref());
             match text {
@@ -240,6 +333,83 @@ pub fn main() -> ExitCode {
             }
         }
     }
+}
+
+const EXIT_DIFF_CHANGES: u8 = 1;
+const EXIT_DIFF_ERROR: u8 = 2;
+
+fn diff(
+    project: &ProjectArgs,
+    out: Option<PathBuf>,
+    base: Option<String>,
+    format: DiffFormat,
+    exit_code: bool,
+) -> ExitCode {
+    let c = match run_compile(project) {
+        Ok(c) => c,
+        Err(_) => return ExitCode::from(EXIT_DIFF_ERROR),
+    };
+    print_diagnostics(&c);
+    let (Some(files), Some(plan), Some(graph)) = (&c.files, &c.plan, &c.graph) else {
+        return ExitCode::from(EXIT_DIFF_ERROR);
+    };
+    let old: infrac::backends::Files = match &base {
+        Some(rev) => {
+            let world = match GitWorld::new(&project.dir, rev) {
+                Ok(w) => w,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_DIFF_ERROR);
+                }
+            };
+            if world.read(infrac::load::ENTRY_FILE).is_err() {
+                // The project is new at this revision: everything is created.
+                Default::default()
+            } else {
+                let options = Options {
+                    vars: project.vars.clone(),
+                    environment: project.environment.clone(),
+                };
+                let old = compile(&world, &options);
+                match old.files {
+                    Some(files) => files,
+                    None => {
+                        eprintln!("error: the project does not compile at {rev}:");
+                        eprint!("{}", render_human(&old.diagnostics, &old.sources, color()));
+                        return ExitCode::from(EXIT_DIFF_ERROR);
+                    }
+                }
+            }
+        }
+        None => {
+            let out = out.unwrap_or_else(|| project.dir.join("out"));
+            let mut old = infrac::backends::Files::new();
+            for path in infrac::output::read_manifest(&out) {
+                if let Ok(text) = std::fs::read_to_string(out.join(&path)) {
+                    old.insert(path, text);
+                }
+            }
+            old
+        }
+    };
+    let report = infrac::diff::diff(&old, files, Some((plan, graph)), infrac::kinds::registry());
+    let text = match format {
+        DiffFormat::Human => infrac::diff::render_human(
+            &report,
+            std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+        ),
+        DiffFormat::Markdown => infrac::diff::render_markdown(&report),
+        DiffFormat::Json => infrac::diff::render_json(&report),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let changed = !report.is_empty();
+    std::mem::forget(c);
+    ExitCode::from(if changed && exit_code {
+        EXIT_DIFF_CHANGES
+    } else {
+        EXIT_OK
+    })
 }
 
 fn display(p: &Path) -> String {

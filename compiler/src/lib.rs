@@ -9,6 +9,7 @@
 pub mod backends;
 pub mod check;
 pub mod diag;
+pub mod diff;
 pub mod expand;
 pub mod graph;
 pub mod kinds;

@@ -97,6 +97,10 @@ pub struct Kind {
     pub multi_value: Option<String>,
     #[serde(default)]
     pub fqdn: Option<FqdnSpec>,
+    /// Attributes whose change makes Terraform destroy and recreate the
+    /// resource (the provider's ForceNew, which schema dumps do not carry).
+    #[serde(default)]
+    pub replace_on: Vec<String>,
     /// Attributes required when another has a given value:
     /// `{"type": {"MX": ["priority"]}}`.
     #[serde(default)]
@@ -169,6 +173,11 @@ impl Registry {
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.kinds.keys().map(String::as_str)
+    }
+
+    /// The kind that compiles to a Terraform resource type.
+    pub fn by_resource(&self, resource: &str) -> Option<&Kind> {
+        self.kinds.values().find(|k| k.resource == resource)
     }
 }
 
@@ -296,6 +305,13 @@ mod tests {
                 assert!(
                     schema.attributes.contains_key(tf),
                     "{file}: export {alias} → {tf}"
+                );
+            }
+            for attr in &kind.replace_on {
+                assert!(
+                    exists(attr),
+                    "{file}: replace_on `{attr}` is not in {}",
+                    kind.resource
                 );
             }
             for out in &kind.outputs {
