@@ -8,7 +8,11 @@ a place in one shared firewall (2N + 2 Terraform resources):
 Reports the median wall time of several runs and the peak memory (max RSS)
 for N = 1,000, 10,000 and 100,000 (override with --sizes).
 
-Usage: python3 scripts/bench.py [--sizes 1000,10000] [--runs 5]
+Then, for the loop form at N = 10,000 with one change (the firewall's SSH
+port), `infrac diff` against the output folder and against `--base HEAD` in a
+git repository, beside the build they are compared with.
+
+Usage: python3 scripts/bench.py [--sizes 1000,10000] [--runs 5] [--no-diff]
 Build first: cargo build --release
 """
 import argparse
@@ -61,10 +65,45 @@ def measure(project_dir, runs):
     return statistics.median(times), peak / 1024.0
 
 
+def timed(cmd, cwd, runs):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        if r.returncode not in (0, 1):
+            sys.exit(f"{cmd} failed:\n{r.stderr[:2000]}")
+    return statistics.median(times)
+
+
+def bench_diff(runs):
+    n = 10000
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "infra.kdl")
+        with open(path, "w") as f:
+            f.write(loop_project(n))
+        git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+        subprocess.run(git + ["init", "-q"], cwd=d, check=True)
+        subprocess.run(git + ["add", "infra.kdl"], cwd=d, check=True)
+        subprocess.run(git + ["commit", "-qm", "base"], cwd=d, check=True)
+        build = timed([BIN, "build", d], d, runs)
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace('ports="22"', 'ports="2222"'))
+        against_out = timed([BIN, "diff", d], d, runs)
+        against_base = timed([BIN, "diff", d, "--base", "HEAD"], d, runs)
+    print(f"\ndiff, loop form, N={n}, one change:")
+    print(f"  build                  {build * 1000:6.0f}ms")
+    print(f"  diff (output folder)   {against_out * 1000:6.0f}ms  ({against_out / build:.1f}x build)")
+    print(f"  diff --base HEAD       {against_base * 1000:6.0f}ms  ({against_base / build:.1f}x build)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--no-diff", action="store_true")
     args = ap.parse_args()
     if not os.path.exists(BIN):
         sys.exit("build first: cargo build --release")
@@ -78,6 +117,8 @@ def main():
                 runs = args.runs if (form == "loop" or n <= 10000) else 1
                 t, rss = measure(d, runs)
                 print(f"{form:<8} {n:>7} {2 * n + 2:>9} {len(text) / 1e6:>7.2f}MB {t * 1000:>7.0f}ms {rss:>7.1f}MiB", flush=True)
+    if not args.no_diff:
+        bench_diff(args.runs)
 
 
 if __name__ == "__main__":

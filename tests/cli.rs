@@ -243,3 +243,135 @@ fn exit_codes_are_as_documented() {
     std::fs::write(dir.join("infra.kdl"), PROJECT).unwrap();
     assert_eq!(infrac(&["check", "."], &dir).status.code(), Some(0));
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args([
+            "-c",
+            "user.name=infrac test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn diff_against_a_git_revision_compiles_both_sides_in_memory() {
+    let repo = scratch("git base");
+    let project = repo.join("infra dir with spaces");
+    copy_dir(&repo_root().join("examples/wesync"), &project);
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-qm", "base"]);
+
+    let unchanged = infrac(
+        &[
+            "diff",
+            "infra dir with spaces",
+            "--base",
+            "HEAD",
+            "--exit-code",
+        ],
+        &repo,
+    );
+    assert_eq!(
+        unchanged.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&unchanged.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&unchanged.stdout),
+        "infrac diff: no changes\n"
+    );
+
+    let servers = project.join("servers.kdl");
+    let text = std::fs::read_to_string(&servers).unwrap();
+    std::fs::write(
+        &servers,
+        text.replacen(
+            "name=\"web\" region=(var)\"region\" size=\"s-1vcpu-2gb\"",
+            "name=\"web\" region=(var)\"region\" size=\"s-2vcpu-4gb\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let o = infrac(
+        &[
+            "diff",
+            "infra dir with spaces",
+            "--base",
+            "HEAD",
+            "--format",
+            "markdown",
+            "--exit-code",
+        ],
+        &repo,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let md = String::from_utf8(o.stdout).unwrap();
+    assert!(md.starts_with("## infrac diff\n\n**0** to create · **1** to update · **0** to replace · **0** to delete"), "{md}");
+    assert!(md.contains("| `~` update | `digitalocean_droplet.web` | size \"s-1vcpu-2gb\" → \"s-2vcpu-4gb\" | digitalocean_record.web_wesync_net"), "{md}");
+    assert!(
+        md.contains("-  size       = \"s-1vcpu-2gb\"\n+  size       = \"s-2vcpu-4gb\""),
+        "{md}"
+    );
+    assert!(!project.join("out").exists(), "diff wrote an output folder");
+
+    let bad = infrac(
+        &["diff", "infra dir with spaces", "--base", "no-such-rev"],
+        &repo,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a revision"));
+}
+
+#[test]
+fn diff_never_writes_to_the_output_folder() {
+    let dir = scratch("diff-readonly");
+    std::fs::write(dir.join("infra.kdl"), PROJECT).unwrap();
+    assert!(infrac(&["build", "."], &dir).status.success());
+    let before = snapshot(&dir);
+    std::fs::write(
+        dir.join("infra.kdl"),
+        PROJECT.replace("s-1vcpu-1gb", "s-2vcpu-2gb"),
+    )
+    .unwrap();
+    let edited = snapshot(&dir);
+    let o = infrac(&["diff", ".", "--format", "json"], &dir);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["counts"]["update"], 1);
+    assert_eq!(v["changes"][0]["address"], "digitalocean_droplet.web");
+    assert_eq!(snapshot(&dir), edited, "diff changed files");
+    assert_ne!(before, edited);
+    // Errors in the project: exit 2, still nothing written.
+    std::fs::write(dir.join("infra.kdl"), "droplet \"x\"\n").unwrap();
+    assert_eq!(infrac(&["diff", "."], &dir).status.code(), Some(2));
+    assert!(!dir.join("out/.infrac-staging").exists());
+}

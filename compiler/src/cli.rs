@@ -338,6 +338,26 @@ pub fn main() -> ExitCode {
 const EXIT_DIFF_CHANGES: u8 = 1;
 const EXIT_DIFF_ERROR: u8 = 2;
 
+/// The earlier side of a diff: the project compiled at a git revision.
+fn compile_base(project: &ProjectArgs, rev: &str) -> Result<infrac::backends::Files, String> {
+    let world = GitWorld::new(&project.dir, rev)?;
+    if world.read(infrac::load::ENTRY_FILE).is_err() {
+        // The project is new at this revision: everything is created.
+        return Ok(Default::default());
+    }
+    let options = Options {
+        vars: project.vars.clone(),
+        environment: project.environment.clone(),
+    };
+    let old = compile(&world, &options);
+    old.files.ok_or_else(|| {
+        format!(
+            "the project does not compile at {rev}:\n{}",
+            render_human(&old.diagnostics, &old.sources, color())
+        )
+    })
+}
+
 fn diff(
     project: &ProjectArgs,
     out: Option<PathBuf>,
@@ -345,7 +365,21 @@ fn diff(
     format: DiffFormat,
     exit_code: bool,
 ) -> ExitCode {
-    let c = match run_compile(project) {
+    // Both sides are pure compilations: with --base they run side by side.
+    let (c, old) = std::thread::scope(|scope| {
+        let old = base
+            .as_ref()
+            .map(|rev| scope.spawn(|| compile_base(project, rev)));
+        let c = run_compile(project);
+        (
+            c,
+            old.map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("compiling the base revision failed".to_string()))
+            }),
+        )
+    });
+    let c = match c {
         Ok(c) => c,
         Err(_) => return ExitCode::from(EXIT_DIFF_ERROR),
     };
@@ -353,33 +387,11 @@ fn diff(
     let (Some(files), Some(plan), Some(graph)) = (&c.files, &c.plan, &c.graph) else {
         return ExitCode::from(EXIT_DIFF_ERROR);
     };
-    let old: infrac::backends::Files = match &base {
-        Some(rev) => {
-            let world = match GitWorld::new(&project.dir, rev) {
-                Ok(w) => w,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(EXIT_DIFF_ERROR);
-                }
-            };
-            if world.read(infrac::load::ENTRY_FILE).is_err() {
-                // The project is new at this revision: everything is created.
-                Default::default()
-            } else {
-                let options = Options {
-                    vars: project.vars.clone(),
-                    environment: project.environment.clone(),
-                };
-                let old = compile(&world, &options);
-                match old.files {
-                    Some(files) => files,
-                    None => {
-                        eprintln!("error: the project does not compile at {rev}:");
-                        eprint!("{}", render_human(&old.diagnostics, &old.sources, color()));
-                        return ExitCode::from(EXIT_DIFF_ERROR);
-                    }
-                }
-            }
+    let old: infrac::backends::Files = match old {
+        Some(Ok(files)) => files,
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_DIFF_ERROR);
         }
         None => {
             let out = out.unwrap_or_else(|| project.dir.join("out"));
