@@ -19,20 +19,62 @@ pub fn check(
     kinds: &'static Registry,
     diags: &mut Diagnostics,
 ) -> Plan {
+    let mut plan = Plan::default();
+    // Multi-value records can turn one instance into several resources;
+    // references name instances, so they are renumbered at the end.
+    let mut first_of_instance = Vec::with_capacity(exp.instances.len());
+    // Instances are checked independently; large projects use every core,
+    // in contiguous chunks joined in order, so the result does not depend
+    // on the number of threads.
+    let threads = if exp.instances.len() < PARALLEL_FROM {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8)
+    };
+    let chunk = exp.instances.len().div_ceil(threads).max(1);
+    let results: Vec<(Vec<usize>, Vec<Resource>, Diagnostics)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = exp
+            .instances
+            .chunks(chunk)
+            .enumerate()
+            .map(|(n, part)| {
+                scope.spawn(move || {
+                    let mut local = Diagnostics::default();
+                    let mut c = Checker {
+                        names,
+                        kinds,
+                        diags: &mut local,
+                        domains: None,
+                    };
+                    let mut firsts = Vec::with_capacity(part.len());
+                    let mut resources = Vec::with_capacity(part.len());
+                    for (k, inst) in part.iter().enumerate() {
+                        firsts.push(resources.len());
+                        c.instance(n * chunk + k, inst, &exp.instances, &mut resources);
+                    }
+                    (firsts, resources, local)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("checking does not panic"))
+            .collect()
+    });
+    for (firsts, resources, local) in results {
+        let base = plan.resources.len();
+        first_of_instance.extend(firsts.into_iter().map(|f| f + base));
+        plan.resources.extend(resources);
+        diags.items.extend(local.items);
+    }
     let mut c = Checker {
         names,
         kinds,
         diags,
         domains: None,
     };
-    let mut plan = Plan::default();
-    // Multi-value records can turn one instance into several resources;
-    // references name instances, so they are renumbered at the end.
-    let mut first_of_instance = Vec::with_capacity(exp.instances.len());
-    for (i, inst) in exp.instances.iter().enumerate() {
-        first_of_instance.push(plan.resources.len());
-        c.instance(i, inst, &exp.instances, &mut plan.resources);
-    }
     let remap = |v: &mut PValue| remap_value(v, &first_of_instance);
     for r in &mut plan.resources {
         remap_body(&mut r.body, &remap);
@@ -132,6 +174,9 @@ fn kind_outputs(plan: &mut Plan, kinds: &Registry) {
         }
     }
 }
+
+/// Below this many instances, one thread checks them all.
+const PARALLEL_FROM: usize = 4096;
 
 /// What is known about the attribute a value is checked for.
 struct Ctx<'a> {
