@@ -375,3 +375,29 @@ fn diff_never_writes_to_the_output_folder() {
     assert_eq!(infrac(&["diff", "."], &dir).status.code(), Some(2));
     assert!(!dir.join("out/.infrac-staging").exists());
 }
+
+/// One secret feeds two providers (RDS and the Heroku app) and appears in
+/// no output file, whatever the environment holds.
+#[test]
+fn a_secret_shared_across_providers_stays_a_variable() {
+    let canary = "CANARY-db-5b1e-do-not-leak";
+    let out = scratch("graveyard-secret");
+    let o = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(["build", "examples/graveyard", "--out", out.to_str().unwrap()])
+        .current_dir(repo_root())
+        .env("TF_VAR_db_password", canary)
+        .env("DB_PASSWORD", canary)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let files = snapshot(&out);
+    for (path, bytes) in &files {
+        assert!(!String::from_utf8_lossy(bytes).contains(canary), "{path} leaks the secret");
+    }
+    let vars = String::from_utf8_lossy(&files["terraform/variables.tf"]).to_string();
+    assert_eq!(vars.matches("variable \"db_password\"").count(), 1);
+    let rds = String::from_utf8_lossy(&files["terraform/aws-rds.tf"]).to_string();
+    assert!(rds.lines().any(|l| l.trim_start().starts_with("password ") && l.trim_end().ends_with("= var.db_password")), "{rds}");
+    let heroku = String::from_utf8_lossy(&files["terraform/heroku.tf"]).to_string();
+    assert!(heroku.contains("DB_PASSWORD           = var.db_password"), "{heroku}");
+}

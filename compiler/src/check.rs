@@ -19,6 +19,15 @@ pub fn check(
     kinds: &'static Registry,
     diags: &mut Diagnostics,
 ) -> Plan {
+    let aliases: Vec<(String, String)> = exp
+        .providers
+        .iter()
+        .filter_map(|(decl, props, _)| {
+            let alias = props.iter().find(|p| p.name == "as")?;
+            Some((decl.name.clone(), alias.value.value.as_text()?))
+        })
+        .collect();
+    let aliases = &aliases;
     let mut plan = Plan::default();
     // Multi-value records can turn one instance into several resources;
     // references name instances, so they are renumbered at the end.
@@ -47,6 +56,7 @@ pub fn check(
                         kinds,
                         diags: &mut local,
                         domains: None,
+                        aliases,
                     };
                     let mut firsts = Vec::with_capacity(part.len());
                     let mut resources = Vec::with_capacity(part.len());
@@ -74,6 +84,7 @@ pub fn check(
         kinds,
         diags,
         domains: None,
+        aliases,
     };
     let remap = |v: &mut PValue| remap_value(v, &first_of_instance);
     for r in &mut plan.resources {
@@ -203,6 +214,8 @@ struct Checker<'a> {
     diags: &'a mut Diagnostics,
     /// Declared domains by DNS name, for `fqdn=`; built on first use.
     domains: Option<Vec<(String, usize)>>,
+    /// (provider, alias) of every aliased provider configuration.
+    aliases: &'a [(String, String)],
 }
 
 impl Checker<'_> {
@@ -326,7 +339,9 @@ impl Checker<'_> {
                 })
                 .flatten()
                 .collect();
+            let provider_alias = self.provider_alias(kind, inst);
             out.push(Resource {
+                provider_alias,
                 kind,
                 label,
                 ident,
@@ -340,6 +355,28 @@ impl Checker<'_> {
                 depends_on,
             });
         }
+    }
+
+    /// The alias of `provider="…"`, checked against the declared
+    /// configurations of the kind's provider.
+    fn provider_alias(&mut self, kind: &Kind, inst: &Instance) -> Option<String> {
+        let (alias, span) = inst.provider.as_ref()?;
+        let known: Vec<&str> = self
+            .aliases
+            .iter()
+            .filter(|(p, _)| *p == kind.provider)
+            .map(|(_, a)| a.as_str())
+            .collect();
+        if !known.contains(&alias.as_str()) {
+            let d = self.with_origin(
+                Diagnostic::error(Code::UnresolvedReference, format!("no `{}` provider configuration named `{alias}`", kind.provider))
+                    .at(*span, "unknown provider configuration")
+                    .help(suggest(alias, &known, &format!("declare it with `provider \"{}\" as=\"{alias}\" …`", kind.provider))),
+                inst,
+            );
+            self.err(d);
+        }
+        Some(alias.clone())
     }
 
     /// Removes the multi-value attribute from the fields and returns its
@@ -604,6 +641,9 @@ impl Checker<'_> {
         for c in children {
             let name = tf_name(&c.name);
             if let Some((block_name, bt)) = block.blocks.get_key_value(&*name) {
+                if bt.block.deprecated {
+                    self.deprecated(&c.name, c.name_span, kind, inst);
+                }
                 if let Some(a) = c.args.first() {
                     let d = self.with_origin(
                         Diagnostic::error(
@@ -647,13 +687,53 @@ impl Checker<'_> {
             };
             let path = attr_path(prefix, key);
             let ctx = self.ctx(kind, &path, &c.name, schema_attr.sensitive);
-            let value = if matches!(schema_attr.ty, TfType::Map(_)) && c.args.is_empty() {
+            let value = if let (TfType::Object(fields), true) = (&schema_attr.ty, c.args.is_empty()) {
+                let mut items: Vec<(String, PValue)> = Vec::new();
+                for p in &c.props {
+                    let field = tf_name(&p.name);
+                    let Some(ty) = fields.get(&*field) else {
+                        let names: Vec<String> = fields.keys().map(|k| k.replace('_', "-")).collect();
+                        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                        let d = self.with_origin(
+                            Diagnostic::error(Code::UnknownAttribute, format!("`{}` has no field `{}`", c.name, p.name))
+                                .at(p.name_span, "unknown field")
+                                .help(suggest(&p.name, &refs, &format!("fields: {}", names.join(", ")))),
+                            inst,
+                        );
+                        self.err(d);
+                        continue;
+                    };
+                    if let Some(v) = self.value(&p.value, ty, &ctx) {
+                        items.retain(|(k, _)| *k != *field);
+                        items.push((field.into_owned(), v));
+                    }
+                }
+                Some(PValue::Map(items))
+            } else if matches!(schema_attr.ty, TfType::Map(_)) && c.args.is_empty() {
+                // Entries as properties (`labels app="web"`) or as children
+                // with one value (`KEY "value"`), for keys KDL properties
+                // cannot spell; the last of a repeated key wins.
                 let mut items = Vec::new();
                 let elem = schema_attr.ty.element().cloned().unwrap_or(TfType::Dynamic);
-                for p in &c.props {
-                    if let Some(v) = self.value(&p.value, &elem, &ctx) {
-                        items.retain(|(k, _): &(String, PValue)| k != &p.name);
-                        items.push((p.name.clone(), v));
+                let mut entries: Vec<(&str, &SValue)> = c.props.iter().map(|p| (p.name.as_str(), &p.value)).collect();
+                for g in &c.children {
+                    match (g.args.as_slice(), g.props.is_empty() && g.children.is_empty()) {
+                        ([one], true) => entries.push((g.name.as_str(), one)),
+                        _ => {
+                            let d = self.with_origin(
+                                Diagnostic::error(Code::WrongType, format!("an entry of the map `{}` is a key and one value", c.name))
+                                    .at(g.span, "not `KEY \"value\"`")
+                                    .help(format!("write `{} {{ KEY \"value\" }}` or `{} KEY=\"value\"`", c.name, c.name)),
+                                inst,
+                            );
+                            self.err(d);
+                        }
+                    }
+                }
+                for (key, value) in entries {
+                    if let Some(v) = self.value(value, &elem, &ctx) {
+                        items.retain(|(k, _): &(String, PValue)| k != key);
+                        items.push((key.to_string(), v));
                     }
                 }
                 Some(PValue::Map(items))
@@ -774,7 +854,12 @@ impl Checker<'_> {
         inst: &Instance,
     ) -> Option<(&'static str, &'static schema::Attribute)> {
         match block.attributes.get_key_value(name) {
-            Some((key, a)) if a.settable() => Some((key, a)),
+            Some((key, a)) if a.settable() => {
+                if a.deprecated {
+                    self.deprecated(written, span, kind, inst);
+                }
+                Some((key, a))
+            }
             Some(_) => {
                 let d = self.with_origin(
                     Diagnostic::error(Code::UnknownAttribute, format!("`{written}` is read-only: the provider sets it"))
@@ -817,6 +902,17 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    fn deprecated(&mut self, written: &str, span: Span, kind: Option<&Kind>, inst: &Instance) {
+        let what = kind.map_or("the provider".to_string(), |k| k.resource.clone());
+        let d = self.with_origin(
+            Diagnostic::error(Code::Deprecated, format!("`{written}` is deprecated by {what}"))
+                .at(span, "deprecated")
+                .help("the provider will drop it; its documentation names the replacement (often a separate resource kind)"),
+            inst,
+        );
+        self.err(d);
     }
 
     fn ctx<'k>(
@@ -1140,45 +1236,56 @@ impl Checker<'_> {
     }
 
     fn providers(&mut self, exp: &Expanded, plan: &Plan) -> Vec<ProviderConfig> {
-        let mut used: Vec<&str> = plan
+        let mut used: Vec<(&str, Option<&str>)> = plan
             .resources
             .iter()
-            .map(|r| r.kind.provider.as_str())
+            .map(|r| (r.kind.provider.as_str(), r.provider_alias.as_deref()))
             .collect();
         used.sort();
         used.dedup();
-        let mut out = Vec::new();
+        let mut out: Vec<ProviderConfig> = Vec::new();
         for (decl, props, children) in &exp.providers {
             let Some(info) = schema::info(&decl.name) else {
                 let names: Vec<&str> = schema::VENDORED.iter().map(|p| p.name).collect();
                 self.err(
-                    Diagnostic::error(
-                        Code::UnknownKind,
-                        format!("unknown provider `{}`", decl.name),
-                    )
-                    .at(decl.name_span, "not a provider")
-                    .help(suggest(
-                        &decl.name,
-                        &names,
-                        &format!("providers: {}", names.join(", ")),
-                    )),
+                    Diagnostic::error(Code::UnknownKind, format!("unknown provider `{}`", decl.name))
+                        .at(decl.name_span, "not a provider")
+                        .help(suggest(&decl.name, &names, &format!("providers: {}", names.join(", ")))),
                 );
                 continue;
             };
-            if out.iter().any(|p: &ProviderConfig| p.name == decl.name) {
+            // `as="wasabi"` names a second configuration of the provider.
+            let alias_field = props.iter().find(|p| p.name == "as");
+            let alias = alias_field.and_then(|p| p.value.value.as_text());
+            if let Some(f) = alias_field {
+                let identifier = |a: &str| {
+                    a.starts_with(|c: char| c.is_ascii_alphabetic())
+                        && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                };
+                if !alias.as_deref().is_some_and(identifier) {
+                    self.err(
+                        Diagnostic::error(Code::InvalidName, "`as` must be a name")
+                            .at(f.value.span, "not a name")
+                            .help("write `as=\"wasabi\"`: a letter, then letters, digits, `-` and `_`"),
+                    );
+                    continue;
+                }
+            }
+            if out.iter().any(|p| p.name == decl.name && p.alias == alias) {
                 self.err(
                     Diagnostic::error(
                         Code::DuplicateName,
-                        format!("provider `{}` is configured twice", decl.name),
+                        match &alias {
+                            Some(a) => format!("provider `{}` as `{a}` is configured twice", decl.name),
+                            None => format!("provider `{}` is configured twice", decl.name),
+                        },
                     )
                     .at(decl.name_span, "configured again")
-                    .help("merge the two provider blocks"),
+                    .help("merge the two blocks, or name one of them with `as=\"NAME\"`"),
                 );
                 continue;
             }
-            let block = schema::provider(info.name)
-                .expect("vendored")
-                .provider_block();
+            let block = schema::provider(info.name).expect("vendored").provider_block();
             let dummy = Instance {
                 kind: "",
                 kind_span: decl.name_span,
@@ -1189,31 +1296,34 @@ impl Checker<'_> {
                 children: Vec::new(),
                 import_id: None,
                 depends_on: Vec::new(),
+                provider: None,
                 span: decl.span,
                 used_at: Vec::new(),
             };
-            let props: Vec<&IField> = props.iter().collect();
+            let fields: Vec<&IField> = props.iter().filter(|p| p.name != "as").collect();
             let children: Vec<&IChild> = children.iter().collect();
-            let body = self.body(None, block, "", &props, &children, decl.name_span, &dummy);
+            let body = self.body(None, block, "", &fields, &children, decl.name_span, &dummy);
             out.push(ProviderConfig {
                 name: info.name.to_string(),
+                alias,
                 source: info.source,
                 version: info.version,
                 body,
             });
         }
-        for name in used {
-            if !out.iter().any(|p| p.name == name) {
+        for (name, alias) in used {
+            if alias.is_none() && !out.iter().any(|p| p.name == name && p.alias.is_none()) {
                 let info = schema::info(name).expect("kinds name vendored providers");
                 out.push(ProviderConfig {
                     name: info.name.to_string(),
+                    alias: None,
                     source: info.source,
                     version: info.version,
                     body: Body::default(),
                 });
             }
         }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out.sort_by(|a, b| (&a.name, &a.alias).cmp(&(&b.name, &b.alias)));
         out
     }
 }

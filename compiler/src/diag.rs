@@ -56,6 +56,7 @@ codes! {
     BadInterpolation = "E019", "bad-interpolation";
     SchemaViolation = "E020", "schema-violation";
     UnusedVariable = "W001", "unused-variable";
+    Deprecated = "W002", "deprecated";
 }
 
 impl fmt::Display for Code {

@@ -50,8 +50,8 @@ impl Value {
         }
     }
 
-    /// Text of a scalar, for interpolation into a string.
-    fn as_text(&self) -> Option<String> {
+    /// Text of a scalar (a string, number or bool), as interpolated.
+    pub fn as_text(&self) -> Option<String> {
         match self {
             Value::Str(s) => Some(s.clone()),
             Value::Int(i) => Some(i.to_string()),
@@ -93,6 +93,8 @@ pub struct Instance {
     pub children: Vec<IChild>,
     pub import_id: Option<(String, Span)>,
     pub depends_on: Vec<(String, Span)>,
+    /// The provider configuration's alias, when not the default one.
+    pub provider: Option<(String, Span)>,
     pub span: Span,
     /// Where components that produced it were used, innermost first.
     pub used_at: Vec<Span>,
@@ -822,7 +824,11 @@ impl Expander<'_> {
                     _ => None,
                 })
                 .collect();
-            let sub_parent = (!subs.is_empty()).then(|| label.clone());
+            let provider = r.meta.provider.as_ref().and_then(|p| {
+                let v = self.eval(p, local);
+                v.value.as_text().map(|t| (t, v.span))
+            });
+            let sub_parent = (!subs.is_empty()).then(|| (label.clone(), provider.clone()));
             self.out.instances.push(Instance {
                 kind: kind.kind.as_str(),
                 kind_span: r.kind_span,
@@ -833,12 +839,13 @@ impl Expander<'_> {
                 children,
                 import_id: import_ids.get(i).cloned().flatten(),
                 depends_on,
+                provider,
                 span: r.span,
                 used_at: self.used_at.clone(),
             });
-            if let Some(parent) = sub_parent {
+            if let Some((parent, provider)) = sub_parent {
                 for sub in &subs {
-                    self.sub_resource(&r.kind, &parent, sub, local);
+                    self.sub_resource(&r.kind, &parent, provider.clone(), sub, local);
                 }
             }
         }
@@ -846,9 +853,49 @@ impl Expander<'_> {
 
     /// `db "app"` inside `database-cluster "main"` becomes the resource
     /// `database-db "main-app"` with `name="app"` and a reference to its parent.
-    fn sub_resource(&mut self, parent_kind: &str, parent: &str, c: &Child, scope: &Scope) {
+    fn sub_resource(
+        &mut self,
+        parent_kind: &str,
+        parent: &str,
+        provider: Option<(String, Span)>,
+        c: &Child,
+        scope: &Scope,
+    ) {
         let spec = &self.kinds.get(parent_kind).expect("checked").children[&c.name];
         let kind = self.kinds.get(&spec.kind).expect("checked by a test");
+        if !spec.named {
+            // One per parent (an S3 bucket's versioning): named after it.
+            if let Some(a) = c.args.first() {
+                self.err(
+                    Diagnostic::error(Code::WrongType, format!("`{}` takes properties and children, not a name", c.name))
+                        .at(a.span, "unexpected value")
+                        .help(format!("write `{} key=value …` or `{} {{ … }}`", c.name, c.name)),
+                );
+                return;
+            }
+            let mut props = self.fields(&c.props, scope);
+            props.push(IField {
+                name: spec.parent.clone(),
+                name_span: c.name_span,
+                value: SValue { value: Value::Ref(format!("{parent_kind}.{parent}")), span: c.name_span },
+            });
+            let children = self.children(&c.children, scope);
+            self.out.instances.push(Instance {
+                kind: kind.kind.as_str(),
+                kind_span: c.name_span,
+                label: parent.to_string(),
+                label_span: c.name_span,
+                group: None,
+                props,
+                children,
+                import_id: None,
+                depends_on: Vec::new(),
+                provider,
+                span: c.span,
+                used_at: self.used_at.clone(),
+            });
+            return;
+        }
         let Some(first) = c.args.first() else {
             self.err(
                 Diagnostic::error(Code::MissingRequired, format!("`{}` needs a name", c.name))
@@ -870,7 +917,7 @@ impl Expander<'_> {
             return;
         };
         let mut props = self.fields(&c.props, scope);
-        if let Some(attr) = &kind.name_attribute {
+        if let Some(attr) = spec.arg.as_ref().or(kind.name_attribute.as_ref()) {
             if !props.iter().any(|p| kind.tf_name(&p.name) == *attr) {
                 props.push(IField {
                     name: attr.clone(),
@@ -898,6 +945,7 @@ impl Expander<'_> {
             children,
             import_id: None,
             depends_on: Vec::new(),
+            provider,
             span: c.span,
             used_at: self.used_at.clone(),
         });

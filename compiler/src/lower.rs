@@ -20,7 +20,7 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Properties of a resource or `use` that steer expansion.
-const META_PROPS: &[&str] = &["count", "for-each", "if", "import-id"];
+const META_PROPS: &[&str] = &["count", "for-each", "if", "import-id", "provider"];
 const META_CHILDREN: &[&str] = &["for-each", "import-ids", "depends-on"];
 
 pub fn lower(
@@ -329,6 +329,7 @@ impl Lowerer<'_> {
                 "for-each" => meta.for_each = Some(self.expr(&p.value)),
                 "if" => meta.condition = Some(self.expr(&p.value)),
                 "import-id" => meta.import_id = Some(self.expr(&p.value)),
+                "provider" => meta.provider = Some(self.expr(&p.value)),
                 _ => {}
             }
         }
@@ -397,7 +398,7 @@ impl Lowerer<'_> {
             args: node
                 .props
                 .iter()
-                .filter(|p| !META_PROPS.contains(&p.name.as_str()) || p.name == "import-id")
+                .filter(|p| !META_PROPS.contains(&p.name.as_str()) || matches!(p.name.as_str(), "import-id" | "provider"))
                 .map(|p| self.field(p))
                 .collect(),
             meta: self.meta(node),

@@ -94,6 +94,8 @@ pub struct Meta {
     pub import_id: Option<SExpr>,
     pub import_ids: Option<SExpr>,
     pub depends_on: Vec<SExpr>,
+    /// `provider="wasabi"`: which configuration of the kind's provider.
+    pub provider: Option<SExpr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

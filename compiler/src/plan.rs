@@ -101,6 +101,8 @@ pub struct Resource {
     pub body: Body,
     pub import_id: Option<String>,
     pub depends_on: Vec<(ResourceId, Span)>,
+    /// Alias of a non-default provider configuration (`aws.wasabi`).
+    pub provider_alias: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -120,6 +122,8 @@ pub struct SecretVar {
 #[derive(Clone, Debug)]
 pub struct ProviderConfig {
     pub name: String,
+    /// `None` for the default configuration of the provider.
+    pub alias: Option<String>,
     pub source: &'static str,
     pub version: &'static str,
     pub body: Body,

@@ -121,6 +121,7 @@ pub struct BlockType {
 
 #[derive(Clone, Debug, Default)]
 pub struct Block {
+    pub deprecated: bool,
     pub attributes: BTreeMap<String, Attribute>,
     /// Names of the required attributes, in order (derived).
     pub required: Vec<String>,
@@ -131,6 +132,7 @@ pub struct Block {
 impl Block {
     fn from_json(v: &serde_json::Value) -> Block {
         let mut block = Block {
+            deprecated: v["deprecated"].as_bool().unwrap_or(false),
             description: v["description"].as_str().unwrap_or("").to_string(),
             ..Block::default()
         };
@@ -291,12 +293,32 @@ pub struct ProviderInfo {
     text: &'static str,
 }
 
-pub const VENDORED: &[ProviderInfo] = &[ProviderInfo {
-    name: "digitalocean",
-    source: "digitalocean/digitalocean",
-    version: "~> 2.79.0",
-    text: include_str!("../../schemas/providers/digitalocean.json"),
-}];
+pub const VENDORED: &[ProviderInfo] = &[
+    ProviderInfo {
+        name: "aws",
+        source: "hashicorp/aws",
+        version: "~> 6.47.0",
+        text: include_str!("../../schemas/providers/aws.json"),
+    },
+    ProviderInfo {
+        name: "cloudflare",
+        source: "cloudflare/cloudflare",
+        version: "~> 5.22.0",
+        text: include_str!("../../schemas/providers/cloudflare.json"),
+    },
+    ProviderInfo {
+        name: "digitalocean",
+        source: "digitalocean/digitalocean",
+        version: "~> 2.79.0",
+        text: include_str!("../../schemas/providers/digitalocean.json"),
+    },
+    ProviderInfo {
+        name: "heroku",
+        source: "heroku/heroku",
+        version: "~> 5.3.2",
+        text: include_str!("../../schemas/providers/heroku.json"),
+    },
+];
 
 pub fn info(name: &str) -> Option<&'static ProviderInfo> {
     VENDORED.iter().find(|p| p.name == name)

@@ -42,6 +42,14 @@ pub struct ChildSpec {
     pub kind: String,
     /// Attribute of the child that refers to the parent.
     pub parent: String,
+    /// Named children (`db "app"`) can repeat; unnamed ones (an S3
+    /// bucket's `versioning { … }`) are one per parent and take its name.
+    #[serde(default = "yes")]
+    pub named: bool,
+    /// The attribute a named child's name sets (`hostname` for a Heroku
+    /// `domain "www.example.com"`); the child kind's name attribute if absent.
+    #[serde(default)]
+    pub arg: Option<String>,
 }
 
 /// `fqdn="a.example.com"` instead of a domain and a name.
@@ -323,6 +331,9 @@ mod tests {
             for child in kind.children.values() {
                 let ck = reg.get(&child.kind).expect("child kind exists");
                 assert!(ck.schema().attributes.contains_key(&child.parent));
+                if let Some(arg) = &child.arg {
+                    assert!(ck.schema().attributes.contains_key(arg), "{file}: child arg {arg}");
+                }
             }
             if let Some(name) = &kind.name_attribute {
                 assert!(

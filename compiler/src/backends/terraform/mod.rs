@@ -73,7 +73,13 @@ fn walk<'a, S: Sink<'a>>(plan: &'a Plan, new: impl Fn() -> S) -> BTreeMap<String
     versions.open("terraform", &[]);
     versions.attr("required_version", Val::Str(REQUIRED_VERSION));
     versions.open("required_providers", &[]);
+    // One requirement per provider, however many configurations it has.
+    let mut required: Vec<&str> = Vec::new();
     for p in &plan.providers {
+        if required.contains(&p.name.as_str()) {
+            continue;
+        }
+        required.push(&p.name);
         versions.attr(
             &p.name,
             Val::Object(vec![
@@ -88,6 +94,9 @@ fn walk<'a, S: Sink<'a>>(plan: &'a Plan, new: impl Fn() -> S) -> BTreeMap<String
     let providers = file(&mut files, "providers.tf", &new);
     for p in &plan.providers {
         providers.open("provider", &[&p.name]);
+        if let Some(alias) = &p.alias {
+            providers.attr("alias", Val::Str(alias));
+        }
         body(providers, &p.body, None);
         providers.close();
     }
@@ -109,6 +118,9 @@ fn walk<'a, S: Sink<'a>>(plan: &'a Plan, new: impl Fn() -> S) -> BTreeMap<String
         let r = &plan.resources[i];
         let sink = file(&mut files, &r.kind.file_name, &new);
         sink.open("resource", &[&r.kind.resource, &r.ident]);
+        if let Some(alias) = &r.provider_alias {
+            sink.attr("provider", Val::Address(&r.kind.provider, alias));
+        }
         body(sink, &r.body, r.kind.name_attribute.as_deref());
         if !r.depends_on.is_empty() {
             let mut deps: Vec<usize> = r.depends_on.iter().map(|(t, _)| *t).collect();
