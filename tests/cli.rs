@@ -383,7 +383,12 @@ fn a_secret_shared_across_providers_stays_a_variable() {
     let canary = "CANARY-db-5b1e-do-not-leak";
     let out = scratch("graveyard-secret");
     let o = Command::new(env!("CARGO_BIN_EXE_infrac"))
-        .args(["build", "examples/graveyard", "--out", out.to_str().unwrap()])
+        .args([
+            "build",
+            "examples/graveyard",
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .current_dir(repo_root())
         .env("TF_VAR_db_password", canary)
         .env("DB_PASSWORD", canary)
@@ -392,12 +397,22 @@ fn a_secret_shared_across_providers_stays_a_variable() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let files = snapshot(&out);
     for (path, bytes) in &files {
-        assert!(!String::from_utf8_lossy(bytes).contains(canary), "{path} leaks the secret");
+        assert!(
+            !String::from_utf8_lossy(bytes).contains(canary),
+            "{path} leaks the secret"
+        );
     }
     let vars = String::from_utf8_lossy(&files["terraform/variables.tf"]).to_string();
     assert_eq!(vars.matches("variable \"db_password\"").count(), 1);
     let rds = String::from_utf8_lossy(&files["terraform/aws-rds.tf"]).to_string();
-    assert!(rds.lines().any(|l| l.trim_start().starts_with("password ") && l.trim_end().ends_with("= var.db_password")), "{rds}");
+    assert!(
+        rds.lines().any(|l| l.trim_start().starts_with("password ")
+            && l.trim_end().ends_with("= var.db_password")),
+        "{rds}"
+    );
     let heroku = String::from_utf8_lossy(&files["terraform/heroku.tf"]).to_string();
-    assert!(heroku.contains("DB_PASSWORD           = var.db_password"), "{heroku}");
+    assert!(
+        heroku.contains("DB_PASSWORD           = var.db_password"),
+        "{heroku}"
+    );
 }

@@ -155,7 +155,8 @@ fn walk(body: &Body, schema: &infrac::schema::Block, at: &str) {
         match s {
             Structure::Attribute(a) => {
                 let k = a.key.as_str();
-                if k == "depends_on" {
+                // Terraform's meta-arguments, not the provider's.
+                if matches!(k, "depends_on" | "provider") {
                     continue;
                 }
                 let attr = schema

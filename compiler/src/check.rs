@@ -369,9 +369,22 @@ impl Checker<'_> {
             .collect();
         if !known.contains(&alias.as_str()) {
             let d = self.with_origin(
-                Diagnostic::error(Code::UnresolvedReference, format!("no `{}` provider configuration named `{alias}`", kind.provider))
-                    .at(*span, "unknown provider configuration")
-                    .help(suggest(alias, &known, &format!("declare it with `provider \"{}\" as=\"{alias}\" …`", kind.provider))),
+                Diagnostic::error(
+                    Code::UnresolvedReference,
+                    format!(
+                        "no `{}` provider configuration named `{alias}`",
+                        kind.provider
+                    ),
+                )
+                .at(*span, "unknown provider configuration")
+                .help(suggest(
+                    alias,
+                    &known,
+                    &format!(
+                        "declare it with `provider \"{}\" as=\"{alias}\" …`",
+                        kind.provider
+                    ),
+                )),
                 inst,
             );
             self.err(d);
@@ -687,17 +700,26 @@ impl Checker<'_> {
             };
             let path = attr_path(prefix, key);
             let ctx = self.ctx(kind, &path, &c.name, schema_attr.sensitive);
-            let value = if let (TfType::Object(fields), true) = (&schema_attr.ty, c.args.is_empty()) {
+            let value = if let (TfType::Object(fields), true) = (&schema_attr.ty, c.args.is_empty())
+            {
                 let mut items: Vec<(String, PValue)> = Vec::new();
                 for p in &c.props {
                     let field = tf_name(&p.name);
                     let Some(ty) = fields.get(&*field) else {
-                        let names: Vec<String> = fields.keys().map(|k| k.replace('_', "-")).collect();
+                        let names: Vec<String> =
+                            fields.keys().map(|k| k.replace('_', "-")).collect();
                         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
                         let d = self.with_origin(
-                            Diagnostic::error(Code::UnknownAttribute, format!("`{}` has no field `{}`", c.name, p.name))
-                                .at(p.name_span, "unknown field")
-                                .help(suggest(&p.name, &refs, &format!("fields: {}", names.join(", ")))),
+                            Diagnostic::error(
+                                Code::UnknownAttribute,
+                                format!("`{}` has no field `{}`", c.name, p.name),
+                            )
+                            .at(p.name_span, "unknown field")
+                            .help(suggest(
+                                &p.name,
+                                &refs,
+                                &format!("fields: {}", names.join(", ")),
+                            )),
                             inst,
                         );
                         self.err(d);
@@ -715,15 +737,31 @@ impl Checker<'_> {
                 // cannot spell; the last of a repeated key wins.
                 let mut items = Vec::new();
                 let elem = schema_attr.ty.element().cloned().unwrap_or(TfType::Dynamic);
-                let mut entries: Vec<(&str, &SValue)> = c.props.iter().map(|p| (p.name.as_str(), &p.value)).collect();
+                let mut entries: Vec<(&str, &SValue)> = c
+                    .props
+                    .iter()
+                    .map(|p| (p.name.as_str(), &p.value))
+                    .collect();
                 for g in &c.children {
-                    match (g.args.as_slice(), g.props.is_empty() && g.children.is_empty()) {
+                    match (
+                        g.args.as_slice(),
+                        g.props.is_empty() && g.children.is_empty(),
+                    ) {
                         ([one], true) => entries.push((g.name.as_str(), one)),
                         _ => {
                             let d = self.with_origin(
-                                Diagnostic::error(Code::WrongType, format!("an entry of the map `{}` is a key and one value", c.name))
-                                    .at(g.span, "not `KEY \"value\"`")
-                                    .help(format!("write `{} {{ KEY \"value\" }}` or `{} KEY=\"value\"`", c.name, c.name)),
+                                Diagnostic::error(
+                                    Code::WrongType,
+                                    format!(
+                                        "an entry of the map `{}` is a key and one value",
+                                        c.name
+                                    ),
+                                )
+                                .at(g.span, "not `KEY \"value\"`")
+                                .help(format!(
+                                    "write `{} {{ KEY \"value\" }}` or `{} KEY=\"value\"`",
+                                    c.name, c.name
+                                )),
                                 inst,
                             );
                             self.err(d);
@@ -1248,9 +1286,16 @@ impl Checker<'_> {
             let Some(info) = schema::info(&decl.name) else {
                 let names: Vec<&str> = schema::VENDORED.iter().map(|p| p.name).collect();
                 self.err(
-                    Diagnostic::error(Code::UnknownKind, format!("unknown provider `{}`", decl.name))
-                        .at(decl.name_span, "not a provider")
-                        .help(suggest(&decl.name, &names, &format!("providers: {}", names.join(", ")))),
+                    Diagnostic::error(
+                        Code::UnknownKind,
+                        format!("unknown provider `{}`", decl.name),
+                    )
+                    .at(decl.name_span, "not a provider")
+                    .help(suggest(
+                        &decl.name,
+                        &names,
+                        &format!("providers: {}", names.join(", ")),
+                    )),
                 );
                 continue;
             };
@@ -1260,7 +1305,8 @@ impl Checker<'_> {
             if let Some(f) = alias_field {
                 let identifier = |a: &str| {
                     a.starts_with(|c: char| c.is_ascii_alphabetic())
-                        && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                        && a.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
                 };
                 if !alias.as_deref().is_some_and(identifier) {
                     self.err(
@@ -1276,7 +1322,9 @@ impl Checker<'_> {
                     Diagnostic::error(
                         Code::DuplicateName,
                         match &alias {
-                            Some(a) => format!("provider `{}` as `{a}` is configured twice", decl.name),
+                            Some(a) => {
+                                format!("provider `{}` as `{a}` is configured twice", decl.name)
+                            }
                             None => format!("provider `{}` is configured twice", decl.name),
                         },
                     )
@@ -1285,7 +1333,9 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            let block = schema::provider(info.name).expect("vendored").provider_block();
+            let block = schema::provider(info.name)
+                .expect("vendored")
+                .provider_block();
             let dummy = Instance {
                 kind: "",
                 kind_span: decl.name_span,

@@ -867,9 +867,15 @@ impl Expander<'_> {
             // One per parent (an S3 bucket's versioning): named after it.
             if let Some(a) = c.args.first() {
                 self.err(
-                    Diagnostic::error(Code::WrongType, format!("`{}` takes properties and children, not a name", c.name))
-                        .at(a.span, "unexpected value")
-                        .help(format!("write `{} key=value …` or `{} {{ … }}`", c.name, c.name)),
+                    Diagnostic::error(
+                        Code::WrongType,
+                        format!("`{}` takes properties and children, not a name", c.name),
+                    )
+                    .at(a.span, "unexpected value")
+                    .help(format!(
+                        "write `{} key=value …` or `{} {{ … }}`",
+                        c.name, c.name
+                    )),
                 );
                 return;
             }
@@ -877,7 +883,10 @@ impl Expander<'_> {
             props.push(IField {
                 name: spec.parent.clone(),
                 name_span: c.name_span,
-                value: SValue { value: Value::Ref(format!("{parent_kind}.{parent}")), span: c.name_span },
+                value: SValue {
+                    value: Value::Ref(format!("{parent_kind}.{parent}")),
+                    span: c.name_span,
+                },
             });
             let children = self.children(&c.children, scope);
             self.out.instances.push(Instance {

@@ -398,7 +398,10 @@ impl Lowerer<'_> {
             args: node
                 .props
                 .iter()
-                .filter(|p| !META_PROPS.contains(&p.name.as_str()) || matches!(p.name.as_str(), "import-id" | "provider"))
+                .filter(|p| {
+                    !META_PROPS.contains(&p.name.as_str())
+                        || matches!(p.name.as_str(), "import-id" | "provider")
+                })
                 .map(|p| self.field(p))
                 .collect(),
             meta: self.meta(node),

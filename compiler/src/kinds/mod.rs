@@ -332,7 +332,10 @@ mod tests {
                 let ck = reg.get(&child.kind).expect("child kind exists");
                 assert!(ck.schema().attributes.contains_key(&child.parent));
                 if let Some(arg) = &child.arg {
-                    assert!(ck.schema().attributes.contains_key(arg), "{file}: child arg {arg}");
+                    assert!(
+                        ck.schema().attributes.contains_key(arg),
+                        "{file}: child arg {arg}"
+                    );
                 }
             }
             if let Some(name) = &kind.name_attribute {
