@@ -165,6 +165,7 @@ fn walk(body: &Body, schema: &infrac::schema::Block, at: &str) {
                     .unwrap_or_else(|| panic!("{at}: no attribute {k}"));
                 assert!(attr.settable(), "{at}: {k} is read-only");
             }
+            Structure::Block(b) if b.identifier.as_str() == "lifecycle" => {}
             Structure::Block(b) => {
                 let bt = schema
                     .blocks

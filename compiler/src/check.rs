@@ -340,8 +340,10 @@ impl Checker<'_> {
                 .flatten()
                 .collect();
             let provider_alias = self.provider_alias(kind, inst);
+            let ignore_changes = self.ignore_changes(kind, inst);
             out.push(Resource {
                 provider_alias,
+                ignore_changes,
                 kind,
                 label,
                 ident,
@@ -355,6 +357,48 @@ impl Checker<'_> {
                 depends_on,
             });
         }
+    }
+
+    /// `ignore-changes "image"`: attribute names checked against the schema.
+    fn ignore_changes(&mut self, kind: &'static Kind, inst: &Instance) -> Vec<&'static str> {
+        let schema = kind.schema();
+        let mut out = Vec::new();
+        for (written, span) in &inst.ignore_changes {
+            let name = kind.tf_name(written);
+            match schema
+                .attributes
+                .get_key_value(&*name)
+                .map(|(k, _)| k.as_str())
+                .or_else(|| schema.blocks.get_key_value(&*name).map(|(k, _)| k.as_str()))
+            {
+                Some(key) if !out.contains(&key) => out.push(key),
+                Some(_) => {}
+                None => {
+                    let names: Vec<String> = schema
+                        .attributes
+                        .keys()
+                        .chain(schema.blocks.keys())
+                        .map(|k| k.replace('_', "-"))
+                        .collect();
+                    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                    let d = self.with_origin(
+                        Diagnostic::error(
+                            Code::UnknownAttribute,
+                            format!("{} has no attribute `{written}` to ignore", kind.kind),
+                        )
+                        .at(*span, "unknown attribute")
+                        .help(suggest(
+                            written,
+                            &refs,
+                            "name attributes of this kind, e.g. `ignore-changes \"image\"`",
+                        )),
+                        inst,
+                    );
+                    self.err(d);
+                }
+            }
+        }
+        out
     }
 
     /// The alias of `provider="…"`, checked against the declared
@@ -1347,6 +1391,7 @@ impl Checker<'_> {
                 import_id: None,
                 depends_on: Vec::new(),
                 provider: None,
+                ignore_changes: Vec::new(),
                 span: decl.span,
                 used_at: Vec::new(),
             };

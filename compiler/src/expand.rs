@@ -95,6 +95,8 @@ pub struct Instance {
     pub depends_on: Vec<(String, Span)>,
     /// The provider configuration's alias, when not the default one.
     pub provider: Option<(String, Span)>,
+    /// Attributes (as written) whose changes Terraform ignores.
+    pub ignore_changes: Vec<(String, Span)>,
     pub span: Span,
     /// Where components that produced it were used, innermost first.
     pub used_at: Vec<Span>,
@@ -828,6 +830,24 @@ impl Expander<'_> {
                 let v = self.eval(p, local);
                 v.value.as_text().map(|t| (t, v.span))
             });
+            let ignore_changes = r
+                .meta
+                .ignore_changes
+                .iter()
+                .flat_map(|e| {
+                    let v = self.eval(e, local);
+                    let span = v.span;
+                    let items = match v.value {
+                        Value::List(items) => items,
+                        other => vec![SValue { value: other, span }],
+                    };
+                    items
+                        .into_iter()
+                        .filter_map(|i| i.value.as_text().map(|t| (t, i.span)))
+                        .collect::<Vec<_>>()
+                })
+                .filter(|(t, _)| !t.is_empty())
+                .collect();
             let sub_parent = (!subs.is_empty()).then(|| (label.clone(), provider.clone()));
             self.out.instances.push(Instance {
                 kind: kind.kind.as_str(),
@@ -840,6 +860,7 @@ impl Expander<'_> {
                 import_id: import_ids.get(i).cloned().flatten(),
                 depends_on,
                 provider,
+                ignore_changes,
                 span: r.span,
                 used_at: self.used_at.clone(),
             });
@@ -900,6 +921,7 @@ impl Expander<'_> {
                 import_id: None,
                 depends_on: Vec::new(),
                 provider,
+                ignore_changes: Vec::new(),
                 span: c.span,
                 used_at: self.used_at.clone(),
             });
@@ -955,6 +977,7 @@ impl Expander<'_> {
             import_id: None,
             depends_on: Vec::new(),
             provider,
+            ignore_changes: Vec::new(),
             span: c.span,
             used_at: self.used_at.clone(),
         });

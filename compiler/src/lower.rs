@@ -21,7 +21,7 @@ const KEYWORDS: &[&str] = &[
 
 /// Properties of a resource or `use` that steer expansion.
 const META_PROPS: &[&str] = &["count", "for-each", "if", "import-id", "provider"];
-const META_CHILDREN: &[&str] = &["for-each", "import-ids", "depends-on"];
+const META_CHILDREN: &[&str] = &["for-each", "import-ids", "depends-on", "ignore-changes"];
 
 pub fn lower(
     nodes: &[Node],
@@ -348,6 +348,10 @@ impl Lowerer<'_> {
                     let mut l = list();
                     l.expr = Expr::List(c.args.iter().map(|a| self.expr(a)).collect());
                     meta.import_ids = Some(l);
+                }
+                "ignore-changes" => {
+                    meta.ignore_changes
+                        .extend(c.args.iter().map(|a| self.expr(a)));
                 }
                 "depends-on" => {
                     for a in &c.args {

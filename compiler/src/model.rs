@@ -96,6 +96,8 @@ pub struct Meta {
     pub depends_on: Vec<SExpr>,
     /// `provider="wasabi"`: which configuration of the kind's provider.
     pub provider: Option<SExpr>,
+    /// `ignore-changes "image"`: attributes Terraform leaves as they are.
+    pub ignore_changes: Vec<SExpr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

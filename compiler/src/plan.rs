@@ -103,6 +103,8 @@ pub struct Resource {
     pub depends_on: Vec<(ResourceId, Span)>,
     /// Alias of a non-default provider configuration (`aws.wasabi`).
     pub provider_alias: Option<String>,
+    /// Attributes Terraform should not change after creation or import.
+    pub ignore_changes: Vec<&'static str>,
 }
 
 #[derive(Clone, Debug)]

@@ -32,6 +32,8 @@ pub enum Val<'a> {
     /// `digitalocean_droplet.web`
     Address(&'a str, &'a str),
     Addresses(Vec<(&'a str, &'a str)>),
+    /// `[image, user_data]`: attribute names, as `ignore_changes` takes them.
+    Keywords(Vec<&'a str>),
     Object(Vec<(&'a str, Val<'a>)>),
 }
 
@@ -122,6 +124,11 @@ fn walk<'a, S: Sink<'a>>(plan: &'a Plan, new: impl Fn() -> S) -> BTreeMap<String
             sink.attr("provider", Val::Address(&r.kind.provider, alias));
         }
         body(sink, &r.body, r.kind.name_attribute.as_deref());
+        if !r.ignore_changes.is_empty() {
+            sink.open("lifecycle", &[]);
+            sink.attr("ignore_changes", Val::Keywords(r.ignore_changes.clone()));
+            sink.close();
+        }
         if !r.depends_on.is_empty() {
             let mut deps: Vec<usize> = r.depends_on.iter().map(|(t, _)| *t).collect();
             deps.sort_unstable();
@@ -240,6 +247,11 @@ impl<'a> StructureSink<'a> {
             Val::Addresses(a) => {
                 Expression::Array(a.iter().map(|(t, i)| Self::traversal(t, &[i])).collect())
             }
+            Val::Keywords(k) => Expression::Array(
+                k.iter()
+                    .map(|k| Expression::Variable(Variable::unchecked(*k)))
+                    .collect(),
+            ),
             Val::Object(entries) => Expression::Object(
                 entries
                     .iter()

@@ -156,6 +156,10 @@ impl<'a> TextSink<'a> {
                 let vals: Vec<Val<'_>> = items.iter().map(|(t, i)| Val::Address(t, i)).collect();
                 self.array(&vals, level);
             }
+            Val::Keywords(items) => {
+                let vals: Vec<Val<'_>> = items.iter().map(|k| Val::Keyword(k)).collect();
+                self.array(&vals, level);
+            }
             Val::Object(entries) => {
                 let keyed: Vec<(String, &Val<'_>)> =
                     entries.iter().map(|(k, v)| (object_key(k), v)).collect();
