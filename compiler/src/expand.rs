@@ -900,31 +900,18 @@ impl Expander<'_> {
                 );
                 return;
             }
-            let mut props = self.fields(&c.props, scope);
-            props.push(IField {
-                name: spec.parent.clone(),
-                name_span: c.name_span,
-                value: SValue {
-                    value: Value::Ref(format!("{parent_kind}.{parent}")),
-                    span: c.name_span,
-                },
-            });
-            let children = self.children(&c.children, scope);
-            self.out.instances.push(Instance {
-                kind: kind.kind.as_str(),
-                kind_span: c.name_span,
-                label: parent.to_string(),
-                label_span: c.name_span,
-                group: None,
-                props,
-                children,
-                import_id: None,
-                depends_on: Vec::new(),
+            let props = self.fields(&c.props, scope);
+            self.push_child(
+                kind,
+                parent_kind,
+                parent,
+                parent.to_string(),
+                c.name_span,
                 provider,
-                ignore_changes: Vec::new(),
-                span: c.span,
-                used_at: self.used_at.clone(),
-            });
+                props,
+                c,
+                scope,
+            );
             return;
         }
         let Some(first) = c.args.first() else {
@@ -957,6 +944,35 @@ impl Expander<'_> {
                 });
             }
         }
+        let label = format!("{parent}-{name_text}");
+        self.push_child(
+            kind,
+            parent_kind,
+            parent,
+            label,
+            first.span,
+            provider,
+            props,
+            c,
+            scope,
+        );
+    }
+
+    /// Adds a child resource with a reference to its parent.
+    #[allow(clippy::too_many_arguments)]
+    fn push_child(
+        &mut self,
+        kind: &'static crate::kinds::Kind,
+        parent_kind: &str,
+        parent: &str,
+        label: String,
+        label_span: Span,
+        provider: Option<(String, Span)>,
+        mut props: Vec<IField>,
+        c: &Child,
+        scope: &Scope,
+    ) {
+        let spec = &self.kinds.get(parent_kind).expect("checked").children[&c.name];
         props.push(IField {
             name: spec.parent.clone(),
             name_span: c.name_span,
@@ -969,8 +985,8 @@ impl Expander<'_> {
         self.out.instances.push(Instance {
             kind: kind.kind.as_str(),
             kind_span: c.name_span,
-            label: format!("{parent}-{name_text}"),
-            label_span: first.span,
+            label,
+            label_span,
             group: None,
             props,
             children,

@@ -129,6 +129,18 @@ impl Graph {
         d
     }
 
+    /// The resources `i` depends on, each once, in index order.
+    fn needs(&self, i: ResourceId) -> Vec<ResourceId> {
+        let mut targets: Vec<usize> = self
+            .graph
+            .neighbors_directed(NodeIndex::new(i), petgraph::Incoming)
+            .map(|n| n.index())
+            .collect();
+        targets.sort_unstable();
+        targets.dedup();
+        targets
+    }
+
     pub fn to_dot(&self, plan: &Plan, order: &[ResourceId]) -> String {
         let mut out = String::from(
             "digraph infrac {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n",
@@ -138,15 +150,8 @@ impl Graph {
             let _ = writeln!(out, "  \"{}.{}\";", r.kind.resource, r.ident);
         }
         for &i in order {
-            let mut targets: Vec<usize> = self
-                .graph
-                .neighbors_directed(NodeIndex::new(i), petgraph::Incoming)
-                .map(|n| n.index())
-                .collect();
-            targets.sort();
-            targets.dedup();
             let r = &plan.resources[i];
-            for t in targets {
+            for t in self.needs(i) {
                 let d = &plan.resources[t];
                 let _ = writeln!(
                     out,
@@ -166,14 +171,7 @@ impl Graph {
             let _ = writeln!(out, "  r{i}[\"{} {}\"]", r.kind.kind, r.label);
         }
         for &i in order {
-            let mut targets: Vec<usize> = self
-                .graph
-                .neighbors_directed(NodeIndex::new(i), petgraph::Incoming)
-                .map(|n| n.index())
-                .collect();
-            targets.sort();
-            targets.dedup();
-            for t in targets {
+            for t in self.needs(i) {
                 let _ = writeln!(out, "  r{i} --> r{t}");
             }
         }
