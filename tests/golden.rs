@@ -182,3 +182,16 @@ fn documented_codes_match_the_code_list() {
         "docs/diagnostics.md documents codes that do not exist"
     );
 }
+
+/// docs/kinds.md is generated from the kind files and provider schemas.
+#[test]
+fn kinds_reference_is_up_to_date() {
+    let path = repo_root().join("docs/kinds.md");
+    let generated = infrac::kinds::reference_markdown();
+    if std::env::var_os("INFRAC_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(current == generated, "docs/kinds.md is stale: run `cargo run -- kinds --markdown > docs/kinds.md` (or INFRAC_BLESS=1 cargo test)");
+}

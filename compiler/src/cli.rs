@@ -99,6 +99,9 @@ enum Command {
     Kinds {
         /// A kind, e.g. droplet
         kind: Option<String>,
+        /// Print the reference of every kind as Markdown (docs/kinds.md)
+        #[arg(long, conflicts_with = "kind")]
+        markdown: bool,
     },
 }
 
@@ -319,7 +322,11 @@ pub fn main() -> ExitCode {
             format,
             exit_code,
         } => diff(&project, out, base, format, exit_code),
-        Command::Kinds { kind } => {
+        Command::Kinds { markdown: true, .. } => {
+            print!("{}", infrac::kinds::reference_markdown());
+            ExitCode::from(EXIT_OK)
+        }
+        Command::Kinds { kind, .. } => {
             let text = infrac::kinds::describe(kind.as_deref());
             match text {
                 Ok(t) => {
