@@ -223,8 +223,9 @@ impl Checker<'_> {
         self.diags.push(d);
     }
 
-    fn with_origin(&self, mut d: Diagnostic, inst: &Instance) -> Diagnostic {
-        for u in &inst.used_at {
+    /// Adds a label at each component use that produced the resource.
+    fn with_origin(&self, mut d: Diagnostic, origin: &[Span]) -> Diagnostic {
+        for u in origin {
             d = d.also(*u, "from this component use");
         }
         d
@@ -312,7 +313,7 @@ impl Checker<'_> {
                 &fields,
                 &children,
                 inst.label_span,
-                inst,
+                &inst.used_at,
             );
             self.required_when(kind, &body, inst);
             let (label, ident) = if many {
@@ -392,7 +393,7 @@ impl Checker<'_> {
                             &refs,
                             "name attributes of this kind, e.g. `ignore-changes \"image\"`",
                         )),
-                        inst,
+                        &inst.used_at,
                     );
                     self.err(d);
                 }
@@ -429,7 +430,7 @@ impl Checker<'_> {
                         kind.provider
                     ),
                 )),
-                inst,
+                &inst.used_at,
             );
             self.err(d);
         }
@@ -582,9 +583,7 @@ impl Checker<'_> {
             let d = self.with_origin(
                 Diagnostic::error(Code::UnresolvedReference, format!("no declared domain contains `{fq}`"))
                     .at(field.value.span, "no matching domain")
-                    .help(format!("declare the zone with `domain \"{}\"`, or give `domain` and `name` for a zone managed elsewhere", fq.split_once('.').map_or(fq, |(_, d)| d))),
-                inst,
-            );
+                    .help(format!("declare the zone with `domain \"{}\"`, or give `domain` and `name` for a zone managed elsewhere", fq.split_once('.').map_or(fq, |(_, d)| d))), &inst.used_at);
             self.err(d);
             return;
         };
@@ -633,7 +632,7 @@ impl Checker<'_> {
                             format!("`{}` missing", need.replace('_', "-")),
                         )
                         .help(format!("add `{}=…`", need.replace('_', "-"))),
-                        inst,
+                        &inst.used_at,
                     );
                     self.err(d);
                 }
@@ -650,7 +649,7 @@ impl Checker<'_> {
         props: &[&IField],
         children: &[&IChild],
         at: Span,
-        inst: &Instance,
+        origin: &[Span],
     ) -> Body {
         let mut body = Body::default();
         // Attributes that were written, even if their value failed to check:
@@ -674,14 +673,14 @@ impl Checker<'_> {
                         "write it as a child node: `{} {{ … }}` or `{} key=value …`",
                         p.name, p.name
                     )),
-                    inst,
+                    origin,
                 );
                 self.err(d);
                 continue;
             }
             given.push(name.clone());
             let Some((key, schema_attr)) =
-                self.attribute(kind, block, &name, &p.name, p.name_span, inst)
+                self.attribute(kind, block, &name, &p.name, p.name_span, origin)
             else {
                 continue;
             };
@@ -699,7 +698,7 @@ impl Checker<'_> {
             let name = tf_name(&c.name);
             if let Some((block_name, bt)) = block.blocks.get_key_value(&*name) {
                 if bt.block.deprecated {
-                    self.deprecated(&c.name, c.name_span, kind, inst);
+                    self.deprecated(&c.name, c.name_span, kind, origin);
                 }
                 if let Some(a) = c.args.first() {
                     let d = self.with_origin(
@@ -715,7 +714,7 @@ impl Checker<'_> {
                             "write `{} key=value …` or `{} {{ … }}`",
                             c.name, c.name
                         )),
-                        inst,
+                        origin,
                     );
                     self.err(d);
                     continue;
@@ -727,7 +726,7 @@ impl Checker<'_> {
                     &c.props.iter().collect::<Vec<_>>(),
                     &c.children.iter().collect::<Vec<_>>(),
                     c.name_span,
-                    inst,
+                    origin,
                 );
                 body.blocks.push(NestedBlock {
                     name: block_name,
@@ -738,7 +737,7 @@ impl Checker<'_> {
             }
             given.push(name.clone());
             let Some((key, schema_attr)) =
-                self.attribute(kind, block, &name, &c.name, c.name_span, inst)
+                self.attribute(kind, block, &name, &c.name, c.name_span, origin)
             else {
                 continue;
             };
@@ -764,7 +763,7 @@ impl Checker<'_> {
                                 &refs,
                                 &format!("fields: {}", names.join(", ")),
                             )),
-                            inst,
+                            origin,
                         );
                         self.err(d);
                         continue;
@@ -806,7 +805,7 @@ impl Checker<'_> {
                                     "write `{} {{ KEY \"value\" }}` or `{} KEY=\"value\"`",
                                     c.name, c.name
                                 )),
-                                inst,
+                                origin,
                             );
                             self.err(d);
                         }
@@ -831,7 +830,7 @@ impl Checker<'_> {
                     )
                     .at(c.name_span, "has properties or children")
                     .help(format!("write `{} \"a\" \"b\"`", c.name)),
-                    inst,
+                    origin,
                 );
                 self.err(d);
                 None
@@ -862,7 +861,7 @@ impl Checker<'_> {
                     Diagnostic::error(Code::MissingRequired, format!("missing block `{shown}`"))
                         .at(at, format!("needs at least {} `{shown}`", bt.min_items))
                         .help(format!("add a child `{shown} key=value …`")),
-                    inst,
+                    origin,
                 );
                 self.err(d);
             }
@@ -879,7 +878,7 @@ impl Checker<'_> {
                     Diagnostic::error(Code::SchemaViolation, format!("at most {} `{shown}` allowed, found {n}", bt.max_items))
                         .at(extra, "one too many")
                         .help(format!("the provider accepts at most {} `{shown}` here; merge or remove the others", bt.max_items)),
-                    inst,
+                    origin,
                 );
                 self.err(d);
             }
@@ -919,7 +918,7 @@ impl Checker<'_> {
                         .collect::<Vec<_>>()
                         .join(" ")
                 )),
-                inst,
+                origin,
             );
             self.err(d);
         }
@@ -933,12 +932,12 @@ impl Checker<'_> {
         name: &str,
         written: &str,
         span: Span,
-        inst: &Instance,
+        origin: &[Span],
     ) -> Option<(&'static str, &'static schema::Attribute)> {
         match block.attributes.get_key_value(name) {
             Some((key, a)) if a.settable() => {
                 if a.deprecated {
-                    self.deprecated(written, span, kind, inst);
+                    self.deprecated(written, span, kind, origin);
                 }
                 Some((key, a))
             }
@@ -947,7 +946,7 @@ impl Checker<'_> {
                     Diagnostic::error(Code::UnknownAttribute, format!("`{written}` is read-only: the provider sets it"))
                         .at(span, "cannot be set")
                         .help(format!("remove it; read it with a reference instead, e.g. `(ref)\"{}.NAME.{written}\"`", kind.map_or("KIND", |k| k.kind.as_str()))),
-                    inst,
+                    origin,
                 );
                 self.err(d);
                 None
@@ -978,7 +977,7 @@ impl Checker<'_> {
                         &refs,
                         "`infrac kinds KIND` lists the attributes of a kind",
                     )),
-                    inst,
+                    origin,
                 );
                 self.err(d);
                 None
@@ -986,13 +985,13 @@ impl Checker<'_> {
         }
     }
 
-    fn deprecated(&mut self, written: &str, span: Span, kind: Option<&Kind>, inst: &Instance) {
+    fn deprecated(&mut self, written: &str, span: Span, kind: Option<&Kind>, origin: &[Span]) {
         let what = kind.map_or("the provider".to_string(), |k| k.resource.clone());
         let d = self.with_origin(
             Diagnostic::error(Code::Deprecated, format!("`{written}` is deprecated by {what}"))
                 .at(span, "deprecated")
                 .help("the provider will drop it; its documentation names the replacement (often a separate resource kind)"),
-            inst,
+            origin,
         );
         self.err(d);
     }
@@ -1380,24 +1379,9 @@ impl Checker<'_> {
             let block = schema::provider(info.name)
                 .expect("vendored")
                 .provider_block();
-            let dummy = Instance {
-                kind: "",
-                kind_span: decl.name_span,
-                label: decl.name.clone(),
-                label_span: decl.name_span,
-                group: None,
-                props: Vec::new(),
-                children: Vec::new(),
-                import_id: None,
-                depends_on: Vec::new(),
-                provider: None,
-                ignore_changes: Vec::new(),
-                span: decl.span,
-                used_at: Vec::new(),
-            };
             let fields: Vec<&IField> = props.iter().filter(|p| p.name != "as").collect();
             let children: Vec<&IChild> = children.iter().collect();
-            let body = self.body(None, block, "", &fields, &children, decl.name_span, &dummy);
+            let body = self.body(None, block, "", &fields, &children, decl.name_span, &[]);
             out.push(ProviderConfig {
                 name: info.name.to_string(),
                 alias,
