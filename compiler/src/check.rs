@@ -115,6 +115,7 @@ pub fn check(
         })
         .collect();
     plan.providers = c.providers(exp, &plan);
+    plan.instance_resources = first_of_instance;
     plan
 }
 

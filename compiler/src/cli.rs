@@ -44,6 +44,9 @@ struct ProjectArgs {
     /// Use the variable values of an `environment` block
     #[arg(long = "env", value_name = "NAME")]
     environment: Option<String>,
+    /// Test switch for web fronts: serve every site over plain HTTP on PORT, TLS off (for local previews and request tests; never deploy it)
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    plain_http: Option<u16>,
 }
 
 #[derive(Subcommand)]
@@ -212,6 +215,7 @@ fn run_compile(project: &ProjectArgs) -> Result<Compilation, ExitCode> {
     let options = Options {
         vars: project.vars.clone(),
         environment: project.environment.clone(),
+        plain_http: project.plain_http,
     };
     Ok(compile(&world, &options))
 }
@@ -355,6 +359,7 @@ fn compile_base(project: &ProjectArgs, rev: &str) -> Result<infrac::backends::Fi
     let options = Options {
         vars: project.vars.clone(),
         environment: project.environment.clone(),
+        plain_http: project.plain_http,
     };
     let old = compile(&world, &options);
     old.files.ok_or_else(|| {

@@ -55,8 +55,14 @@ codes! {
     ManyForOne = "E018", "many-for-one";
     BadInterpolation = "E019", "bad-interpolation";
     SchemaViolation = "E020", "schema-violation";
+    InvalidSiteValue = "E021", "invalid-site-value";
+    RouteNeverMatches = "E022", "route-never-matches";
+    HostConflict = "E023", "host-conflict";
+    UpstreamUnreachable = "E024", "upstream-unreachable";
+    EngineCannot = "E025", "engine-cannot";
     UnusedVariable = "W001", "unused-variable";
     Deprecated = "W002", "deprecated";
+    PassiveHealthOnly = "W003", "passive-health-only";
 }
 
 impl fmt::Display for Code {

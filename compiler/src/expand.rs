@@ -807,12 +807,13 @@ impl Expander<'_> {
         let iterations = iterations.unwrap_or_else(|| vec![(String::new(), scope.clone())]);
         let import_ids = self.import_ids(&r.meta, scope, iterations.len(), grouped);
         let kinds: &'static Registry = self.kinds;
-        let kind = kinds.get(&r.kind).expect("lowering checked the kind");
-        // Children that are resources of their own (a `db` in a cluster).
+        // Children that are resources of their own (a `db` in a cluster);
+        // a site is not a provider resource and has none.
+        let kind = kinds.get(&r.kind);
         let (subs, children): (Vec<&Child>, Vec<&Child>) = r
             .children
             .iter()
-            .partition(|c| kind.children.contains_key(&c.name));
+            .partition(|c| kind.is_some_and(|k| k.children.contains_key(&c.name)));
         for (i, (suffix, local)) in iterations.iter().enumerate() {
             let label = format!("{base}{suffix}");
             let props = self.fields(&r.props, local);
@@ -850,7 +851,7 @@ impl Expander<'_> {
                 .collect();
             let sub_parent = (!subs.is_empty()).then(|| (label.clone(), provider.clone()));
             self.out.instances.push(Instance {
-                kind: kind.kind.as_str(),
+                kind: kind.map_or(crate::web::SITE, |k| k.kind.as_str()),
                 kind_span: r.kind_span,
                 label,
                 label_span: r.label_span,

@@ -23,6 +23,7 @@ pub mod resolve;
 pub mod schema;
 pub mod source;
 pub mod stdlib;
+pub mod web;
 
 use diag::{Code, Diagnostic, Diagnostics};
 use source::{SourceMap, Span};
@@ -36,6 +37,9 @@ pub struct Options {
     pub vars: Vec<String>,
     /// `--env NAME`
     pub environment: Option<String>,
+    /// `--plain-http PORT`: the test switch of the web fronts (every site
+    /// over plain HTTP on PORT, TLS off).
+    pub plain_http: Option<u16>,
 }
 
 pub struct Compilation {
@@ -95,11 +99,14 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
         environment: inputs.1.as_ref().map(|(n, s)| (n.as_str(), *s)),
     };
     t.stage("lower");
-    let expanded = expand::expand(&project, &inputs, kinds, &mut diags);
+    let mut expanded = expand::expand(&project, &inputs, kinds, &mut diags);
     t.stage("expand");
+    let mut web = web::lower(&mut expanded, options.plain_http, &mut diags);
     let names = resolve::Names::build(&expanded.instances, kinds, &mut diags);
     t.stage("names");
     let mut plan = check::check(&expanded, &names, kinds, &mut diags);
+    web::check(&mut web, &plan, &mut diags);
+    plan.web = web;
     t.stage("check");
     let graph = graph::Graph::build(&plan);
     match graph.order(&plan, &mut diags) {

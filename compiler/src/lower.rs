@@ -17,6 +17,7 @@ const KEYWORDS: &[&str] = &[
     "output",
     "environment",
     "import",
+    crate::web::SITE,
 ];
 
 /// Properties of a resource or `use` that steer expansion.
@@ -144,7 +145,9 @@ impl Lowerer<'_> {
         match node.name.as_str() {
             "use" => self.use_decl(node).map(Item::Use),
             "output" => self.output(node).map(Item::Output),
-            kind if self.kinds.get(kind).is_some() => self.resource(node).map(Item::Resource),
+            kind if kind == crate::web::SITE || self.kinds.get(kind).is_some() => {
+                self.resource(node).map(Item::Resource)
+            }
             other => {
                 let mut candidates: Vec<&str> = self.kinds.names().collect();
                 candidates.extend(KEYWORDS);

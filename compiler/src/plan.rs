@@ -139,4 +139,9 @@ pub struct Plan {
     pub outputs: Vec<Output>,
     pub secrets: Vec<SecretVar>,
     pub providers: Vec<ProviderConfig>,
+    /// The resource each expanded instance became (its first, when it
+    /// became several).
+    pub instance_resources: Vec<ResourceId>,
+    /// Sites, for the web-front backends.
+    pub web: crate::web::Web,
 }

@@ -1,6 +1,9 @@
 //! Backends turn a checked plan into output files. They never report user
 //! errors: whatever a backend cannot express was rejected before it.
 
+mod block_writer;
+pub mod caddy;
+pub mod nginx;
 pub mod terraform;
 
 use crate::plan::Plan;
@@ -13,7 +16,11 @@ pub type Files = BTreeMap<String, String>;
 pub type Emit = fn(&Plan, &mut Files);
 
 /// Every backend, in one list: adding a backend is adding a line here.
-pub const BACKENDS: &[(&str, Emit)] = &[("terraform", terraform::emit)];
+pub const BACKENDS: &[(&str, Emit)] = &[
+    ("terraform", terraform::emit),
+    ("caddy", caddy::emit),
+    ("nginx", nginx::emit),
+];
 
 pub fn emit_all(plan: &Plan) -> Files {
     let mut files = Files::new();

@@ -1,0 +1,1105 @@
+//! Site instances → [`Site`]s, plus the DNS records their names need: one
+//! A (and AAAA) record per host name and server, and an internal name
+//! (`<droplet>.int.<zone>`, the droplet's private address) for every
+//! droplet a site proxies to. The records join the resource instances, so
+//! they are checked, referenced and ordered like any other.
+
+use super::text::*;
+use super::*;
+use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
+use crate::expand::{Expanded, IChild, IField, Instance, SValue, Value};
+use std::collections::{BTreeMap, HashMap};
+
+const SITE_PROPS: &[&str] = &[
+    "on",
+    "engine",
+    "tls",
+    "email",
+    "cert",
+    "key",
+    "security-headers",
+    "compress",
+    "access-log",
+    "max-body",
+    "dns",
+];
+const SITE_CHILDREN: &[&str] = &[
+    "host",
+    "alias",
+    "header",
+    "basic-auth",
+    "static",
+    "proxy",
+    "redirect",
+    "respond",
+];
+
+/// Zone kinds site records can be created in, with the record kind.
+const ZONES: &[(&str, &str)] = &[
+    ("domain", "record"),
+    ("cloudflare-zone", "cloudflare-record"),
+];
+
+pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostics) -> Web {
+    let (site_instances, others): (Vec<Instance>, Vec<Instance>) =
+        std::mem::take(&mut exp.instances)
+            .into_iter()
+            .partition(|i| i.kind == SITE);
+    exp.instances = others;
+    let mut l = Lowerer {
+        diags,
+        droplets: HashMap::new(),
+        zones: Vec::new(),
+        internal: BTreeMap::new(),
+        records: Vec::new(),
+    };
+    for (i, inst) in exp.instances.iter().enumerate() {
+        if inst.kind == "droplet" {
+            l.droplets.entry(inst.label.clone()).or_default().push(i);
+            if let Some(g) = &inst.group {
+                l.droplets.entry(g.clone()).or_default().push(i);
+            }
+        }
+        if let Some((_, record_kind)) = ZONES.iter().find(|(z, _)| *z == inst.kind) {
+            let name = field(&inst.props, "name")
+                .and_then(|f| f.value.value.as_text())
+                .unwrap_or_else(|| inst.label.clone());
+            l.zones.push((name, record_kind));
+        }
+    }
+    // Longest zone first, so `int.example.com` wins over `example.com`.
+    l.zones
+        .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+
+    let mut labels: HashMap<String, Span> = HashMap::new();
+    let mut sites = Vec::new();
+    for inst in &site_instances {
+        if let Some(first) = labels.get(&inst.label) {
+            l.diags.push(
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    format!("site `{}` is declared twice", inst.label),
+                )
+                .at(inst.label_span, "declared again here")
+                .also(*first, "first declared here")
+                .help("site names are unique; rename one of them"),
+            );
+            continue;
+        }
+        labels.insert(inst.label.clone(), inst.label_span);
+        if let Some(site) = l.site(inst, &exp.instances) {
+            sites.push(site);
+        }
+    }
+    default_engines(&mut sites, &site_instances, l.diags);
+    let records = std::mem::take(&mut l.records);
+    exp.instances.extend(records);
+    let internal: Vec<(String, Instance)> = std::mem::take(&mut l.internal).into_values().collect();
+    exp.instances.extend(internal.into_iter().map(|(_, r)| r));
+    // Secrets only web configs read are not Terraform variables.
+    for site in &sites {
+        if let Some(auth) = &site.basic_auth {
+            if !terraform_uses_secret(exp, &auth.secret) {
+                exp.secrets.remove(&auth.secret);
+            }
+        }
+    }
+    Web { sites, plain_http }
+}
+
+fn terraform_uses_secret(exp: &Expanded, name: &str) -> bool {
+    fn in_value(v: &Value, name: &str) -> bool {
+        match v {
+            Value::Secret(s) => s == name,
+            Value::List(items) => items.iter().any(|i| in_value(&i.value, name)),
+            Value::Template(parts) => parts
+                .iter()
+                .any(|p| matches!(p, crate::expand::TPart::Secret(s) if s == name)),
+            _ => false,
+        }
+    }
+    fn in_fields(fields: &[IField], name: &str) -> bool {
+        fields.iter().any(|f| in_value(&f.value.value, name))
+    }
+    fn in_children(children: &[IChild], name: &str) -> bool {
+        children.iter().any(|c| {
+            c.args.iter().any(|a| in_value(&a.value, name))
+                || in_fields(&c.props, name)
+                || in_children(&c.children, name)
+        })
+    }
+    exp.instances
+        .iter()
+        .any(|i| in_fields(&i.props, name) || in_children(&i.children, name))
+        || exp.outputs.iter().any(|o| in_value(&o.value.value, name))
+        || exp
+            .providers
+            .iter()
+            .any(|(_, props, children)| in_fields(props, name) || in_children(children, name))
+}
+
+fn field<'f>(fields: &'f [IField], name: &str) -> Option<&'f IField> {
+    fields.iter().find(|f| f.name == name)
+}
+
+struct Lowerer<'d> {
+    diags: &'d mut Diagnostics,
+    /// Droplet label or group → instance indices.
+    droplets: HashMap<String, Vec<usize>>,
+    /// Zone name → kind of its records.
+    zones: Vec<(String, &'static str)>,
+    /// Internal names by droplet instance: (fqdn, record instance).
+    internal: BTreeMap<usize, (String, Instance)>,
+    records: Vec<Instance>,
+}
+
+impl Lowerer<'_> {
+    fn bad(&mut self, span: Span, message: String, label: &str, help: &str) {
+        self.diags.push(
+            Diagnostic::error(Code::InvalidSiteValue, message)
+                .at(span, label)
+                .help(help),
+        );
+    }
+
+    fn text(&mut self, v: &SValue, what: &str) -> Option<String> {
+        match &v.value {
+            Value::Str(s) if is_text(s) => Some(s.clone()),
+            Value::Str(_) => {
+                self.bad(
+                    v.span,
+                    format!("{what} contains a control character"),
+                    "newline or control character here",
+                    "a value must be one line of printable text",
+                );
+                None
+            }
+            Value::Secret(_) | Value::Template(_) if contains_secret(&v.value) => {
+                self.diags.push(
+                    Diagnostic::error(Code::SecretMisuse, format!("a secret cannot be {what}"))
+                        .at(v.span, "would be written in plain text")
+                        .help("web configs hold secrets only as basic-auth hashes (`basic-auth \"user\" hash=(secret)\"name\"`)"),
+                );
+                None
+            }
+            Value::Ref(_) | Value::Template(_) => {
+                self.bad(v.span, format!("{what} cannot hold a reference"), "known only after `terraform apply`", "web configs are written before apply: give a literal, or proxy to a droplet with `to=(ref)\"droplet.NAME\"`");
+                None
+            }
+            other => match other.as_text() {
+                Some(t) => Some(t),
+                None => {
+                    self.wrong_type(v, what, "a string");
+                    None
+                }
+            },
+        }
+    }
+
+    fn wrong_type(&mut self, v: &SValue, what: &str, expected: &str) {
+        self.diags.push(
+            Diagnostic::error(
+                Code::WrongType,
+                format!("{what} must be {expected}, not a {}", v.value.type_name()),
+            )
+            .at(v.span, format!("expected {expected}"))
+            .help(format!("write {what} as {expected}")),
+        );
+    }
+
+    fn boolean(&mut self, v: &SValue, what: &str) -> Option<bool> {
+        match &v.value {
+            Value::Bool(b) => Some(*b),
+            Value::Str(s) if s == "true" || s == "false" => Some(s == "true"),
+            _ => {
+                self.wrong_type(v, what, "#true or #false");
+                None
+            }
+        }
+    }
+
+    fn number(
+        &mut self,
+        v: &SValue,
+        what: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
+        let n = match &v.value {
+            Value::Int(i) => Some(*i),
+            Value::Str(s) => s.parse().ok(),
+            _ => None,
+        };
+        match n {
+            Some(n) if range.contains(&n) => Some(n),
+            Some(n) => {
+                self.bad(
+                    v.span,
+                    format!("{what} {n} is out of range"),
+                    "out of range",
+                    &format!("{what} is between {} and {}", range.start(), range.end()),
+                );
+                None
+            }
+            None => {
+                self.wrong_type(v, what, "a number");
+                None
+            }
+        }
+    }
+
+    fn one_of<T: Copy>(&mut self, v: &SValue, what: &str, choices: &[(&str, T)]) -> Option<T> {
+        let text = self.text(v, what)?;
+        if let Some((_, t)) = choices.iter().find(|(n, _)| *n == text) {
+            return Some(*t);
+        }
+        let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+        self.diags.push(
+            Diagnostic::error(
+                Code::BadEnumValue,
+                format!("`{text}` is not a valid {what}"),
+            )
+            .at(v.span, format!("expected one of: {}", names.join(", ")))
+            .help(suggest(
+                &text,
+                &names,
+                &format!("{what} is one of: {}", names.join(", ")),
+            )),
+        );
+        None
+    }
+
+    fn unknown(&mut self, span: Span, name: &str, what: &str, known: &[&str]) {
+        self.diags.push(
+            Diagnostic::error(Code::UnknownAttribute, format!("{what} has no `{name}`"))
+                .at(span, "unknown here")
+                .help(suggest(
+                    name,
+                    known,
+                    &format!("{what} takes: {}", known.join(", ")),
+                )),
+        );
+    }
+
+    /// The values of a child's arguments, lists flattened.
+    fn args<'v>(&self, c: &'v IChild) -> Vec<&'v SValue> {
+        let mut out = Vec::new();
+        for a in &c.args {
+            match &a.value {
+                Value::List(items) => out.extend(items.iter()),
+                _ => out.push(a),
+            }
+        }
+        out
+    }
+
+    fn site(&mut self, inst: &Instance, all: &[Instance]) -> Option<Site> {
+        let errors_before = self.diags.error_count();
+        let mut on = None;
+        let mut engine = None;
+        let mut tls_mode: Option<(&str, Span)> = None;
+        let (mut email, mut cert, mut key) = (None, None, None);
+        let mut site = Site {
+            label: inst.label.clone(),
+            span: inst.label_span,
+            engine: Engine::Caddy,
+            servers: Vec::new(),
+            server_ids: Vec::new(),
+            hosts: Vec::new(),
+            aliases: Vec::new(),
+            tls: Tls::Acme { email: None },
+            security_headers: false,
+            headers: Vec::new(),
+            compress: false,
+            access_log: false,
+            max_body: None,
+            basic_auth: None,
+            routes: Vec::new(),
+        };
+        let mut dns_managed = true;
+        for p in &inst.props {
+            let v = &p.value;
+            match p.name.as_str() {
+                "on" => on = Some(v),
+                "engine" => {
+                    engine = self.one_of(
+                        v,
+                        "engine",
+                        &[("caddy", Engine::Caddy), ("nginx", Engine::Nginx)],
+                    )
+                }
+                "tls" => {
+                    tls_mode = self
+                        .one_of(
+                            v,
+                            "tls mode",
+                            &[("acme", "acme"), ("files", "files"), ("off", "off")],
+                        )
+                        .map(|m| (m, v.span))
+                }
+                "email" => email = self.text(v, "email").filter(|e| self.email_ok(e, v.span)),
+                "cert" => cert = self.file(v, "cert"),
+                "key" => key = self.file(v, "key"),
+                "security-headers" => {
+                    site.security_headers = self.boolean(v, "security-headers").unwrap_or(false)
+                }
+                "compress" => site.compress = self.boolean(v, "compress").unwrap_or(false),
+                "access-log" => site.access_log = self.boolean(v, "access-log").unwrap_or(false),
+                "max-body" => {
+                    let t = match &v.value {
+                        Value::Int(i) => Some(i.to_string()),
+                        _ => self.text(v, "max-body"),
+                    };
+                    site.max_body = t.and_then(|t| match parse_size(&t) {
+                        Some(n) if n > 0 => Some(n),
+                        _ => {
+                            self.bad(
+                                v.span,
+                                format!("`{t}` is not a size"),
+                                "expected a size",
+                                "write a size as `10m`, `512k`, `1g` or a number of bytes",
+                            );
+                            None
+                        }
+                    });
+                }
+                "dns" => {
+                    dns_managed = self
+                        .one_of(v, "dns mode", &[("managed", true), ("external", false)])
+                        .unwrap_or(true)
+                }
+                other => self.unknown(p.name_span, other, "a site", SITE_PROPS),
+            }
+        }
+        site.tls = match (tls_mode.map(|m| m.0), &cert, &key) {
+            (Some("off"), _, _) => Tls::Off,
+            (Some("files") | None, Some(c), Some(k)) => Tls::Files {
+                cert: c.clone(),
+                key: k.clone(),
+            },
+            (Some("files"), _, _) | (None, Some(_), None) | (None, None, Some(_)) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::MissingRequired,
+                        "TLS from files needs both `cert` and `key`",
+                    )
+                    .at(
+                        tls_mode.map_or(inst.label_span, |m| m.1),
+                        "certificate files incomplete",
+                    )
+                    .help(
+                        "give `cert=\"/etc/ssl/…/fullchain.pem\" key=\"/etc/ssl/…/privkey.pem\"`",
+                    ),
+                );
+                Tls::Off
+            }
+            _ => Tls::Acme {
+                email: email.clone(),
+            },
+        };
+
+        for c in &inst.children {
+            match c.name.as_str() {
+                "host" | "alias" => {
+                    for v in self.args(c) {
+                        let Some(h) = self.text(v, "a host name") else {
+                            continue;
+                        };
+                        if !is_host(&h) {
+                            self.bad(
+                                v.span,
+                                format!("`{h}` is not a host name"),
+                                "not a DNS name",
+                                "host names are lowercase DNS names, optionally starting with `*.`",
+                            );
+                            continue;
+                        }
+                        let list = if c.name == "host" {
+                            &mut site.hosts
+                        } else {
+                            &mut site.aliases
+                        };
+                        list.push(h.clone());
+                        if dns_managed {
+                            self.host_record(&site.label, &h, v.span, on);
+                        }
+                    }
+                }
+                "header" => {
+                    let args = self.args(c);
+                    let [name, value] = args.as_slice() else {
+                        self.bad(
+                            c.span,
+                            "a header takes a name and a value".into(),
+                            "expected `header \"NAME\" \"VALUE\"`",
+                            "write `header \"X-Robots-Tag\" \"noindex\"`",
+                        );
+                        continue;
+                    };
+                    let (Some(n), Some(val)) = (
+                        self.text(name, "a header name"),
+                        self.text(value, "a header value"),
+                    ) else {
+                        continue;
+                    };
+                    if !is_header_name(&n) {
+                        self.bad(
+                            name.span,
+                            format!("`{n}` is not a header name"),
+                            "not an HTTP token",
+                            "header names are letters, digits and `-` (e.g. `X-Robots-Tag`)",
+                        );
+                        continue;
+                    }
+                    site.headers.push((n, val));
+                }
+                "basic-auth" => site.basic_auth = self.basic_auth(c),
+                "static" | "proxy" | "redirect" | "respond" => {
+                    if let Some(r) = self.route(c, &site, all) {
+                        site.routes.push(r);
+                    }
+                }
+                other => self.unknown(c.name_span, other, "a site", SITE_CHILDREN),
+            }
+        }
+        if site.hosts.is_empty() {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::MissingRequired,
+                    format!("site `{}` has no host name", site.label),
+                )
+                .at(inst.label_span, "serves no name")
+                .help("add `host \"example.com\"` inside the site"),
+            );
+        }
+        match on {
+            None => self.diags.push(
+                Diagnostic::error(
+                    Code::MissingRequired,
+                    format!("site `{}` does not say where it runs", site.label),
+                )
+                .at(inst.label_span, "no server")
+                .help("add `on=(ref)\"droplet.NAME\"` (a droplet or a group of droplets)"),
+            ),
+            Some(v) => {
+                for (label, id) in self.servers(v, all) {
+                    site.servers.push(label);
+                    site.server_ids.push(id);
+                }
+            }
+        }
+        if let Some(engine) = engine {
+            site.engine = engine;
+        }
+        // Routes that proxy to the site's own (only) server use loopback.
+        if let [only] = site.server_ids.as_slice() {
+            for r in &mut site.routes {
+                if let Action::Proxy { upstreams, .. } = &mut r.action {
+                    for u in upstreams.iter_mut().filter(|u| u.droplet == Some(*only)) {
+                        u.host = "127.0.0.1".into();
+                    }
+                }
+            }
+        }
+        self.internal_names(&mut site, all);
+        (self.diags.error_count() == errors_before).then_some(site)
+    }
+
+    fn email_ok(&mut self, e: &str, span: Span) -> bool {
+        let ok = e.contains('@')
+            && !e.contains(char::is_whitespace)
+            && !e.contains(['{', '}', '"', '`', '\\', ';']);
+        if !ok {
+            self.bad(
+                span,
+                format!("`{e}` is not an email address"),
+                "not an address",
+                "the ACME account email, e.g. `ops@example.com`",
+            );
+        }
+        ok
+    }
+
+    fn file(&mut self, v: &SValue, what: &str) -> Option<String> {
+        let t = self.text(v, what)?;
+        if is_file_path(&t) {
+            Some(t)
+        } else {
+            self.bad(
+                v.span,
+                format!("`{t}` is not an absolute file path"),
+                "expected /path/to/file",
+                &format!("{what} is an absolute path on the server, without spaces"),
+            );
+            None
+        }
+    }
+
+    fn path(&mut self, v: &SValue, what: &str) -> Option<String> {
+        let t = self.text(v, what)?;
+        if is_route_path(&t) {
+            return Some(t);
+        }
+        let help = if t.starts_with('/') {
+            "paths are matched as prefixes and written decoded: letters, digits and -._~!$&'()+,;=:@/ (no `*`, `%`, `?`, `#`, braces, quotes or spaces)"
+        } else {
+            "request paths always start with `/`"
+        };
+        self.diags.push(
+            Diagnostic::error(
+                Code::RouteNeverMatches,
+                format!("no request path can match `{t}`"),
+            )
+            .at(v.span, "never matches a request")
+            .help(help),
+        );
+        None
+    }
+
+    fn basic_auth(&mut self, c: &IChild) -> Option<BasicAuth> {
+        let args = self.args(c);
+        let user = match args.as_slice() {
+            [u] => self.text(u, "a user name")?,
+            _ => {
+                self.bad(
+                    c.span,
+                    "basic-auth takes one user name".into(),
+                    "expected `basic-auth \"USER\" hash=(secret)\"NAME\"`",
+                    "write `basic-auth \"admin\" hash=(secret)\"admin_hash\"`",
+                );
+                return None;
+            }
+        };
+        if user.is_empty()
+            || !user
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        {
+            self.bad(
+                args[0].span,
+                format!("`{user}` is not a user name"),
+                "letters, digits, `.`, `_`, `-`",
+                "basic-auth user names are letters, digits, `.`, `_` and `-`",
+            );
+            return None;
+        }
+        let mut secret = None;
+        for p in &c.props {
+            match (p.name.as_str(), &p.value.value) {
+                ("hash", Value::Secret(s)) => secret = Some(s.clone()),
+                ("hash", _) => {
+                    self.diags.push(
+                        Diagnostic::error(Code::SecretMisuse, "the password hash must be a secret")
+                            .at(p.value.span, "would be written in plain text")
+                            .help("declare `secret \"admin_hash\"` and write `hash=(secret)\"admin_hash\"`; its value is a bcrypt hash (`caddy hash-password`)"),
+                    );
+                    return None;
+                }
+                (other, _) => self.unknown(p.name_span, other, "basic-auth", &["hash"]),
+            }
+        }
+        let Some(secret) = secret else {
+            self.diags.push(
+                Diagnostic::error(Code::MissingRequired, "basic-auth needs the password hash")
+                    .at(c.span, "no `hash`")
+                    .help("add `hash=(secret)\"NAME\"`: a secret holding a bcrypt hash (`caddy hash-password`)"),
+            );
+            return None;
+        };
+        Some(BasicAuth { user, secret })
+    }
+
+    fn route(&mut self, c: &IChild, site: &Site, all: &[Instance]) -> Option<Route> {
+        let args = self.args(c);
+        let path = match args.as_slice() {
+            [] => "/".to_string(),
+            [p] => self.path(p, "a route path")?,
+            _ => {
+                self.bad(
+                    c.span,
+                    format!("`{}` takes one path", c.name),
+                    "too many arguments",
+                    &format!("write `{} \"/path\" …`", c.name),
+                );
+                return None;
+            }
+        };
+        let props: HashMap<&str, &IField> = c.props.iter().map(|p| (p.name.as_str(), p)).collect();
+        let known: &[&str] = match c.name.as_str() {
+            "static" => &["root", "index", "spa", "listing"],
+            "proxy" => &["to", "port", "policy", "health", "websockets"],
+            "redirect" => &["to", "status", "keep-path"],
+            _ => &["status", "body"],
+        };
+        for p in &c.props {
+            if !known.contains(&p.name.as_str()) {
+                self.unknown(
+                    p.name_span,
+                    &p.name,
+                    &format!("a `{}` route", c.name),
+                    known,
+                );
+            }
+        }
+        let mut upstream_values: Vec<&SValue> =
+            props.get("to").map(|f| &f.value).into_iter().collect();
+        for ch in &c.children {
+            if ch.name == "to" && c.name == "proxy" {
+                upstream_values.extend(self.args(ch));
+            } else {
+                self.unknown(
+                    ch.name_span,
+                    &ch.name,
+                    &format!("a `{}` route", c.name),
+                    if c.name == "proxy" { &["to"] } else { &[] },
+                );
+            }
+        }
+        let flag = |s: &mut Self, name: &str, default: bool| {
+            props
+                .get(name)
+                .and_then(|f| s.boolean(&f.value, name))
+                .unwrap_or(default)
+        };
+        let action = match c.name.as_str() {
+            "static" => {
+                let root = match props.get("root") {
+                    Some(f) => self.file(&f.value, "root")?,
+                    None => {
+                        self.missing(
+                            c.span,
+                            "a static route needs `root`",
+                            "add `root=\"/var/www/SITE\"`",
+                        );
+                        return None;
+                    }
+                };
+                let index = match props.get("index") {
+                    Some(f) => {
+                        let t = self.text(&f.value, "index")?;
+                        if t.is_empty()
+                            || t.contains(['/', ' ', '{', '}', '"', '\\', '$', ';', '`'])
+                        {
+                            self.bad(
+                                f.value.span,
+                                format!("`{t}` is not a file name"),
+                                "expected a file name",
+                                "index is a file name like `index.html`",
+                            );
+                            return None;
+                        }
+                        t
+                    }
+                    None => "index.html".into(),
+                };
+                Action::Static {
+                    root,
+                    index,
+                    spa: flag(self, "spa", false),
+                    listing: flag(self, "listing", false),
+                }
+            }
+            "proxy" => {
+                let port = match props.get("port") {
+                    Some(f) => Some(self.number(&f.value, "port", 1..=65535)? as u16),
+                    None => None,
+                };
+                let mut upstreams = Vec::new();
+                for v in &upstream_values {
+                    upstreams.extend(self.upstreams(v, port, all));
+                }
+                if upstream_values.is_empty() {
+                    self.missing(
+                        c.span,
+                        "a proxy route needs upstreams",
+                        "add `to=(ref)\"droplet.NAME\" port=8080` or `to=\"127.0.0.1:3000\"`",
+                    );
+                    return None;
+                }
+                if upstreams.is_empty() {
+                    return None;
+                }
+                let policy = match props.get("policy") {
+                    Some(f) => {
+                        let choices: Vec<(&str, Policy)> = Policy::NAMES
+                            .iter()
+                            .map(|n| (*n, Policy::parse(n).expect("listed")))
+                            .collect();
+                        self.one_of(&f.value, "load-balancing policy", &choices)?
+                    }
+                    None => Policy::RoundRobin,
+                };
+                let health = match props.get("health") {
+                    Some(f) => Some(self.path(&f.value, "a health-check path")?),
+                    None => None,
+                };
+                Action::Proxy {
+                    upstreams,
+                    policy,
+                    health,
+                    websockets: flag(self, "websockets", false),
+                }
+            }
+            "redirect" => {
+                let to = match props.get("to") {
+                    Some(f) => {
+                        let t = self.text(&f.value, "a redirect target")?;
+                        if !is_redirect_target(&t) {
+                            self.bad(f.value.span, format!("`{t}` is not a redirect target"), "expected https://… or /…", "redirect to an absolute URL (`https://www.example.com`) or a path (`/new`)");
+                            return None;
+                        }
+                        t
+                    }
+                    None => {
+                        self.missing(
+                            c.span,
+                            "a redirect needs `to`",
+                            "add `to=\"https://www.example.com\"`",
+                        );
+                        return None;
+                    }
+                };
+                let status = match props.get("status") {
+                    Some(f) => {
+                        let n = self.number(&f.value, "redirect status", 300..=399)?;
+                        if ![301, 302, 303, 307, 308].contains(&n) {
+                            self.bad(
+                                f.value.span,
+                                format!("{n} is not a redirect status"),
+                                "expected 301, 302, 303, 307 or 308",
+                                "use 301 (permanent) or 302 (temporary); 308/307 keep the method",
+                            );
+                            return None;
+                        }
+                        n as u16
+                    }
+                    None => 301,
+                };
+                Action::Redirect {
+                    to,
+                    status,
+                    keep_path: flag(self, "keep-path", true),
+                }
+            }
+            _ => {
+                let status = match props.get("status") {
+                    Some(f) => self.number(&f.value, "status", 200..=599)? as u16,
+                    None => 200,
+                };
+                let body = match props.get("body") {
+                    Some(f) => self.text(&f.value, "a response body")?,
+                    None => String::new(),
+                };
+                Action::Respond { status, body }
+            }
+        };
+        if let Some(earlier) = site.routes.iter().find(|r| r.path == path) {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::RouteNeverMatches,
+                    format!("route `{path}` is declared twice in site `{}`", site.label),
+                )
+                .at(c.span, "never matches: the first route takes every request")
+                .also(earlier.span, "this route matches first")
+                .help("give each route its own path, or remove one"),
+            );
+            return None;
+        }
+        Some(Route {
+            path,
+            action,
+            span: c.span,
+        })
+    }
+
+    fn missing(&mut self, span: Span, message: &str, help: &str) {
+        self.diags.push(
+            Diagnostic::error(Code::MissingRequired, message)
+                .at(span, "incomplete route")
+                .help(help),
+        );
+    }
+
+    fn upstreams(&mut self, v: &SValue, port: Option<u16>, all: &[Instance]) -> Vec<Upstream> {
+        match &v.value {
+            Value::List(items) => items
+                .iter()
+                .flat_map(|i| self.upstreams(i, port, all))
+                .collect(),
+            Value::Ref(path) => {
+                let Some(port) = port else {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::MissingRequired,
+                            "a proxy to a droplet needs the port it listens on",
+                        )
+                        .at(v.span, "which port?")
+                        .help("add `port=8080` to the route"),
+                    );
+                    return Vec::new();
+                };
+                self.droplets_at(path, v.span, all)
+                    .into_iter()
+                    .map(|(_, id)| Upstream {
+                        host: String::new(),
+                        port,
+                        droplet: Some(id),
+                        span: v.span,
+                    })
+                    .collect()
+            }
+            _ => {
+                let Some(t) = self.text(v, "an upstream") else {
+                    return Vec::new();
+                };
+                match parse_address(&t) {
+                    Some((host, p)) => vec![Upstream {
+                        host,
+                        port: p,
+                        droplet: None,
+                        span: v.span,
+                    }],
+                    None => {
+                        self.bad(v.span, format!("`{t}` is not an upstream address"), "expected HOST:PORT", "write `to=\"127.0.0.1:3000\"`, or `to=(ref)\"droplet.NAME\" port=8080`");
+                        Vec::new()
+                    }
+                }
+            }
+        }
+    }
+
+    /// `droplet.NAME` (a droplet or a group) → (label, instance) of each.
+    fn droplets_at(&mut self, path: &str, span: Span, all: &[Instance]) -> Vec<(String, usize)> {
+        let label = path.strip_prefix("droplet.").filter(|l| !l.contains('.'));
+        match label.and_then(|l| self.droplets.get(l)) {
+            Some(ids) => {
+                let ids: Vec<usize> = if ids.len() > 1 {
+                    // A group: its members, not the group's own label.
+                    ids.iter()
+                        .copied()
+                        .filter(|i| all[*i].group.as_deref() == label)
+                        .collect()
+                } else {
+                    ids.clone()
+                };
+                ids.into_iter().map(|i| (all[i].label.clone(), i)).collect()
+            }
+            None => {
+                let mut names: Vec<&str> = self.droplets.keys().map(String::as_str).collect();
+                names.sort_unstable();
+                let help = match label {
+                    Some(l) => suggest(l, &names, "declare the droplet, or check the name"),
+                    None => {
+                        "sites run on droplets and proxy to droplets: write `(ref)\"droplet.NAME\"`"
+                            .into()
+                    }
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UnresolvedReference,
+                        format!("`{path}` is not a droplet"),
+                    )
+                    .at(span, "expected droplet.NAME")
+                    .help(help),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn servers(&mut self, v: &SValue, all: &[Instance]) -> Vec<(String, usize)> {
+        match &v.value {
+            Value::Ref(path) => self.droplets_at(path, v.span, all),
+            Value::List(items) => items.iter().flat_map(|i| self.servers(i, all)).collect(),
+            _ => {
+                self.wrong_type(v, "`on`", "a droplet reference (`(ref)\"droplet.NAME\"`)");
+                Vec::new()
+            }
+        }
+    }
+
+    fn zone_of(&self, host: &str) -> Option<(String, &'static str)> {
+        let bare = host.strip_prefix("*.").unwrap_or(host);
+        self.zones
+            .iter()
+            .find(|(z, _)| bare == z || bare.ends_with(&format!(".{z}")))
+            .cloned()
+    }
+
+    /// One A record per server for a site's host name.
+    fn host_record(&mut self, site: &str, host: &str, span: Span, on: Option<&SValue>) {
+        let Some((_, record_kind)) = self.zone_of(host) else {
+            self.diags.push(
+                Diagnostic::error(Code::UnresolvedReference, format!("no zone in the project holds `{host}`"))
+                    .at(span, "its DNS record has no zone")
+                    .help("declare the zone (`domain \"example.com\"`), or mark the site's names as managed elsewhere with `dns=\"external\"`"),
+            );
+            return;
+        };
+        let mut paths = Vec::new();
+        ref_paths(on.map(|v| &v.value), &mut paths);
+        let slug = host.replace("*.", "wildcard.").replace('.', "-");
+        for (n, path) in paths.iter().enumerate() {
+            let mut props = vec![
+                prop("fqdn", Value::Str(host.to_string()), span),
+                prop("type", Value::Str("A".into()), span),
+                prop("value", Value::Ref(format!("{path}.ipv4")), span),
+            ];
+            if record_kind == "cloudflare-record" {
+                props.push(prop("ttl", Value::Int(1), span));
+            }
+            let label = if paths.len() == 1 {
+                format!("site-{site}-{slug}")
+            } else {
+                format!("site-{site}-{slug}-{}", n + 1)
+            };
+            self.records.push(record(record_kind, label, props, span));
+        }
+    }
+
+    /// Internal names for the droplets a site proxies to, in the zone of
+    /// the site's first host.
+    fn internal_names(&mut self, site: &mut Site, all: &[Instance]) {
+        let zone = site.hosts.first().and_then(|h| self.zone_of(h));
+        for r in &mut site.routes {
+            let Action::Proxy { upstreams, .. } = &mut r.action else {
+                continue;
+            };
+            for u in upstreams {
+                let Some(id) = u.droplet else { continue };
+                if u.host == "127.0.0.1" {
+                    continue;
+                }
+                if let Some((fqdn, _)) = self.internal.get(&id) {
+                    u.host = fqdn.clone();
+                    continue;
+                }
+                let Some((zone, record_kind)) = zone.clone() else {
+                    self.diags.push(
+                        Diagnostic::error(Code::UpstreamUnreachable, format!("`{}` has no internal name to be reached by", all[id].label))
+                            .at(u.span, "needs a DNS name for its private address")
+                            .help("proxying to a droplet gives it a name `<droplet>.int.<zone>` in the zone of the site's first host: declare that zone in the project"),
+                    );
+                    continue;
+                };
+                let label = &all[id].label;
+                let fqdn = format!("{label}.int.{zone}");
+                let mut props = vec![
+                    prop("fqdn", Value::Str(fqdn.clone()), u.span),
+                    prop("type", Value::Str("A".into()), u.span),
+                    prop(
+                        "value",
+                        Value::Ref(format!("droplet.{label}.private-ipv4")),
+                        u.span,
+                    ),
+                    prop(
+                        "ttl",
+                        Value::Int(if record_kind == "cloudflare-record" {
+                            1
+                        } else {
+                            300
+                        }),
+                        u.span,
+                    ),
+                ];
+                if record_kind == "cloudflare-record" {
+                    props.push(prop("proxied", Value::Bool(false), u.span));
+                }
+                u.host = fqdn.clone();
+                self.internal.insert(
+                    id,
+                    (
+                        fqdn,
+                        record(record_kind, format!("int-{label}"), props, u.span),
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn ref_paths<'v>(v: Option<&'v Value>, out: &mut Vec<&'v str>) {
+    match v {
+        Some(Value::Ref(p)) => out.push(p),
+        Some(Value::List(items)) => items.iter().for_each(|i| ref_paths(Some(&i.value), out)),
+        _ => {}
+    }
+}
+
+fn contains_secret(v: &Value) -> bool {
+    match v {
+        Value::Secret(_) => true,
+        Value::Template(parts) => parts
+            .iter()
+            .any(|p| matches!(p, crate::expand::TPart::Secret(_))),
+        _ => false,
+    }
+}
+
+fn prop(name: &str, value: Value, span: Span) -> IField {
+    IField {
+        name: name.into(),
+        name_span: span,
+        value: SValue { value, span },
+    }
+}
+
+fn record(kind: &'static str, label: String, props: Vec<IField>, span: Span) -> Instance {
+    Instance {
+        kind,
+        kind_span: span,
+        label,
+        label_span: span,
+        group: None,
+        props,
+        children: Vec::new(),
+        import_id: None,
+        depends_on: Vec::new(),
+        provider: None,
+        ignore_changes: Vec::new(),
+        span,
+        used_at: Vec::new(),
+    }
+}
+
+/// A site without `engine=` takes the engine another site on the same
+/// server names, else Caddy; two engines on one server are an error (both
+/// would listen on ports 80 and 443).
+fn default_engines(sites: &mut [Site], instances: &[Instance], diags: &mut Diagnostics) {
+    let declared = |site: &Site| -> Option<(Engine, Span)> {
+        let inst = instances.iter().find(|i| i.label == site.label)?;
+        let f = field(&inst.props, "engine")?;
+        let e = match f.value.value.as_text()?.as_str() {
+            "caddy" => Engine::Caddy,
+            "nginx" => Engine::Nginx,
+            _ => return None,
+        };
+        Some((e, f.value.span))
+    };
+    let mut per_server: BTreeMap<String, (Engine, Span)> = BTreeMap::new();
+    for site in sites.iter() {
+        let Some((engine, span)) = declared(site) else {
+            continue;
+        };
+        for server in &site.servers {
+            match per_server.get(server) {
+                Some((other, other_span)) if *other != engine => diags.push(
+                    Diagnostic::error(Code::HostConflict, format!("server `{server}` would run both {} and {}", other.name(), engine.name()))
+                        .at(span, format!("{} here", engine.name()))
+                        .also(*other_span, format!("{} here", other.name()))
+                        .help("one engine serves ports 80 and 443 on a server: pick the same engine for every site on it"),
+                ),
+                Some(_) => {}
+                None => {
+                    per_server.insert(server.clone(), (engine, span));
+                }
+            }
+        }
+    }
+    for site in sites.iter_mut() {
+        if declared(site).is_none() {
+            if let Some((e, _)) = site.servers.iter().find_map(|s| per_server.get(s)) {
+                site.engine = *e;
+            }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! Web fronts: `site` declarations, the servers they run on and the routes
+//! they serve. One target-neutral model, read by the Caddy and nginx
+//! backends alike, so a site behaves the same on both engines.
+//!
+//! Sites go through lowering and expansion like resources (so `count`,
+//! components and variables work for them), then leave the resource stream:
+//! `lower` turns site instances into [`Site`]s and adds the DNS records
+//! their host names need; `check` runs on the checked plan, where it can see
+//! droplets' networks and firewalls.
+
+mod check;
+mod lower;
+pub mod text;
+
+pub use check::check;
+pub use lower::lower;
+
+use crate::source::Span;
+
+/// The keyword that declares a site.
+pub const SITE: &str = "site";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Engine {
+    Caddy,
+    Nginx,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Caddy => "caddy",
+            Engine::Nginx => "nginx",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tls {
+    /// Certificates from an ACME CA (Let's Encrypt), obtained by the engine.
+    Acme {
+        email: Option<String>,
+    },
+    /// Certificate and key files already on the server.
+    Files {
+        cert: String,
+        key: String,
+    },
+    Off,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    RoundRobin,
+    LeastConn,
+    IpHash,
+    Random,
+}
+
+impl Policy {
+    pub const NAMES: &'static [&'static str] = &["round-robin", "least-conn", "ip-hash", "random"];
+
+    pub fn parse(s: &str) -> Option<Policy> {
+        Some(match s {
+            "round-robin" => Policy::RoundRobin,
+            "least-conn" => Policy::LeastConn,
+            "ip-hash" => Policy::IpHash,
+            "random" => Policy::Random,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Upstream {
+    /// Host name or address the engine connects to.
+    pub host: String,
+    pub port: u16,
+    /// The droplet behind it (instance index until the plan maps it).
+    pub droplet: Option<usize>,
+    pub span: Span,
+}
+
+impl Upstream {
+    pub fn address(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Static {
+        root: String,
+        index: String,
+        /// Unknown paths serve the index (single-page apps).
+        spa: bool,
+        listing: bool,
+    },
+    Proxy {
+        upstreams: Vec<Upstream>,
+        policy: Policy,
+        /// Active health checks: the path each upstream is probed on.
+        health: Option<String>,
+        websockets: bool,
+    },
+    Redirect {
+        to: String,
+        status: u16,
+        keep_path: bool,
+    },
+    Respond {
+        status: u16,
+        body: String,
+    },
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Static { .. } => "static",
+            Action::Proxy { .. } => "proxy",
+            Action::Redirect { .. } => "redirect",
+            Action::Respond { .. } => "respond",
+        }
+    }
+}
+
+/// A route matches every request path that starts with `path` (the
+/// longest matching route wins, on both engines).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Route {
+    pub path: String,
+    pub action: Action,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BasicAuth {
+    pub user: String,
+    /// The secret holding the bcrypt hash of the password.
+    pub secret: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Site {
+    pub label: String,
+    pub span: Span,
+    pub engine: Engine,
+    /// Labels of the droplets the site runs on.
+    pub servers: Vec<String>,
+    /// Instance indices of those droplets (plan resource ids after check).
+    pub server_ids: Vec<usize>,
+    /// The names served; the first is the canonical one.
+    pub hosts: Vec<String>,
+    /// Names that redirect to the first host, keeping the path.
+    pub aliases: Vec<String>,
+    pub tls: Tls,
+    pub security_headers: bool,
+    pub headers: Vec<(String, String)>,
+    pub compress: bool,
+    pub access_log: bool,
+    /// Largest request body, in bytes.
+    pub max_body: Option<u64>,
+    pub basic_auth: Option<BasicAuth>,
+    /// In source order; backends order them as each engine needs.
+    pub routes: Vec<Route>,
+}
+
+impl Site {
+    /// The scheme users reach the site with, as declared (the plain-HTTP
+    /// test switch does not change redirect targets or HSTS).
+    pub fn scheme(&self) -> &'static str {
+        if self.tls == Tls::Off {
+            "http"
+        } else {
+            "https"
+        }
+    }
+
+    pub fn hsts(&self) -> bool {
+        self.security_headers && self.tls != Tls::Off
+    }
+}
+
+/// The headers `security-headers=#true` adds (HSTS only with TLS).
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+];
+pub const HSTS: (&str, &str) = (
+    "Strict-Transport-Security",
+    "max-age=31536000; includeSubDomains",
+);
+
+/// Content types both engines compress (text/html always is).
+pub const COMPRESSIBLE: &[&str] = &[
+    "text/plain",
+    "text/css",
+    "text/xml",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/xml",
+    "image/svg+xml",
+];
+
+/// Every site of the project, and how they listen.
+#[derive(Clone, Debug, Default)]
+pub struct Web {
+    pub sites: Vec<Site>,
+    /// The test switch (`--plain-http PORT`): every site is served over
+    /// plain HTTP on this port, TLS off.
+    pub plain_http: Option<u16>,
+}
+
+impl Web {
+    /// Servers (droplet labels) with their engine and sites, sorted by
+    /// server name.
+    pub fn servers(&self) -> Vec<(&str, Engine, Vec<&Site>)> {
+        let mut by: std::collections::BTreeMap<&str, (Engine, Vec<&Site>)> = Default::default();
+        for site in &self.sites {
+            for server in &site.servers {
+                by.entry(server)
+                    .or_insert((site.engine, Vec::new()))
+                    .1
+                    .push(site);
+            }
+        }
+        by.into_iter()
+            .map(|(s, (e, sites))| (s, e, sites))
+            .collect()
+    }
+}
+
+/// Environment variable a Caddyfile reads a secret from
+/// (`INFRAC_SECRET_ADMIN_HASH`).
+pub fn secret_env(secret: &str) -> String {
+    let mut s = String::from("INFRAC_SECRET_");
+    s.extend(secret.chars().map(|c| {
+        if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '_'
+        }
+    }));
+    s
+}
