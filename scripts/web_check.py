@@ -273,7 +273,8 @@ def check_line(port, n, line, where):
                 problems.append(f"answered by {h.get('x-stub')!r}, want {c[9:]}")
         elif c.startswith("header:"):
             spec = c[7:].replace("\\s", " ")
-            if "=" in spec:
+            eq, tilde = spec.find("="), spec.find("~")
+            if eq >= 0 and (tilde < 0 or eq < tilde):
                 k, v = spec.split("=", 1)
                 got = raw_headers.get_all(k) or []
                 if v not in got:

@@ -45,6 +45,7 @@ pub fn options_from(text: &str) -> Options {
             match words[i] {
                 "--var" => options.vars.push(words[i + 1].to_string()),
                 "--env" => options.environment = Some(words[i + 1].to_string()),
+                "--plain-http" => options.plain_http = Some(words[i + 1].parse().unwrap()),
                 other => panic!("unknown option in case header: {other}"),
             }
             i += 2;

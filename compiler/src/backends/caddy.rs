@@ -19,9 +19,24 @@ pub fn emit(plan: &Plan, files: &mut Files) {
             w.line(line);
         }
         w.line(&format!("# Server `{server}`."));
-        for site in sites {
+        for site in &sites {
             w.blank();
             site_block(&mut w, site, plan.web.plain_http);
+        }
+        // Names no site serves get 404, as on nginx. (Over HTTPS, unknown
+        // names fail the handshake on both engines; Caddy's HTTP port keeps
+        // its automatic redirects, so the catch-all is only for plain HTTP.)
+        let catch_all = match plan.web.plain_http {
+            Some(port) => Some(format!("http://:{port}")),
+            None if sites.iter().all(|s| s.tls == Tls::Off) => Some("http://".to_string()),
+            None => None,
+        };
+        if let Some(address) = catch_all {
+            w.blank();
+            w.line("# Names no site serves.");
+            w.open(&address);
+            w.line("respond 404");
+            w.close();
         }
         files.insert(format!("caddy/{server}/Caddyfile"), w.finish());
     }

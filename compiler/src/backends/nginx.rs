@@ -39,6 +39,8 @@ fn inner(value: &str, expands_variables: bool) -> String {
         match c {
             '"' => s.push_str("\\\""),
             '\\' => s.push_str("\\\\"),
+            '\n' => s.push_str("\\n"),
+            '\t' => s.push_str("\\t"),
             '$' if expands_variables => s.push_str("${infrac_dollar}"),
             c => s.push(c),
         }
@@ -58,6 +60,19 @@ fn word(value: &str) -> String {
     } else {
         quote(value, false)
     }
+}
+
+/// `server_name` entries. `*.example.com` becomes a regex matching one
+/// label, as Caddy and TLS wildcards do (nginx's own `*.` matches any depth).
+fn server_names(hosts: &[String]) -> String {
+    hosts
+        .iter()
+        .map(|h| match h.strip_prefix("*.") {
+            Some(rest) => format!("\"~^[^.]+\\.{}$\"", rest.replace('.', "\\.")),
+            None => h.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn upstream_name(site: &Site, index: usize) -> String {
@@ -185,7 +200,7 @@ fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
     w.line(&format!("# Site `{}`.", site.label));
     w.open("server");
     listen(w, plain_http, tls, "");
-    w.line(&format!("server_name {};", site.hosts.join(" ")));
+    w.line(&format!("server_name {};", server_names(&site.hosts)));
     certificates(w, site, plain_http);
     // Headers are set here only: a location with its own add_header would
     // drop them (nginx does not merge add_header levels).
@@ -247,7 +262,7 @@ fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
     if tls {
         w.open("server");
         listen(w, None, false, "");
-        w.line(&format!("server_name {};", site.hosts.join(" ")));
+        w.line(&format!("server_name {};", server_names(&site.hosts)));
         w.line("return 301 https://$host$request_uri;");
         w.close();
     }
@@ -258,7 +273,7 @@ fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
         for &over_tls in listeners {
             w.open("server");
             listen(w, plain_http, over_tls, "");
-            w.line(&format!("server_name {};", site.aliases.join(" ")));
+            w.line(&format!("server_name {};", server_names(&site.aliases)));
             if over_tls {
                 certificates(w, site, plain_http);
             }

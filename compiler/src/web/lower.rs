@@ -34,6 +34,8 @@ const SITE_CHILDREN: &[&str] = &[
     "respond",
 ];
 
+const BODY: &str = "a response body";
+
 /// Zone kinds site records can be created in, with the record kind.
 const ZONES: &[(&str, &str)] = &[
     ("domain", "record"),
@@ -164,7 +166,7 @@ impl Lowerer<'_> {
 
     fn text(&mut self, v: &SValue, what: &str) -> Option<String> {
         match &v.value {
-            Value::Str(s) if is_text(s) => Some(s.clone()),
+            Value::Str(s) if is_text(s) || (what == BODY && is_body(s)) => Some(s.clone()),
             Value::Str(_) => {
                 self.bad(
                     v.span,
@@ -786,7 +788,7 @@ impl Lowerer<'_> {
                     None => 200,
                 };
                 let body = match props.get("body") {
-                    Some(f) => self.text(&f.value, "a response body")?,
+                    Some(f) => self.text(&f.value, BODY)?,
                     None => String::new(),
                 };
                 Action::Respond { status, body }

@@ -40,6 +40,11 @@ pub fn is_text(s: &str) -> bool {
     !s.chars().any(char::is_control)
 }
 
+/// A response body: free text that may span lines.
+pub fn is_body(s: &str) -> bool {
+    !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+}
+
 /// An absolute file system path of ordinary characters (no spaces,
 /// quotes, `$`, braces, `;` or `#`, which config formats treat specially).
 pub fn is_file_path(s: &str) -> bool {
