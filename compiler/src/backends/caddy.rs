@@ -79,7 +79,9 @@ fn token(s: &str) -> String {
 
 /// Whether Caddy can carry `value` literally (see [`quote`]).
 pub fn can_carry(value: &str) -> bool {
-    !value.contains("{$") && !(value.contains('`') && value.contains('\\'))
+    let env_placeholder = value.contains("{$");
+    let unquotable = value.contains('`') && value.contains('\\');
+    !env_placeholder && !unquotable
 }
 
 fn addresses(site: &Site, hosts: &[String], plain_http: Option<u16>) -> String {
@@ -115,14 +117,7 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
     if site.compress {
         w.line("encode zstd gzip");
     }
-    let mut headers: Vec<(&str, &str)> = Vec::new();
-    if site.hsts() {
-        headers.push(HSTS);
-    }
-    if site.security_headers {
-        headers.extend(SECURITY_HEADERS.iter().copied());
-    }
-    headers.extend(site.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let headers = site.response_headers();
     if !headers.is_empty() {
         w.open("header");
         for (n, v) in headers {

@@ -204,14 +204,7 @@ fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
     certificates(w, site, plain_http);
     // Headers are set here only: a location with its own add_header would
     // drop them (nginx does not merge add_header levels).
-    let mut headers: Vec<(&str, &str)> = Vec::new();
-    if site.hsts() {
-        headers.push(HSTS);
-    }
-    if site.security_headers {
-        headers.extend(SECURITY_HEADERS.iter().copied());
-    }
-    headers.extend(site.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let headers = site.response_headers();
     for (n, v) in headers {
         w.line(&format!("add_header {n} {} always;", quote(v, true)));
     }

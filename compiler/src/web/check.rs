@@ -93,7 +93,7 @@ fn engine_support(site: &Site, diags: &mut Diagnostics) {
         let mut texts: Vec<(&str, Span)> = site
             .headers
             .iter()
-            .map(|(_, v)| (v.as_str(), site.span))
+            .map(|h| (h.value.as_str(), h.span))
             .collect();
         for r in &site.routes {
             match &r.action {

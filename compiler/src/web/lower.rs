@@ -54,6 +54,7 @@ pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostic
         zones: Vec::new(),
         internal: BTreeMap::new(),
         records: Vec::new(),
+        claimed: HashMap::new(),
     };
     for (i, inst) in exp.instances.iter().enumerate() {
         if inst.kind == "droplet" {
@@ -67,6 +68,15 @@ pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostic
                 .and_then(|f| f.value.value.as_text())
                 .unwrap_or_else(|| inst.label.clone());
             l.zones.push((name, record_kind));
+        }
+        let address_record = field(&inst.props, "type")
+            .and_then(|f| f.value.value.as_text())
+            .is_some_and(|t| matches!(t.as_str(), "A" | "AAAA" | "CNAME"));
+        if address_record {
+            if let Some(fqdn) = field(&inst.props, "fqdn").and_then(|f| f.value.value.as_text()) {
+                l.claimed
+                    .insert(fqdn, (format!("record `{}`", inst.label), inst.label_span));
+            }
         }
     }
     // Longest zone first, so `int.example.com` wins over `example.com`.
@@ -153,6 +163,9 @@ struct Lowerer<'d> {
     /// Internal names by droplet instance: (fqdn, record instance).
     internal: BTreeMap<usize, (String, Instance)>,
     records: Vec<Instance>,
+    /// Names that already have an address record: by a declared `record`
+    /// (fqdn) or by a site, with where.
+    claimed: HashMap<String, (String, Span)>,
 }
 
 impl Lowerer<'_> {
@@ -452,7 +465,11 @@ impl Lowerer<'_> {
                         );
                         continue;
                     }
-                    site.headers.push((n, val));
+                    site.headers.push(Header {
+                        name: n,
+                        value: val,
+                        span: value.span,
+                    });
                 }
                 "basic-auth" => site.basic_auth = self.basic_auth(c),
                 "static" | "proxy" | "redirect" | "respond" => {
@@ -929,6 +946,17 @@ impl Lowerer<'_> {
 
     /// One A record per server for a site's host name.
     fn host_record(&mut self, site: &str, host: &str, span: Span, on: Option<&SValue>) {
+        if let Some((owner, first)) = self.claimed.get(host) {
+            self.diags.push(
+                Diagnostic::error(Code::HostConflict, format!("`{host}` already has an address record"))
+                    .at(span, format!("site `{site}` would point it at its server"))
+                    .also(*first, format!("{owner} claims it"))
+                    .help("remove the other record (the site makes one), serve the name from one site, or write `dns=\"external\"` on the site"),
+            );
+            return;
+        }
+        self.claimed
+            .insert(host.to_string(), (format!("site `{site}`"), span));
         let Some((_, record_kind)) = self.zone_of(host) else {
             self.diags.push(
                 Diagnostic::error(Code::UnresolvedReference, format!("no zone in the project holds `{host}`"))
@@ -950,9 +978,9 @@ impl Lowerer<'_> {
                 props.push(prop("ttl", Value::Int(1), span));
             }
             let label = if paths.len() == 1 {
-                format!("site-{site}-{slug}")
+                format!("site-{slug}")
             } else {
-                format!("site-{site}-{slug}-{}", n + 1)
+                format!("site-{slug}-{}", n + 1)
             };
             self.records.push(record(record_kind, label, props, span));
         }

@@ -139,6 +139,13 @@ pub struct Route {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct BasicAuth {
     pub user: String,
     /// The secret holding the bcrypt hash of the password.
@@ -160,7 +167,7 @@ pub struct Site {
     pub aliases: Vec<String>,
     pub tls: Tls,
     pub security_headers: bool,
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<Header>,
     pub compress: bool,
     pub access_log: bool,
     /// Largest request body, in bytes.
@@ -183,6 +190,24 @@ impl Site {
 
     pub fn hsts(&self) -> bool {
         self.security_headers && self.tls != Tls::Off
+    }
+
+    /// Every response header the site sets: HSTS and the security headers
+    /// (when switched on), then its own.
+    pub fn response_headers(&self) -> Vec<(&str, &str)> {
+        let mut headers: Vec<(&str, &str)> = Vec::new();
+        if self.hsts() {
+            headers.push(HSTS);
+        }
+        if self.security_headers {
+            headers.extend(SECURITY_HEADERS.iter().copied());
+        }
+        headers.extend(
+            self.headers
+                .iter()
+                .map(|h| (h.name.as_str(), h.value.as_str())),
+        );
+        headers
     }
 }
 
