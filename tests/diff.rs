@@ -38,10 +38,12 @@ fn apply(script: &str) -> (PathBuf, Edited) {
         let (key, value) = line
             .split_once(": ")
             .unwrap_or_else(|| panic!("bad line: {line}"));
+        // `\n` in a value is a line break.
+        let value = &value.replace("\\n", "\n");
         match key {
             "example" => example = Some(root.join("examples").join(value)),
             "file" => file = Some(value.to_string()),
-            "replace" => pending = Some(value.to_string()),
+            "replace" => pending = Some(value.clone()),
             "with" | "append" => {
                 let dir = example.as_ref().expect("example first");
                 let name = file.clone().expect("file first");

@@ -4,6 +4,8 @@
 //! created, updated, replaced, deleted, with their changed attributes and
 //! the resources that depend on them) and unified file diffs.
 
+mod sites;
+
 use crate::backends::Files;
 use crate::graph::Graph;
 use crate::kinds::Registry;
@@ -125,14 +127,18 @@ pub fn diff(
         report.files.push(file_change(path, status, a, b));
         if path.starts_with("terraform/") && path.ends_with(".tf") {
             terraform_changes(a, b, kinds, &mut report.changes);
+        } else {
+            sites::changes(path, a, b, &mut report.changes);
         }
     }
     if let Some((plan, graph)) = current {
         blast_radius(&mut report.changes, plan, graph);
     }
+    // Resources, then sites, then other Terraform blocks.
+    let group = |c: &Change| (!c.resource, c.backend == "terraform");
     report
         .changes
-        .sort_by(|x, y| (!x.resource, &x.address).cmp(&(!y.resource, &y.address)));
+        .sort_by(|x, y| (group(x), &x.address).cmp(&(group(y), &y.address)));
     for c in report.changes.iter().filter(|c| c.resource) {
         match c.action {
             Action::Create => report.counts.create += 1,
@@ -581,11 +587,16 @@ pub fn render_human(r: &Report, color: bool) -> String {
         return out;
     }
     let _ = writeln!(out, "infrac diff: {}", counts_line(r));
-    let mut other_header = false;
+    let mut header = "";
     for c in &r.changes {
-        if !c.resource && !other_header {
-            out.push_str("\n  other blocks:\n");
-            other_header = true;
+        let group = match (c.resource, c.backend) {
+            (true, _) => "",
+            (false, "terraform") => "other blocks",
+            (false, _) => "sites",
+        };
+        if group != header {
+            let _ = write!(out, "\n  {group}:\n");
+            header = group;
         }
         let code = match c.action {
             Action::Create => "32",
