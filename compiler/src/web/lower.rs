@@ -55,10 +55,19 @@ pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostic
         internal: BTreeMap::new(),
         records: Vec::new(),
         claimed: HashMap::new(),
+        ipv6: Default::default(),
     };
     for (i, inst) in exp.instances.iter().enumerate() {
         if inst.kind == "droplet" {
             l.droplets.entry(inst.label.clone()).or_default().push(i);
+            let ipv6 = field(&inst.props, "ipv6").is_some_and(|f| {
+                matches!(&f.value.value, Value::Bool(true))
+                    || f.value.value.as_text().as_deref() == Some("true")
+            });
+            if ipv6 {
+                l.ipv6.insert(inst.label.clone());
+                l.ipv6.extend(inst.group.clone());
+            }
             if let Some(g) = &inst.group {
                 l.droplets.entry(g.clone()).or_default().push(i);
             }
@@ -166,6 +175,8 @@ struct Lowerer<'d> {
     /// Names that already have an address record: by a declared `record`
     /// (fqdn) or by a site, with where.
     claimed: HashMap<String, (String, Span)>,
+    /// Droplets (and groups) with IPv6: their names get AAAA records too.
+    ipv6: std::collections::HashSet<String>,
 }
 
 impl Lowerer<'_> {
@@ -969,20 +980,29 @@ impl Lowerer<'_> {
         ref_paths(on.map(|v| &v.value), &mut paths);
         let slug = host.replace("*.", "wildcard.").replace('.', "-");
         for (n, path) in paths.iter().enumerate() {
-            let mut props = vec![
-                prop("fqdn", Value::Str(host.to_string()), span),
-                prop("type", Value::Str("A".into()), span),
-                prop("value", Value::Ref(format!("{path}.ipv4")), span),
-            ];
-            if record_kind == "cloudflare-record" {
-                props.push(prop("ttl", Value::Int(1), span));
-            }
-            let label = if paths.len() == 1 {
+            let base = if paths.len() == 1 {
                 format!("site-{slug}")
             } else {
                 format!("site-{slug}-{}", n + 1)
             };
-            self.records.push(record(record_kind, label, props, span));
+            let droplet = path.strip_prefix("droplet.").unwrap_or(path);
+            let families: &[(&str, &str, &str)] = if self.ipv6.contains(droplet) {
+                &[("A", "ipv4", ""), ("AAAA", "ipv6", "-v6")]
+            } else {
+                &[("A", "ipv4", "")]
+            };
+            for (record_type, export, suffix) in families {
+                let mut props = vec![
+                    prop("fqdn", Value::Str(host.to_string()), span),
+                    prop("type", Value::Str(record_type.to_string()), span),
+                    prop("value", Value::Ref(format!("{path}.{export}")), span),
+                ];
+                if record_kind == "cloudflare-record" {
+                    props.push(prop("ttl", Value::Int(1), span));
+                }
+                self.records
+                    .push(record(record_kind, format!("{base}{suffix}"), props, span));
+            }
         }
     }
 
