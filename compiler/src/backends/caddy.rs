@@ -194,14 +194,9 @@ fn action(w: &mut BlockWriter, route: &Route) {
                 w.line(&format!("redir @folder{suffix} {target} 301"));
             }
             if *spa {
-                let dir = if route.path.ends_with('/') {
-                    route.path.clone()
-                } else {
-                    format!("{}/", route.path)
-                };
                 w.line(&format!(
                     "try_files {{path}} {{path}}/ {}",
-                    quote(&format!("{dir}{index}"))
+                    quote(&route.spa_fallback(index))
                 ));
             }
             w.open("file_server");

@@ -290,14 +290,9 @@ fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
             w.line(&format!("root {};", word(root)));
             w.line(&format!("index {};", word(file)));
             if *spa {
-                let dir = if route.path.ends_with('/') {
-                    route.path.clone()
-                } else {
-                    format!("{}/", route.path)
-                };
                 w.line(&format!(
                     "try_files $uri $uri/ {};",
-                    word(&format!("{dir}{file}"))
+                    word(&route.spa_fallback(file))
                 ));
             }
             if *listing {

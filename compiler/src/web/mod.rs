@@ -138,6 +138,18 @@ pub struct Route {
     pub span: Span,
 }
 
+impl Route {
+    /// The file a single-page app falls back to: the index in the route's
+    /// folder (`/app/` → `/app/index.html`).
+    pub fn spa_fallback(&self, index: &str) -> String {
+        if self.path.ends_with('/') {
+            format!("{}{index}", self.path)
+        } else {
+            format!("{}/{index}", self.path)
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Header {
     pub name: String,
