@@ -102,6 +102,7 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     let mut expanded = expand::expand(&project, &inputs, kinds, &mut diags);
     t.stage("expand");
     let mut web = web::lower(&mut expanded, options.plain_http, &mut diags);
+    t.stage("web");
     let names = resolve::Names::build(&expanded.instances, kinds, &mut diags);
     t.stage("names");
     let mut plan = check::check(&expanded, &names, kinds, &mut diags);

@@ -43,6 +43,12 @@ const ZONES: &[(&str, &str)] = &[
 ];
 
 pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostics) -> Web {
+    if !exp.instances.iter().any(|i| i.kind == SITE) {
+        return Web {
+            sites: Vec::new(),
+            plain_http,
+        };
+    }
     let (site_instances, others): (Vec<Instance>, Vec<Instance>) =
         std::mem::take(&mut exp.instances)
             .into_iter()
@@ -108,6 +114,15 @@ pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostic
             continue;
         }
         labels.insert(inst.label.clone(), inst.label_span);
+        // The label names log files and nginx upstreams.
+        if !crate::resolve::valid_label(&inst.label) {
+            l.diags.push(
+                Diagnostic::error(Code::InvalidName, format!("`{}` is not a valid site name", inst.label))
+                    .at(inst.label_span, "not a valid name")
+                    .help("site names are letters, digits, `-`, `_` and `.`, starting with a letter, digit or `_`"),
+            );
+            continue;
+        }
         if let Some(site) = l.site(inst, &exp.instances) {
             sites.push(site);
         }
@@ -615,7 +630,23 @@ impl Lowerer<'_> {
         let mut secret = None;
         for p in &c.props {
             match (p.name.as_str(), &p.value.value) {
-                ("hash", Value::Secret(s)) => secret = Some(s.clone()),
+                ("hash", Value::Secret(s))
+                    if !s.is_empty()
+                        && s.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
+                {
+                    secret = Some(s.clone())
+                }
+                ("hash", Value::Secret(s)) => {
+                    // The name becomes a file name (nginx) and a variable name (Caddy).
+                    self.bad(
+                        p.value.span,
+                        format!("`{s}` cannot name a basic-auth secret"),
+                        "letters, digits, `_`, `-`",
+                        "name the secret with letters, digits, `_` and `-`",
+                    );
+                    return None;
+                }
                 ("hash", _) => {
                     self.diags.push(
                         Diagnostic::error(Code::SecretMisuse, "the password hash must be a secret")
