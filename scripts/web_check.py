@@ -23,6 +23,7 @@ Table lines (`#` starts a comment):
 Output folders must have been built with `infrac build --plain-http PORT`;
 the port is read from the configs.
 """
+import base64
 import http.client
 import http.server
 import os
@@ -257,7 +258,6 @@ def check_line(port, n, line, where):
             k, v = p[2:].split("=", 1)
             headers[k] = v
         elif p.startswith("auth="):
-            import base64
             headers["Authorization"] = "Basic " + base64.b64encode(p[5:].encode()).decode()
     checks = right.split()
     status, h, raw_headers, body = request(port, host, path, headers)

@@ -70,6 +70,26 @@ fn web_check(args: &[&Path]) -> bool {
         .success()
 }
 
+/// The builds of a project: one per engine named, or one as it is.
+fn engine_builds(engines: &[String]) -> Vec<Option<&String>> {
+    if engines.is_empty() {
+        vec![None]
+    } else {
+        engines.iter().map(Some).collect()
+    }
+}
+
+fn options(engine: Option<&String>, plain_http: Option<u16>) -> Options {
+    let mut options = Options {
+        plain_http,
+        ..Options::default()
+    };
+    if let Some(e) = engine {
+        options.vars.push(format!("engine={e}"));
+    }
+    options
+}
+
 /// (name, project folder, engines to build it for) of each request case.
 fn cases() -> Vec<(String, PathBuf, Vec<String>)> {
     let dir = repo_root().join("tests/web");
@@ -114,21 +134,10 @@ fn real_caddy_and_nginx_accept_every_config() {
     projects.extend(cases());
     projects.sort();
     for (name, project, engines) in &projects {
-        let builds: Vec<Option<&String>> = if engines.is_empty() {
-            vec![None]
-        } else {
-            engines.iter().map(Some).collect()
-        };
-        for engine in builds {
+        for engine in engine_builds(engines) {
             // As deployed (TLS on) and as tested (plain HTTP).
             for plain_http in [None, Some(TEST_PORT)] {
-                let mut options = Options {
-                    plain_http,
-                    ..Options::default()
-                };
-                if let Some(e) = engine {
-                    options.vars.push(format!("engine={e}"));
-                }
+                let options = options(engine, plain_http);
                 let out = root.join(format!(
                     "{name}-{}-{}",
                     engine.map_or("default", |e| e.as_str()),
@@ -157,20 +166,12 @@ fn real_servers_answer_every_request_table() {
     let mut failed = Vec::new();
     for (name, project, engines) in cases() {
         let mut outs = Vec::new();
-        let builds: Vec<Option<String>> = if engines.is_empty() {
-            vec![None]
-        } else {
-            engines.into_iter().map(Some).collect()
-        };
-        for engine in builds {
-            let mut options = Options {
-                plain_http: Some(TEST_PORT),
-                ..Options::default()
-            };
-            if let Some(e) = &engine {
-                options.vars.push(format!("engine={e}"));
-            }
-            let out = root.join(format!("{name}-{}", engine.as_deref().unwrap_or("default")));
+        for engine in engine_builds(&engines) {
+            let options = options(engine, Some(TEST_PORT));
+            let out = root.join(format!(
+                "{name}-{}",
+                engine.map_or("default", |e| e.as_str())
+            ));
             build(&project, &options, &out);
             outs.push(out);
         }

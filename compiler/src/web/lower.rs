@@ -127,7 +127,8 @@ pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostic
             sites.push(site);
         }
     }
-    default_engines(&mut sites, &site_instances, l.diags);
+    default_engines(&mut sites, l.diags);
+    let sites: Vec<Site> = sites.into_iter().map(|(site, _)| site).collect();
     let records = std::mem::take(&mut l.records);
     exp.instances.extend(records);
     let internal: Vec<(String, Instance)> = std::mem::take(&mut l.internal).into_values().collect();
@@ -333,7 +334,8 @@ impl Lowerer<'_> {
         out
     }
 
-    fn site(&mut self, inst: &Instance, all: &[Instance]) -> Option<Site> {
+    /// The site, and where it names its engine (if it does).
+    fn site(&mut self, inst: &Instance, all: &[Instance]) -> Option<(Site, Option<Span>)> {
         let errors_before = self.diags.error_count();
         let mut on = None;
         let mut engine = None;
@@ -362,11 +364,13 @@ impl Lowerer<'_> {
             match p.name.as_str() {
                 "on" => on = Some(v),
                 "engine" => {
-                    engine = self.one_of(
-                        v,
-                        "engine",
-                        &[("caddy", Engine::Caddy), ("nginx", Engine::Nginx)],
-                    )
+                    engine = self
+                        .one_of(
+                            v,
+                            "engine",
+                            &[("caddy", Engine::Caddy), ("nginx", Engine::Nginx)],
+                        )
+                        .map(|e| (e, v.span))
                 }
                 "tls" => {
                     tls_mode = self
@@ -532,8 +536,8 @@ impl Lowerer<'_> {
                 }
             }
         }
-        if let Some(engine) = engine {
-            site.engine = engine;
+        if let Some((e, _)) = engine {
+            site.engine = e;
         }
         // Routes that proxy to the site's own (only) server use loopback.
         if let [only] = site.server_ids.as_slice() {
@@ -546,7 +550,7 @@ impl Lowerer<'_> {
             }
         }
         self.internal_names(&mut site, all);
-        (self.diags.error_count() == errors_before).then_some(site)
+        (self.diags.error_count() == errors_before).then_some((site, engine.map(|(_, span)| span)))
     }
 
     fn email_ok(&mut self, e: &str, span: Span) -> bool {
@@ -989,6 +993,10 @@ impl Lowerer<'_> {
     /// One A record per server for a site's host name.
     fn host_record(&mut self, site: &str, host: &str, span: Span, on: Option<&SValue>) {
         if let Some((owner, first)) = self.claimed.get(host) {
+            if *owner == format!("site `{site}`") {
+                // Listed twice in one site: the web check reports it.
+                return;
+            }
             self.diags.push(
                 Diagnostic::error(Code::HostConflict, format!("`{host}` already has an address record"))
                     .at(span, format!("site `{site}` would point it at its server"))
@@ -1145,22 +1153,13 @@ fn record(kind: &'static str, label: String, props: Vec<IField>, span: Span) -> 
 /// A site without `engine=` takes the engine another site on the same
 /// server names, else Caddy; two engines on one server are an error (both
 /// would listen on ports 80 and 443).
-fn default_engines(sites: &mut [Site], instances: &[Instance], diags: &mut Diagnostics) {
-    let declared = |site: &Site| -> Option<(Engine, Span)> {
-        let inst = instances.iter().find(|i| i.label == site.label)?;
-        let f = field(&inst.props, "engine")?;
-        let e = match f.value.value.as_text()?.as_str() {
-            "caddy" => Engine::Caddy,
-            "nginx" => Engine::Nginx,
-            _ => return None,
-        };
-        Some((e, f.value.span))
-    };
+fn default_engines(sites: &mut [(Site, Option<Span>)], diags: &mut Diagnostics) {
     let mut per_server: BTreeMap<String, (Engine, Span)> = BTreeMap::new();
-    for site in sites.iter() {
-        let Some((engine, span)) = declared(site) else {
+    for (site, declared) in sites.iter() {
+        let Some(span) = *declared else {
             continue;
         };
+        let engine = site.engine;
         for server in &site.servers {
             match per_server.get(server) {
                 Some((other, other_span)) if *other != engine => diags.push(
@@ -1176,8 +1175,8 @@ fn default_engines(sites: &mut [Site], instances: &[Instance], diags: &mut Diagn
             }
         }
     }
-    for site in sites.iter_mut() {
-        if declared(site).is_none() {
+    for (site, declared) in sites.iter_mut() {
+        if declared.is_none() {
             if let Some((e, _)) = site.servers.iter().find_map(|s| per_server.get(s)) {
                 site.engine = *e;
             }
