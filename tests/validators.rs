@@ -16,8 +16,9 @@ use std::process::Command;
 
 fn tools() -> Option<PathBuf> {
     let t = repo_root().join(".tools");
-    let ready =
-        t.join("venv/bin/python").is_file() && t.join("node/node_modules/@cdktf/hcl2json").is_dir();
+    let ready = t.join("venv/bin/python").is_file()
+        && t.join("venv/bin/kubectl").is_file()
+        && t.join("node/node_modules/@cdktf/hcl2json").is_dir();
     if ready {
         return Some(t);
     }
@@ -65,6 +66,37 @@ fn terraform_accepts_every_example() {
     assert!(
         status.success(),
         "terraform rejected the output (see above)"
+    );
+}
+
+#[test]
+fn kubernetes_accepts_every_environment() {
+    let Some(tools) = tools() else { return };
+    let scratch = std::env::temp_dir().join(format!("infrac-k8s-{}", std::process::id()));
+    let mut environments = Vec::new();
+    for ex in examples() {
+        let out = scratch.join(ex.file_name().unwrap());
+        let _ = std::fs::remove_dir_all(&out);
+        build_into(&ex, &out);
+        if let Ok(dirs) = std::fs::read_dir(out.join("k8s")) {
+            let mut dirs: Vec<PathBuf> = dirs.map(|d| d.unwrap().path()).collect();
+            dirs.sort();
+            environments.extend(dirs);
+        }
+    }
+    assert!(
+        environments.len() >= 4,
+        "expected dxos's three environments and builds-rs's: {environments:?}"
+    );
+    let status = Command::new(tools.join("venv/bin/python"))
+        .arg(repo_root().join("scripts/k8s_check.py"))
+        .args(&environments)
+        .status()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(
+        status.success(),
+        "the Kubernetes validators rejected the output (see above)"
     );
 }
 

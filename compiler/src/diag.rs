@@ -60,6 +60,7 @@ codes! {
     HostConflict = "E023", "host-conflict";
     UpstreamUnreachable = "E024", "upstream-unreachable";
     EngineCannot = "E025", "engine-cannot";
+    InvalidWorkloadValue = "E026", "invalid-workload-value";
     UnusedVariable = "W001", "unused-variable";
     Deprecated = "W002", "deprecated";
     PassiveHealthOnly = "W003", "passive-health-only";

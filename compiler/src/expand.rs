@@ -121,10 +121,35 @@ pub struct SecretVar {
 #[derive(Debug, Default)]
 pub struct Expanded {
     pub instances: Vec<Instance>,
+    /// Workloads (apps, jobs, …), expanded once per environment with that
+    /// environment's values; empty when the project declares none.
+    pub environments: Vec<EnvInstances>,
     pub outputs: Vec<OutputInstance>,
     /// Every secret the project declares or uses, by name.
     pub secrets: BTreeMap<String, SecretVar>,
     pub providers: Vec<(ProviderDecl, Vec<IField>, Vec<IChild>)>,
+}
+
+/// One environment's workload instances, with the problems found while
+/// expanding them (merged across environments by the workload stage).
+#[derive(Debug, Default)]
+pub struct EnvInstances {
+    pub name: String,
+    /// The `environment` block; none for the implicit `default`.
+    pub span: Option<Span>,
+    pub instances: Vec<Instance>,
+    pub diags: Diagnostics,
+}
+
+/// Name of the one environment of a project that declares none.
+pub const DEFAULT_ENVIRONMENT: &str = "default";
+
+/// What one pass of expansion produces: the Terraform side, or one
+/// environment's workloads.
+#[derive(Clone, Copy, PartialEq)]
+enum Pass {
+    Resources,
+    Workloads,
 }
 
 /// A `--var NAME=VALUE` from the command line, with its span in the
@@ -144,18 +169,86 @@ pub struct Inputs<'a> {
 const MAX_INSTANCES: i64 = 1_000_000;
 const MAX_COMPONENT_DEPTH: usize = 32;
 
+/// Expands the project: once for the Terraform side (with the `--env` in
+/// force, if any), then, if it declares workloads, once per environment
+/// for them, since every environment's manifests come out of one build.
 pub fn expand(
     project: &Project,
     inputs: &Inputs,
     kinds: &'static Registry,
     diags: &mut Diagnostics,
 ) -> Expanded {
+    let mut used_vars = BTreeSet::new();
+    let (mut out, has_workloads) =
+        expand_pass(project, inputs, kinds, Pass::Resources, diags, &mut used_vars);
+    if has_workloads {
+        let environments: Vec<(&str, Option<Span>)> = if project.environments.is_empty() {
+            vec![(DEFAULT_ENVIRONMENT, None)]
+        } else {
+            project
+                .environments
+                .iter()
+                .map(|e| (e.name.as_str(), Some(e.name_span)))
+                .collect()
+        };
+        for (name, span) in environments {
+            let mut env_diags = Diagnostics::default();
+            let env_inputs = Inputs {
+                vars: inputs.vars,
+                environment: span.map(|s| (name, s)),
+            };
+            let (env_out, _) = expand_pass(
+                project,
+                &env_inputs,
+                kinds,
+                Pass::Workloads,
+                &mut env_diags,
+                &mut used_vars,
+            );
+            out.environments.push(EnvInstances {
+                name: name.to_string(),
+                span,
+                instances: env_out.instances,
+                diags: env_diags,
+            });
+        }
+    }
+    for v in &project.vars {
+        if !used_vars.contains(&v.name) {
+            diags.push(
+                Diagnostic::error(
+                    Code::UnusedVariable,
+                    format!("variable `{}` is never used", v.name),
+                )
+                .at(v.name_span, "declared here")
+                .help("remove it, or use it as `(var)\"NAME\"` or `${var.NAME}`"),
+            );
+        }
+    }
+    out
+}
+
+/// One pass; returns whether the project declares workloads (seen, and
+/// skipped, by the resource pass).
+fn expand_pass(
+    project: &Project,
+    inputs: &Inputs,
+    kinds: &'static Registry,
+    pass: Pass,
+    diags: &mut Diagnostics,
+    used_vars: &mut BTreeSet<String>,
+) -> (Expanded, bool) {
     let mut x = Expander {
         project,
         kinds,
         diags,
+        pass,
+        has_workloads: false,
         vars: BTreeMap::new(),
-        used_vars: BTreeSet::new(),
+        unset: BTreeMap::new(),
+        patches: Vec::new(),
+        declared: BTreeSet::new(),
+        used_vars: std::mem::take(used_vars),
         out: Expanded::default(),
         used_at: Vec::new(),
     };
@@ -171,6 +264,17 @@ pub fn expand(
     }
     x.bind_vars(inputs);
     let scope = Scope::default();
+    if pass == Pass::Workloads {
+        for item in &project.items {
+            x.item(item, &scope);
+        }
+        let env = inputs
+            .environment
+            .and_then(|(name, _)| project.environments.iter().find(|e| e.name == name));
+        x.check_patches(env, true);
+        *used_vars = x.used_vars;
+        return (x.out, false);
+    }
     for p in &project.providers {
         let props = x.fields(&p.props, &scope);
         let children = x.children(&p.children, &scope);
@@ -209,19 +313,54 @@ pub fn expand(
             );
         }
     }
-    for v in &project.vars {
-        if !x.used_vars.contains(&v.name) {
-            x.diags.push(
-                Diagnostic::error(
-                    Code::UnusedVariable,
-                    format!("variable `{}` is never used", v.name),
-                )
-                .at(v.name_span, "declared here")
-                .help("remove it, or use it as `(var)\"NAME\"` or `${var.NAME}`"),
-            );
-        }
+    for env in &project.environments {
+        x.check_patches(Some(env), false);
     }
-    x.out
+    *used_vars = x.used_vars;
+    (x.out, x.has_workloads)
+}
+
+/// A declaration with an environment's override applied: each property
+/// and child of the override replaces the declaration's own of the same
+/// name (children: and the same first value, so `env "A" …` replaces
+/// only `env "A"`), in place; new ones are added at the end.
+fn apply_patch(r: &ResourceDecl, patch: &ResourceDecl) -> ResourceDecl {
+    let mut out = r.clone();
+    let mut props: Vec<Field> = Vec::new();
+    for f in &r.props {
+        props.push(
+            patch
+                .props
+                .iter()
+                .find(|p| p.name == f.name)
+                .unwrap_or(f)
+                .clone(),
+        );
+    }
+    props.extend(
+        patch
+            .props
+            .iter()
+            .filter(|p| !r.props.iter().any(|f| f.name == p.name))
+            .cloned(),
+    );
+    let same = |a: &Child, b: &Child| {
+        a.name == b.name && a.args.first().map(|x| &x.expr) == b.args.first().map(|x| &x.expr)
+    };
+    let mut children: Vec<Child> = Vec::new();
+    for c in &r.children {
+        children.push(patch.children.iter().find(|p| same(p, c)).unwrap_or(c).clone());
+    }
+    children.extend(
+        patch
+            .children
+            .iter()
+            .filter(|p| !r.children.iter().any(|c| same(p, c)))
+            .cloned(),
+    );
+    out.props = props;
+    out.children = children;
+    out
 }
 
 /// Local names: component parameters, `index` and `each`.
@@ -259,7 +398,18 @@ struct Expander<'a> {
     project: &'a Project,
     kinds: &'static Registry,
     diags: &'a mut Diagnostics,
+    pass: Pass,
+    /// The resource pass met a workload declaration.
+    has_workloads: bool,
     vars: BTreeMap<String, SValue>,
+    /// Variables without a value here: an error only where one is used,
+    /// since a variable may be set only in the environments that need it.
+    /// The flag records that the error was reported.
+    unset: BTreeMap<String, bool>,
+    /// Overrides of the environment in force.
+    patches: Vec<&'a ResourceDecl>,
+    /// (kind, label) of every declaration met, to check overrides against.
+    declared: BTreeSet<(String, String)>,
     used_vars: BTreeSet<String>,
     out: Expanded,
     used_at: Vec<Span>,
@@ -302,7 +452,14 @@ impl Expander<'_> {
                 }
             },
         };
-        for e in &self.project.environments {
+        if let Some(env) = env {
+            self.patches = env.patches.iter().collect();
+        }
+        let environments = match self.pass {
+            Pass::Resources => self.project.environments.as_slice(),
+            Pass::Workloads => &[],
+        };
+        for e in environments {
             for f in &e.values {
                 if !self.project.vars.iter().any(|v| v.name == f.name) {
                     let names: Vec<&str> =
@@ -325,7 +482,12 @@ impl Expander<'_> {
                 }
             }
         }
-        for cli in inputs.vars {
+        let cli_vars = if self.pass == Pass::Resources {
+            inputs.vars
+        } else {
+            &[]
+        };
+        for cli in cli_vars {
             if self.project.secrets.iter().any(|s| s.name == cli.name) {
                 self.err(
                     Diagnostic::error(Code::SecretMisuse, format!("`{}` is a secret and cannot be set with --var", cli.name))
@@ -362,17 +524,7 @@ impl Expander<'_> {
             } else if let Some(d) = &v.default {
                 Some(self.eval(d, &scope))
             } else {
-                self.err(
-                    Diagnostic::error(
-                        Code::MissingRequired,
-                        format!("variable `{}` has no value", v.name),
-                    )
-                    .at(v.name_span, "no default")
-                    .help(format!(
-                        "give it a default, set it per environment, or pass --var {}=VALUE",
-                        v.name
-                    )),
-                );
+                self.unset.insert(v.name.clone(), false);
                 None
             };
             if let Some(value) = value {
@@ -434,7 +586,23 @@ impl Expander<'_> {
                 span,
             };
         }
-        if !self.project.vars.iter().any(|v| v.name == name) {
+        if let Some(reported) = self.unset.get_mut(name) {
+            if !std::mem::replace(reported, true) {
+                let decl = self.project.vars.iter().find(|v| v.name == name);
+                let mut d = Diagnostic::error(
+                    Code::MissingRequired,
+                    format!("variable `{name}` has no value"),
+                )
+                .at(span, "used here")
+                .help(format!(
+                    "give it a default, set it in every environment that uses it, or pass --var {name}=VALUE"
+                ));
+                if let Some(decl) = decl {
+                    d = d.also(decl.name_span, "declared here without a default");
+                }
+                self.err(d);
+            }
+        } else if !self.project.vars.iter().any(|v| v.name == name) {
             let names: Vec<&str> = self.project.vars.iter().map(|v| v.name.as_str()).collect();
             self.err(
                 Diagnostic::error(
@@ -770,6 +938,7 @@ impl Expander<'_> {
         match item {
             Item::Resource(r) => self.resource(r, scope),
             Item::Use(u) => self.use_component(u, scope),
+            Item::Output(_) if self.pass == Pass::Workloads => {}
             Item::Output(o) => {
                 if !self.condition(
                     &Meta {
@@ -796,11 +965,28 @@ impl Expander<'_> {
     }
 
     fn resource(&mut self, r: &ResourceDecl, scope: &Scope) {
-        if !self.condition(&r.meta, scope) {
+        let workload = crate::apps::KINDS.contains(&r.kind.as_str());
+        if workload && self.pass == Pass::Resources {
+            self.has_workloads = true;
+            return;
+        }
+        if !workload && self.pass == Pass::Workloads {
             return;
         }
         let Some(base) = self.text(&r.label, r.label_span, scope) else {
             return;
+        };
+        self.declared.insert((r.kind.clone(), base.clone()));
+        if !self.condition(&r.meta, scope) {
+            return;
+        }
+        let patched;
+        let r = match self.patches.iter().find(|p| p.kind == r.kind && p.label.as_literal() == Some(base.as_str())) {
+            Some(patch) => {
+                patched = apply_patch(r, patch);
+                &patched
+            }
+            None => r,
         };
         let iterations = self.iterations(&r.meta, scope);
         let grouped = iterations.is_some();
@@ -851,7 +1037,7 @@ impl Expander<'_> {
                 .collect();
             let sub_parent = (!subs.is_empty()).then(|| (label.clone(), provider.clone()));
             self.out.instances.push(Instance {
-                kind: kind.map_or(crate::web::SITE, |k| k.kind.as_str()),
+                kind: kind.map_or_else(|| crate::model::stage_kind(&r.kind), |k| k.kind.as_str()),
                 kind_span: r.kind_span,
                 label,
                 label_span: r.label_span,
@@ -870,6 +1056,35 @@ impl Expander<'_> {
                     self.sub_resource(&r.kind, &parent, provider.clone(), sub, local);
                 }
             }
+        }
+    }
+
+    /// Every override of `env` must name a declaration: workload overrides
+    /// in the workload pass (`workloads`), the others in the resource pass.
+    fn check_patches(&mut self, env: Option<&EnvironmentDecl>, workloads: bool) {
+        let Some(env) = env else { return };
+        for p in &env.patches {
+            if crate::apps::KINDS.contains(&p.kind.as_str()) != workloads {
+                continue;
+            }
+            let label = p.label.as_literal().unwrap_or_default();
+            if self.declared.contains(&(p.kind.clone(), label.to_string())) {
+                continue;
+            }
+            let names: Vec<&str> = self
+                .declared
+                .iter()
+                .filter(|(k, _)| *k == p.kind)
+                .map(|(_, l)| l.as_str())
+                .collect();
+            self.err(
+                Diagnostic::error(
+                    Code::UnresolvedReference,
+                    format!("environment `{}` overrides {} `{label}`, which is not declared", env.name, p.kind),
+                )
+                .at(p.label_span, "no such declaration")
+                .help(suggest(label, &names, &format!("an override names a declared `{}` by its name (before count or for-each numbers it)", p.kind))),
+            );
         }
     }
 

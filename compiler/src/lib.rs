@@ -6,10 +6,12 @@
 //! `compile` is pure: all file access goes through the `World` the caller
 //! passes in, and the result is data (files and diagnostics).
 
+pub mod apps;
 pub mod backends;
 pub mod check;
 pub mod diag;
 pub mod diff;
+pub mod dns;
 pub mod expand;
 pub mod graph;
 pub mod kinds;
@@ -19,6 +21,7 @@ pub mod model;
 pub mod output;
 pub mod parse;
 pub mod plan;
+pub mod read;
 pub mod resolve;
 pub mod schema;
 pub mod source;
@@ -102,12 +105,14 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     let mut expanded = expand::expand(&project, &inputs, kinds, &mut diags);
     t.stage("expand");
     let mut web = web::lower(&mut expanded, options.plain_http, &mut diags);
+    let workloads = apps::lower(&mut expanded, &mut diags);
     t.stage("web");
     let names = resolve::Names::build(&expanded.instances, kinds, &mut diags);
     t.stage("names");
     let mut plan = check::check(&expanded, &names, kinds, &mut diags);
     web::check(&mut web, &plan, &mut diags);
     plan.web = web;
+    plan.workloads = workloads;
     t.stage("check");
     let graph = graph::Graph::build(&plan);
     match graph.order(&plan, &mut diags) {

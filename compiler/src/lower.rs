@@ -17,7 +17,6 @@ const KEYWORDS: &[&str] = &[
     "output",
     "environment",
     "import",
-    crate::web::SITE,
 ];
 
 /// Properties of a resource or `use` that steer expansion.
@@ -96,11 +95,18 @@ impl Lowerer<'_> {
             "environment" => {
                 if let Some((name, name_span)) = self.label(node, "environment") {
                     let mut values = Vec::new();
+                    let mut patches = Vec::new();
                     self.only_props(node, &[]);
                     for c in &node.children {
-                        if c.name != "var" || c.args.len() != 2 || !c.props.is_empty() {
+                        if c.name != "var" {
+                            if let Some(patch) = self.patch(c) {
+                                patches.push(patch);
+                            }
+                            continue;
+                        }
+                        if c.args.len() != 2 || !c.props.is_empty() {
                             self.err(
-                                Diagnostic::error(Code::UnknownAttribute, "an environment holds only `var NAME VALUE` lines")
+                                Diagnostic::error(Code::UnknownAttribute, "an environment holds `var NAME VALUE` lines and overrides of declarations")
                                     .at(c.span, "not a `var NAME VALUE` line")
                                     .help("write `var \"size\" \"s-2vcpu-4gb\"` to set a variable in this environment"),
                             );
@@ -127,6 +133,7 @@ impl Lowerer<'_> {
                         name,
                         name_span,
                         values,
+                        patches,
                         span: node.span,
                     });
                 }
@@ -145,12 +152,13 @@ impl Lowerer<'_> {
         match node.name.as_str() {
             "use" => self.use_decl(node).map(Item::Use),
             "output" => self.output(node).map(Item::Output),
-            kind if kind == crate::web::SITE || self.kinds.get(kind).is_some() => {
+            kind if STAGE_KINDS.contains(&kind) || self.kinds.get(kind).is_some() => {
                 self.resource(node).map(Item::Resource)
             }
             other => {
                 let mut candidates: Vec<&str> = self.kinds.names().collect();
                 candidates.extend(KEYWORDS);
+                candidates.extend(STAGE_KINDS);
                 self.err(
                     Diagnostic::error(Code::UnknownKind, format!("unknown kind `{other}`"))
                         .at(node.name_span, "not a resource kind or keyword")
@@ -394,6 +402,47 @@ impl Lowerer<'_> {
             meta: self.meta(node),
             span: node.span,
         })
+    }
+
+    /// `app "web" replicas=3` inside an environment: values that replace
+    /// the declaration's own in that environment.
+    fn patch(&mut self, node: &Node) -> Option<ResourceDecl> {
+        let kind = node.name.as_str();
+        if !STAGE_KINDS.contains(&kind) && self.kinds.get(kind).is_none() {
+            let mut candidates: Vec<&str> = self.kinds.names().collect();
+            candidates.extend(STAGE_KINDS);
+            candidates.push("var");
+            self.err(
+                Diagnostic::error(Code::UnknownKind, format!("unknown kind `{kind}` in an environment"))
+                    .at(node.name_span, "not a kind")
+                    .help(suggest(kind, &candidates, "an environment holds `var NAME VALUE` lines and overrides such as `droplet \"web\" size=\"s-2vcpu-4gb\"`")),
+            );
+            return None;
+        }
+        let meta = node
+            .props
+            .iter()
+            .map(|p| (p.name.as_str(), p.name_span))
+            .chain(node.children.iter().map(|c| (c.name.as_str(), c.name_span)))
+            .find(|(n, _)| META_PROPS.contains(n) || META_CHILDREN.contains(n));
+        if let Some((name, span)) = meta {
+            self.err(
+                Diagnostic::error(Code::UnknownAttribute, format!("an environment cannot override `{name}`"))
+                    .at(span, "changes how the declaration expands")
+                    .help("set it with a variable instead: `count=(var)\"replicas\"` in the declaration, `var \"replicas\" 3` in the environment"),
+            );
+            return None;
+        }
+        let decl = self.resource(node)?;
+        if decl.label.as_literal().is_none() {
+            self.err(
+                Diagnostic::error(Code::BadInterpolation, "an override names its declaration literally")
+                    .at(decl.label_span, "interpolates")
+                    .help("write the name as it is after expansion, e.g. `app \"composer\" replicas=3`"),
+            );
+            return None;
+        }
+        Some(decl)
     }
 
     fn use_decl(&mut self, node: &Node) -> Option<UseDecl> {

@@ -4,6 +4,26 @@
 
 use crate::source::Span;
 
+/// Declarations that are not provider resources but go through expansion
+/// like them (count, for-each, components, variables); each is turned into
+/// its own model by a stage of its own after expansion.
+pub const STAGE_KINDS: &[&str] = &[
+    crate::web::SITE,
+    crate::apps::APP,
+    crate::apps::JOB,
+    crate::apps::CRON_JOB,
+    crate::apps::CONFIG_MAP,
+];
+
+/// The static name of a stage kind (instances carry `&'static str` kinds).
+pub fn stage_kind(kind: &str) -> &'static str {
+    STAGE_KINDS
+        .iter()
+        .find(|k| **k == kind)
+        .copied()
+        .unwrap_or(crate::web::SITE)
+}
+
 /// A string with `${…}` interpolations, split into parts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Template {
@@ -205,12 +225,15 @@ pub struct ComponentDecl {
     pub span: Span,
 }
 
-/// Values of variables in one environment (`environment "prod" { … }`).
+/// One environment (`environment "prod" { … }`): values of variables, and
+/// overrides of declarations (`app "web" replicas=3`) whose properties and
+/// children replace the declaration's own there.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnvironmentDecl {
     pub name: String,
     pub name_span: Span,
     pub values: Vec<Field>,
+    pub patches: Vec<ResourceDecl>,
     pub span: Span,
 }
 

@@ -144,4 +144,6 @@ pub struct Plan {
     pub instance_resources: Vec<ResourceId>,
     /// Sites, for the web-front backends.
     pub web: crate::web::Web,
+    /// Every environment's workloads, for the Kubernetes backend.
+    pub workloads: crate::apps::Workloads,
 }

@@ -3,6 +3,7 @@
 
 mod block_writer;
 pub mod caddy;
+pub mod kubernetes;
 pub mod nginx;
 pub mod terraform;
 
@@ -20,6 +21,7 @@ pub const BACKENDS: &[(&str, Emit)] = &[
     ("terraform", terraform::emit),
     ("caddy", caddy::emit),
     ("nginx", nginx::emit),
+    ("kubernetes", kubernetes::emit),
 ];
 
 pub fn emit_all(plan: &Plan) -> Files {

@@ -7,6 +7,8 @@
 use super::text::*;
 use super::*;
 use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
+use crate::dns::{prop, record, slug, Zones};
+use crate::read::ReadValues;
 use crate::expand::{Expanded, IChild, IField, Instance, SValue, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -36,12 +38,6 @@ const SITE_CHILDREN: &[&str] = &[
 
 const BODY: &str = "a response body";
 
-/// Zone kinds site records can be created in, with the record kind.
-const ZONES: &[(&str, &str)] = &[
-    ("domain", "record"),
-    ("cloudflare-zone", "cloudflare-record"),
-];
-
 pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostics) -> Web {
     if !exp.instances.iter().any(|i| i.kind == SITE) {
         return Web {
@@ -57,10 +53,9 @@ pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostic
     let mut l = Lowerer {
         diags,
         droplets: HashMap::new(),
-        zones: Vec::new(),
+        dns: Zones::of(&exp.instances),
         internal: BTreeMap::new(),
         records: Vec::new(),
-        claimed: HashMap::new(),
         ipv6: Default::default(),
     };
     for (i, inst) in exp.instances.iter().enumerate() {
@@ -78,25 +73,7 @@ pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostic
                 l.droplets.entry(g.clone()).or_default().push(i);
             }
         }
-        if let Some((_, record_kind)) = ZONES.iter().find(|(z, _)| *z == inst.kind) {
-            let name = field(&inst.props, "name")
-                .and_then(|f| f.value.value.as_text())
-                .unwrap_or_else(|| inst.label.clone());
-            l.zones.push((name, record_kind));
-        }
-        let address_record = field(&inst.props, "type")
-            .and_then(|f| f.value.value.as_text())
-            .is_some_and(|t| matches!(t.as_str(), "A" | "AAAA" | "CNAME"));
-        if address_record {
-            if let Some(fqdn) = field(&inst.props, "fqdn").and_then(|f| f.value.value.as_text()) {
-                l.claimed
-                    .insert(fqdn, (format!("record `{}`", inst.label), inst.label_span));
-            }
-        }
     }
-    // Longest zone first, so `int.example.com` wins over `example.com`.
-    l.zones
-        .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
 
     let mut labels: HashMap<String, Span> = HashMap::new();
     let mut sites = Vec::new();
@@ -183,157 +160,28 @@ struct Lowerer<'d> {
     diags: &'d mut Diagnostics,
     /// Droplet label or group → instance indices.
     droplets: HashMap<String, Vec<usize>>,
-    /// Zone name → kind of its records.
-    zones: Vec<(String, &'static str)>,
+    /// Zones of the project and names with address records.
+    dns: Zones,
     /// Internal names by droplet instance: (fqdn, record instance).
     internal: BTreeMap<usize, (String, Instance)>,
     records: Vec<Instance>,
-    /// Names that already have an address record: by a declared `record`
-    /// (fqdn) or by a site, with where.
-    claimed: HashMap<String, (String, Span)>,
     /// Droplets (and groups) with IPv6: their names get AAAA records too.
     ipv6: std::collections::HashSet<String>,
 }
 
+impl ReadValues for Lowerer<'_> {
+    fn diags(&mut self) -> &mut Diagnostics {
+        self.diags
+    }
+    const INVALID: Code = Code::InvalidSiteValue;
+    const SECRET_HELP: &'static str = "web configs hold secrets only as basic-auth hashes (`basic-auth \"user\" hash=(secret)\"name\"`)";
+    const REF_HELP: &'static str = "web configs are written before apply: give a literal, or proxy to a droplet with `to=(ref)\"droplet.NAME\"`";
+    fn multi_line(what: &str) -> bool {
+        what == BODY
+    }
+}
+
 impl Lowerer<'_> {
-    fn bad(&mut self, span: Span, message: String, label: &str, help: &str) {
-        self.diags.push(
-            Diagnostic::error(Code::InvalidSiteValue, message)
-                .at(span, label)
-                .help(help),
-        );
-    }
-
-    fn text(&mut self, v: &SValue, what: &str) -> Option<String> {
-        match &v.value {
-            Value::Str(s) if is_text(s) || (what == BODY && is_body(s)) => Some(s.clone()),
-            Value::Str(_) => {
-                self.bad(
-                    v.span,
-                    format!("{what} contains a control character"),
-                    "newline or control character here",
-                    "a value must be one line of printable text",
-                );
-                None
-            }
-            Value::Secret(_) | Value::Template(_) if contains_secret(&v.value) => {
-                self.diags.push(
-                    Diagnostic::error(Code::SecretMisuse, format!("a secret cannot be {what}"))
-                        .at(v.span, "would be written in plain text")
-                        .help("web configs hold secrets only as basic-auth hashes (`basic-auth \"user\" hash=(secret)\"name\"`)"),
-                );
-                None
-            }
-            Value::Ref(_) | Value::Template(_) => {
-                self.bad(v.span, format!("{what} cannot hold a reference"), "known only after `terraform apply`", "web configs are written before apply: give a literal, or proxy to a droplet with `to=(ref)\"droplet.NAME\"`");
-                None
-            }
-            other => match other.as_text() {
-                Some(t) => Some(t),
-                None => {
-                    self.wrong_type(v, what, "a string");
-                    None
-                }
-            },
-        }
-    }
-
-    fn wrong_type(&mut self, v: &SValue, what: &str, expected: &str) {
-        self.diags.push(
-            Diagnostic::error(
-                Code::WrongType,
-                format!("{what} must be {expected}, not a {}", v.value.type_name()),
-            )
-            .at(v.span, format!("expected {expected}"))
-            .help(format!("write {what} as {expected}")),
-        );
-    }
-
-    fn boolean(&mut self, v: &SValue, what: &str) -> Option<bool> {
-        match &v.value {
-            Value::Bool(b) => Some(*b),
-            Value::Str(s) if s == "true" || s == "false" => Some(s == "true"),
-            _ => {
-                self.wrong_type(v, what, "#true or #false");
-                None
-            }
-        }
-    }
-
-    fn number(
-        &mut self,
-        v: &SValue,
-        what: &str,
-        range: std::ops::RangeInclusive<i64>,
-    ) -> Option<i64> {
-        let n = match &v.value {
-            Value::Int(i) => Some(*i),
-            Value::Str(s) => s.parse().ok(),
-            _ => None,
-        };
-        match n {
-            Some(n) if range.contains(&n) => Some(n),
-            Some(n) => {
-                self.bad(
-                    v.span,
-                    format!("{what} {n} is out of range"),
-                    "out of range",
-                    &format!("{what} is between {} and {}", range.start(), range.end()),
-                );
-                None
-            }
-            None => {
-                self.wrong_type(v, what, "a number");
-                None
-            }
-        }
-    }
-
-    fn one_of<T: Copy>(&mut self, v: &SValue, what: &str, choices: &[(&str, T)]) -> Option<T> {
-        let text = self.text(v, what)?;
-        if let Some((_, t)) = choices.iter().find(|(n, _)| *n == text) {
-            return Some(*t);
-        }
-        let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-        self.diags.push(
-            Diagnostic::error(
-                Code::BadEnumValue,
-                format!("`{text}` is not a valid {what}"),
-            )
-            .at(v.span, format!("expected one of: {}", names.join(", ")))
-            .help(suggest(
-                &text,
-                &names,
-                &format!("{what} is one of: {}", names.join(", ")),
-            )),
-        );
-        None
-    }
-
-    fn unknown(&mut self, span: Span, name: &str, what: &str, known: &[&str]) {
-        self.diags.push(
-            Diagnostic::error(Code::UnknownAttribute, format!("{what} has no `{name}`"))
-                .at(span, "unknown here")
-                .help(suggest(
-                    name,
-                    known,
-                    &format!("{what} takes: {}", known.join(", ")),
-                )),
-        );
-    }
-
-    /// The values of a child's arguments, lists flattened.
-    fn args<'v>(&self, c: &'v IChild) -> Vec<&'v SValue> {
-        let mut out = Vec::new();
-        for a in &c.args {
-            match &a.value {
-                Value::List(items) => out.extend(items.iter()),
-                _ => out.push(a),
-            }
-        }
-        out
-    }
-
     /// The site, and where it names its engine (if it does).
     fn site(&mut self, inst: &Instance, all: &[Instance]) -> Option<(Site, Option<Span>)> {
         let errors_before = self.diags.error_count();
@@ -982,17 +830,9 @@ impl Lowerer<'_> {
         }
     }
 
-    fn zone_of(&self, host: &str) -> Option<(String, &'static str)> {
-        let bare = host.strip_prefix("*.").unwrap_or(host);
-        self.zones
-            .iter()
-            .find(|(z, _)| bare == z || bare.ends_with(&format!(".{z}")))
-            .cloned()
-    }
-
     /// One A record per server for a site's host name.
     fn host_record(&mut self, site: &str, host: &str, span: Span, on: Option<&SValue>) {
-        if let Some((owner, first)) = self.claimed.get(host) {
+        if let Some((owner, first)) = self.dns.claimed.get(host) {
             if *owner == format!("site `{site}`") {
                 // Listed twice in one site: the web check reports it.
                 return;
@@ -1005,9 +845,9 @@ impl Lowerer<'_> {
             );
             return;
         }
-        self.claimed
+        self.dns.claimed
             .insert(host.to_string(), (format!("site `{site}`"), span));
-        let Some((_, record_kind)) = self.zone_of(host) else {
+        let Some((_, record_kind)) = self.dns.zone_of(host) else {
             self.diags.push(
                 Diagnostic::error(Code::UnresolvedReference, format!("no zone in the project holds `{host}`"))
                     .at(span, "its DNS record has no zone")
@@ -1017,7 +857,7 @@ impl Lowerer<'_> {
         };
         let mut paths = Vec::new();
         ref_paths(on.map(|v| &v.value), &mut paths);
-        let slug = host.replace("*.", "wildcard.").replace('.', "-");
+        let slug = slug(host);
         for (n, path) in paths.iter().enumerate() {
             let base = if paths.len() == 1 {
                 format!("site-{slug}")
@@ -1048,7 +888,7 @@ impl Lowerer<'_> {
     /// Internal names for the droplets a site proxies to, in the zone of
     /// the site's first host.
     fn internal_names(&mut self, site: &mut Site, all: &[Instance]) {
-        let zone = site.hosts.first().and_then(|h| self.zone_of(h));
+        let zone = site.hosts.first().and_then(|h| self.dns.zone_of(h));
         for r in &mut site.routes {
             let Action::Proxy { upstreams, .. } = &mut r.action else {
                 continue;
@@ -1114,41 +954,6 @@ fn ref_paths<'v>(v: Option<&'v Value>, out: &mut Vec<&'v str>) {
     }
 }
 
-fn contains_secret(v: &Value) -> bool {
-    match v {
-        Value::Secret(_) => true,
-        Value::Template(parts) => parts
-            .iter()
-            .any(|p| matches!(p, crate::expand::TPart::Secret(_))),
-        _ => false,
-    }
-}
-
-fn prop(name: &str, value: Value, span: Span) -> IField {
-    IField {
-        name: name.into(),
-        name_span: span,
-        value: SValue { value, span },
-    }
-}
-
-fn record(kind: &'static str, label: String, props: Vec<IField>, span: Span) -> Instance {
-    Instance {
-        kind,
-        kind_span: span,
-        label,
-        label_span: span,
-        group: None,
-        props,
-        children: Vec::new(),
-        import_id: None,
-        depends_on: Vec::new(),
-        provider: None,
-        ignore_changes: Vec::new(),
-        span,
-        used_at: Vec::new(),
-    }
-}
 
 /// A site without `engine=` takes the engine another site on the same
 /// server names, else Caddy; two engines on one server are an error (both

@@ -34,16 +34,7 @@ pub fn is_header_name(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+.^_`|~-".contains(&b))
 }
 
-/// Free text: anything but control characters (a newline would end a
-/// directive, or an HTTP header).
-pub fn is_text(s: &str) -> bool {
-    !s.chars().any(char::is_control)
-}
-
-/// A response body: free text that may span lines.
-pub fn is_body(s: &str) -> bool {
-    !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
-}
+pub use crate::read::{is_body, is_text};
 
 /// An absolute file system path of ordinary characters (no spaces,
 /// quotes, `$`, braces, `;` or `#`, which config formats treat specially).

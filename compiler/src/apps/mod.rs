@@ -1,0 +1,172 @@
+//! Workloads: apps, jobs, cron jobs and config maps, declared once and
+//! expanded per environment, compiled to Kubernetes manifests. `lower`
+//! turns each environment's instances into [`Environment`]s (checking what
+//! a schema validator cannot: names, ports, quantities, schedules,
+//! references between objects, secrets) and adds the DNS records of every
+//! ingress host, from every environment, to the Terraform side.
+
+mod lower;
+mod names;
+
+pub use lower::lower;
+
+pub const APP: &str = "app";
+pub const JOB: &str = "job";
+pub const CRON_JOB: &str = "cron-job";
+pub const CONFIG_MAP: &str = "config-map";
+/// The declarations this stage owns.
+pub const KINDS: &[&str] = &[APP, JOB, CRON_JOB, CONFIG_MAP];
+
+/// Every environment's workloads.
+#[derive(Clone, Debug, Default)]
+pub struct Workloads {
+    pub environments: Vec<Environment>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Environment {
+    pub name: String,
+    /// The cluster its workloads run on, when they name one.
+    pub cluster: Option<Cluster>,
+    pub workloads: Vec<Workload>,
+    pub config_maps: Vec<ConfigMap>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cluster {
+    pub name: String,
+    /// The kubectl context `doctl kubernetes cluster kubeconfig save`
+    /// creates for a DigitalOcean cluster declared in the project.
+    pub context: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub name: String,
+    pub namespace: String,
+    /// `app.kubernetes.io/instance`: the name and the environment.
+    pub instance: String,
+    /// `app.kubernetes.io/version`: the image tag, when it is a valid
+    /// label value.
+    pub version: Option<String>,
+    pub part_of: Option<String>,
+    pub component: Option<String>,
+    pub container: Container,
+    pub shape: Shape,
+}
+
+#[derive(Clone, Debug)]
+pub enum Shape {
+    Deployment {
+        replicas: u32,
+        ports: Vec<Port>,
+        ingress: Option<Ingress>,
+    },
+    Job(JobSpec),
+    CronJob {
+        schedule: String,
+        time_zone: Option<String>,
+        concurrency: &'static str,
+        suspend: bool,
+        job: JobSpec,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct JobSpec {
+    pub backoff_limit: Option<u32>,
+    pub ttl_after_finished: Option<u32>,
+    pub active_deadline: Option<u32>,
+    pub restart: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub struct Port {
+    pub name: String,
+    pub container_port: u16,
+    pub service_port: u16,
+    pub protocol: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub struct Ingress {
+    pub hosts: Vec<String>,
+    pub class: Option<String>,
+    /// The Service port (by name) the hosts reach.
+    pub port: String,
+    /// The TLS secret; `None` when TLS is off.
+    pub tls_secret: Option<String>,
+    /// cert-manager's ClusterIssuer that fills the TLS secret.
+    pub issuer: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Container {
+    pub image: String,
+    pub pull_policy: Option<&'static str>,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub env: Vec<EnvVar>,
+    pub env_from: Vec<EnvFrom>,
+    pub requests: Quantities,
+    pub limits: Quantities,
+    pub probes: Vec<Probe>,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnvVar {
+    pub name: String,
+    pub source: EnvSource,
+}
+
+#[derive(Clone, Debug)]
+pub enum EnvSource {
+    Value(String),
+    ConfigMap { name: String, key: String },
+    /// A key of a Kubernetes Secret: the value itself never passes
+    /// through infrac.
+    Secret { name: String, key: String },
+}
+
+#[derive(Clone, Debug)]
+pub enum EnvFrom {
+    ConfigMap(String),
+    Secret(String),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Quantities {
+    pub cpu: Option<String>,
+    pub memory: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Probe {
+    /// `livenessProbe`, `readinessProbe` or `startupProbe`.
+    pub field: &'static str,
+    pub action: ProbeAction,
+    pub initial_delay: Option<u32>,
+    pub period: Option<u32>,
+    pub timeout: Option<u32>,
+    pub failures: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub enum ProbeAction {
+    Http { path: String, port: PortRef },
+    Tcp { port: PortRef },
+    Exec { command: Vec<String> },
+}
+
+#[derive(Clone, Debug)]
+pub enum PortRef {
+    Name(String),
+    Number(u16),
+}
+
+#[derive(Clone, Debug)]
+pub struct ConfigMap {
+    pub name: String,
+    pub namespace: String,
+    pub data: Vec<(String, String)>,
+}

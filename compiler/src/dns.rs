@@ -1,0 +1,93 @@
+//! DNS names that stages add to the project (a site's host names, an app's
+//! ingress hosts): which zone of the project holds a name, which names
+//! already have an address record, and record instances in the zone's
+//! kind. The records join the resource instances, so they are checked,
+//! referenced and ordered like declared ones.
+
+use crate::expand::{IField, Instance, SValue, Value};
+use crate::source::Span;
+use std::collections::HashMap;
+
+/// Zone kinds records can be created in, with the record kind.
+const ZONE_KINDS: &[(&str, &str)] = &[
+    ("domain", "record"),
+    ("cloudflare-zone", "cloudflare-record"),
+];
+
+pub struct Zones {
+    /// (zone name, record kind), longest name first so that
+    /// `int.example.com` wins over `example.com`.
+    zones: Vec<(String, &'static str)>,
+    /// Names that have an address record, with who made it and where.
+    pub claimed: HashMap<String, (String, Span)>,
+}
+
+impl Zones {
+    pub fn of(instances: &[Instance]) -> Zones {
+        let mut zones = Vec::new();
+        let mut claimed = HashMap::new();
+        for inst in instances {
+            if let Some((_, record_kind)) = ZONE_KINDS.iter().find(|(z, _)| *z == inst.kind) {
+                let name = text(&inst.props, "name").unwrap_or_else(|| inst.label.clone());
+                zones.push((name, *record_kind));
+            }
+            let address_record = text(&inst.props, "type")
+                .is_some_and(|t| matches!(t.as_str(), "A" | "AAAA" | "CNAME"));
+            if address_record {
+                if let Some(fqdn) = text(&inst.props, "fqdn") {
+                    claimed.insert(fqdn, (format!("record `{}`", inst.label), inst.label_span));
+                }
+            }
+        }
+        zones.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        Zones { zones, claimed }
+    }
+
+    /// The zone that holds `host` (a `*.` wildcard counts as its parent).
+    pub fn zone_of(&self, host: &str) -> Option<(String, &'static str)> {
+        let bare = host.strip_prefix("*.").unwrap_or(host);
+        self.zones
+            .iter()
+            .find(|(z, _)| bare == z || bare.ends_with(&format!(".{z}")))
+            .cloned()
+    }
+}
+
+fn text(fields: &[IField], name: &str) -> Option<String> {
+    fields
+        .iter()
+        .find(|f| f.name == name)
+        .and_then(|f| f.value.value.as_text())
+}
+
+/// A record label from a host name: `*.a.example.com` → `wildcard-a-example-com`.
+pub fn slug(host: &str) -> String {
+    host.replace("*.", "wildcard.").replace('.', "-")
+}
+
+pub fn prop(name: &str, value: Value, span: Span) -> IField {
+    IField {
+        name: name.into(),
+        name_span: span,
+        value: SValue { value, span },
+    }
+}
+
+/// A record instance, made by a stage rather than declared.
+pub fn record(kind: &'static str, label: String, props: Vec<IField>, span: Span) -> Instance {
+    Instance {
+        kind,
+        kind_span: span,
+        label,
+        label_span: span,
+        group: None,
+        props,
+        children: Vec::new(),
+        import_id: None,
+        depends_on: Vec::new(),
+        provider: None,
+        ignore_changes: Vec::new(),
+        span,
+        used_at: Vec::new(),
+    }
+}
