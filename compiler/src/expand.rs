@@ -179,8 +179,14 @@ pub fn expand(
     diags: &mut Diagnostics,
 ) -> Expanded {
     let mut used_vars = BTreeSet::new();
-    let (mut out, has_workloads) =
-        expand_pass(project, inputs, kinds, Pass::Resources, diags, &mut used_vars);
+    let (mut out, has_workloads) = expand_pass(
+        project,
+        inputs,
+        kinds,
+        Pass::Resources,
+        diags,
+        &mut used_vars,
+    );
     if has_workloads {
         let environments: Vec<(&str, Option<Span>)> = if project.environments.is_empty() {
             vec![(DEFAULT_ENVIRONMENT, None)]
@@ -349,7 +355,14 @@ fn apply_patch(r: &ResourceDecl, patch: &ResourceDecl) -> ResourceDecl {
     };
     let mut children: Vec<Child> = Vec::new();
     for c in &r.children {
-        children.push(patch.children.iter().find(|p| same(p, c)).unwrap_or(c).clone());
+        children.push(
+            patch
+                .children
+                .iter()
+                .find(|p| same(p, c))
+                .unwrap_or(c)
+                .clone(),
+        );
     }
     children.extend(
         patch
@@ -981,7 +994,11 @@ impl Expander<'_> {
             return;
         }
         let patched;
-        let r = match self.patches.iter().find(|p| p.kind == r.kind && p.label.as_literal() == Some(base.as_str())) {
+        let r = match self
+            .patches
+            .iter()
+            .find(|p| p.kind == r.kind && p.label.as_literal() == Some(base.as_str()))
+        {
             Some(patch) => {
                 patched = apply_patch(r, patch);
                 &patched

@@ -436,9 +436,14 @@ impl Lowerer<'_> {
         let decl = self.resource(node)?;
         if decl.label.as_literal().is_none() {
             self.err(
-                Diagnostic::error(Code::BadInterpolation, "an override names its declaration literally")
-                    .at(decl.label_span, "interpolates")
-                    .help("write the name as it is after expansion, e.g. `app \"composer\" replicas=3`"),
+                Diagnostic::error(
+                    Code::BadInterpolation,
+                    "an override names its declaration literally",
+                )
+                .at(decl.label_span, "interpolates")
+                .help(
+                    "write the name as it is after expansion, e.g. `app \"composer\" replicas=3`",
+                ),
             );
             return None;
         }

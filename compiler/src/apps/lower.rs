@@ -12,8 +12,22 @@ use crate::read::ReadValues;
 use crate::source::Span;
 use std::collections::{BTreeMap, HashMap};
 
-const COMMON_PROPS: &[&str] = &["cluster", "image", "namespace", "part-of", "component", "pull"];
-const APP_PROPS: &[&str] = &["replicas", "ingress", "ingress-class", "tls", "issuer", "dns"];
+const COMMON_PROPS: &[&str] = &[
+    "cluster",
+    "image",
+    "namespace",
+    "part-of",
+    "component",
+    "pull",
+];
+const APP_PROPS: &[&str] = &[
+    "replicas",
+    "ingress",
+    "ingress-class",
+    "tls",
+    "issuer",
+    "dns",
+];
 const JOB_PROPS: &[&str] = &["backoff-limit", "ttl", "deadline", "restart"];
 const CRON_PROPS: &[&str] = &["schedule", "time-zone", "concurrency", "suspend"];
 const CONTAINER_CHILDREN: &[&str] = &[
@@ -102,7 +116,11 @@ fn merge(found: Vec<(String, Diagnostics)>, total: usize, diags: &mut Diagnostic
         if envs.len() < total {
             let names: Vec<String> = envs.iter().map(|e| format!("`{e}`")).collect();
             let plural = if names.len() == 1 { "" } else { "s" };
-            d.message = format!("{} (in environment{plural} {})", d.message, names.join(", "));
+            d.message = format!(
+                "{} (in environment{plural} {})",
+                d.message,
+                names.join(", ")
+            );
         }
         diags.push(d);
     }
@@ -124,7 +142,8 @@ impl ReadValues for Lowerer<'_> {
     }
     const INVALID: Code = Code::InvalidWorkloadValue;
     const SECRET_HELP: &'static str = SECRET_HELP;
-    const REF_HELP: &'static str = "manifests are written before `terraform apply`: give a literal value";
+    const REF_HELP: &'static str =
+        "manifests are written before `terraform apply`: give a literal value";
     fn multi_line(what: &str) -> bool {
         what.starts_with("the value of")
     }
@@ -196,17 +215,6 @@ impl Lowerer<'_> {
                 declared.push(None);
                 continue;
             }
-            let Some((w, d)) = self.workload(inst, &env.config_maps) else {
-                declared.push(None);
-                continue;
-            };
-            let class = if inst.kind == APP { APP } else { "job" };
-            let key = (class, w.namespace.clone(), w.name.clone());
-            if seen.insert(key, inst.label_span).is_some() {
-                self.duplicate(inst, inst.kind);
-                declared.push(None);
-                continue;
-            }
             if let Some(c) = field(&inst.props, "cluster") {
                 if let Some(cluster) = self.cluster(&c.value, clusters) {
                     match &cluster_at {
@@ -224,6 +232,17 @@ impl Lowerer<'_> {
                     }
                 }
             }
+            let Some((w, d)) = self.workload(inst, &env.config_maps) else {
+                declared.push(None);
+                continue;
+            };
+            let class = if inst.kind == APP { APP } else { "job" };
+            let key = (class, w.namespace.clone(), w.name.clone());
+            if seen.insert(key, inst.label_span).is_some() {
+                self.duplicate(inst, inst.kind);
+                declared.push(None);
+                continue;
+            }
             env.workloads.push(w);
             declared.push(Some(d));
         }
@@ -233,9 +252,12 @@ impl Lowerer<'_> {
 
     fn duplicate(&mut self, inst: &Instance, what: &str) {
         self.diags.push(
-            Diagnostic::error(Code::DuplicateName, format!("{what} `{}` is declared twice", inst.label))
-                .at(inst.label_span, "declared again here")
-                .help("names of one kind are unique in a namespace; rename one of them"),
+            Diagnostic::error(
+                Code::DuplicateName,
+                format!("{what} `{}` is declared twice", inst.label),
+            )
+            .at(inst.label_span, "declared again here")
+            .help("names of one kind are unique in a namespace; rename one of them"),
         );
     }
 
@@ -246,8 +268,10 @@ impl Lowerer<'_> {
                 match label.and_then(|l| clusters.get(l)) {
                     Some(c) => Some(c.clone()),
                     None => {
-                        let names: Vec<String> =
-                            clusters.keys().map(|k| format!("kubernetes-cluster.{k}")).collect();
+                        let names: Vec<String> = clusters
+                            .keys()
+                            .map(|k| format!("kubernetes-cluster.{k}"))
+                            .collect();
                         let names: Vec<&str> = names.iter().map(String::as_str).collect();
                         self.diags.push(
                             Diagnostic::error(Code::UnresolvedReference, format!("`{path}` is not a Kubernetes cluster of the project"))
@@ -285,7 +309,13 @@ impl Lowerer<'_> {
         for c in &inst.children {
             let key = c.name.clone();
             if !is_config_key(&key) {
-                ok = self.name_ok(c.name_span, &key, "config map key", false, "a key is letters, digits, `-`, `_` and `.`");
+                ok = self.name_ok(
+                    c.name_span,
+                    &key,
+                    "config map key",
+                    false,
+                    "a key is letters, digits, `-`, `_` and `.`",
+                );
                 continue;
             }
             if data.iter().any(|(k, _)| *k == key) {
@@ -299,7 +329,12 @@ impl Lowerer<'_> {
             }
             let args = self.args(c);
             let [value] = args.as_slice() else {
-                self.bad(c.span, format!("`{key}` needs one value"), "one value expected", "write `KEY \"value\"`");
+                self.bad(
+                    c.span,
+                    format!("`{key}` needs one value"),
+                    "one value expected",
+                    "write `KEY \"value\"`",
+                );
                 ok = false;
                 continue;
             };
@@ -308,14 +343,24 @@ impl Lowerer<'_> {
                 continue;
             };
             if !c.props.is_empty() || !c.children.is_empty() {
-                self.bad(c.span, format!("`{key}` takes one value"), "unexpected properties or children", "write `KEY \"value\"`");
+                self.bad(
+                    c.span,
+                    format!("`{key}` takes one value"),
+                    "unexpected properties or children",
+                    "write `KEY \"value\"`",
+                );
                 ok = false;
             }
             size += key.len() + value.len();
             data.push((key, value));
         }
         if size > 1024 * 1024 {
-            self.bad(inst.label_span, format!("config map `{}` holds {size} bytes", inst.label), "over 1 MiB", "Kubernetes stores at most 1 MiB in a config map: split it");
+            self.bad(
+                inst.label_span,
+                format!("config map `{}` holds {size} bytes", inst.label),
+                "over 1 MiB",
+                "Kubernetes stores at most 1 MiB in a config map: split it",
+            );
             ok = false;
         }
         ok.then(|| ConfigMap {
@@ -340,8 +385,14 @@ impl Lowerer<'_> {
 
     fn namespace(&mut self, v: &SValue) -> Option<String> {
         let ns = self.text(v, "a namespace")?;
-        self.name_ok(v.span, &ns, "namespace", is_dns_label(&ns), "a namespace is lower-case letters, digits and `-`, at most 63")
-            .then_some(ns)
+        self.name_ok(
+            v.span,
+            &ns,
+            "namespace",
+            is_dns_label(&ns),
+            "a namespace is lower-case letters, digits and `-`, at most 63",
+        )
+        .then_some(ns)
     }
 
     fn workload<'i>(
@@ -356,7 +407,13 @@ impl Lowerer<'_> {
             JOB => (is_dns_label(&inst.label), "a job name is lower-case letters, digits and `-`, at most 63"),
             _ => (is_dns_label(&inst.label) && inst.label.len() <= 52, "a cron job name is lower-case letters, digits and `-`, at most 52 (its jobs add a suffix)"),
         };
-        self.name_ok(inst.label_span, &inst.label, &format!("{kind} name"), name_ok, rule);
+        self.name_ok(
+            inst.label_span,
+            &inst.label,
+            &format!("{kind} name"),
+            name_ok,
+            rule,
+        );
         let known: Vec<&str> = COMMON_PROPS
             .iter()
             .chain(match kind {
@@ -364,7 +421,14 @@ impl Lowerer<'_> {
                 JOB => JOB_PROPS,
                 _ => &[],
             })
-            .chain(if kind == CRON_JOB { [JOB_PROPS, CRON_PROPS].concat() } else { Vec::new() }.iter())
+            .chain(
+                if kind == CRON_JOB {
+                    [JOB_PROPS, CRON_PROPS].concat()
+                } else {
+                    Vec::new()
+                }
+                .iter(),
+            )
             .copied()
             .collect();
         let mut d = Declared {
@@ -385,7 +449,8 @@ impl Lowerer<'_> {
             active_deadline: None,
             restart: "Never",
         };
-        let (mut schedule, mut time_zone, mut concurrency, mut suspend) = (None, None, "Allow", false);
+        let (mut schedule, mut time_zone, mut concurrency, mut suspend) =
+            (None, None, "Allow", false);
         let seconds = 0..=i64::from(i32::MAX);
         for p in &inst.props {
             let v = &p.value;
@@ -449,14 +514,23 @@ impl Lowerer<'_> {
         });
         let version = match image_at {
             None => {
-                self.missing(inst.label_span, format!("{kind} `{}` has no image", inst.label), "write `image=\"registry/name:tag\"`");
+                self.missing(
+                    inst.label_span,
+                    format!("{kind} `{}` has no image", inst.label),
+                    "write `image=\"registry/name:tag\"`",
+                );
                 None
             }
             Some(v) => self.text(v, "an image").and_then(|img| {
                 let tag = match image(&img) {
                     Ok(tag) => tag.filter(|t| is_label_value(t)).map(str::to_string),
                     Err(why) => {
-                        self.bad(v.span, format!("`{img}` is not an image reference"), "not an image", why);
+                        self.bad(
+                            v.span,
+                            format!("`{img}` is not an image reference"),
+                            "not an image",
+                            why,
+                        );
                         None
                     }
                 };
@@ -472,7 +546,9 @@ impl Lowerer<'_> {
             .collect();
         for c in &inst.children {
             match c.name.as_str() {
-                n if !children.contains(&n) => self.unknown(c.name_span, n, &format!("a {kind}"), &children),
+                n if !children.contains(&n) => {
+                    self.unknown(c.name_span, n, &format!("a {kind}"), &children)
+                }
                 "port" => {
                     if let Some(p) = self.port(c, &ports) {
                         ports.push(p);
@@ -487,7 +563,9 @@ impl Lowerer<'_> {
                 "command" => container.command = self.words(c, "a command word"),
                 "args" => container.args = self.words(c, "an argument"),
                 "env" => {
-                    if let Some(e) = self.env_var(c, config_maps, namespace.as_deref(), &container.env) {
+                    if let Some(e) =
+                        self.env_var(c, config_maps, namespace.as_deref(), &container.env)
+                    {
                         container.env.push(e);
                     }
                 }
@@ -521,7 +599,14 @@ impl Lowerer<'_> {
                 issuer,
             })
         } else {
-            self.missing(d.hosts[0].1, format!("app `{}` has host names but no port to route them to", inst.label), "declare the port its Service exposes: `port \"http\" 8080`");
+            self.missing(
+                d.hosts[0].1,
+                format!(
+                    "app `{}` has host names but no port to route them to",
+                    inst.label
+                ),
+                "declare the port its Service exposes: `port \"http\" 8080`",
+            );
             None
         };
         let shape = match kind {
@@ -533,7 +618,11 @@ impl Lowerer<'_> {
             JOB => Shape::Job(job),
             _ => {
                 if schedule.is_none() && !inst.props.iter().any(|p| p.name == "schedule") {
-                    self.missing(inst.label_span, format!("cron job `{}` has no schedule", inst.label), "write `schedule=\"0 3 * * *\"`");
+                    self.missing(
+                        inst.label_span,
+                        format!("cron job `{}` has no schedule", inst.label),
+                        "write `schedule=\"0 3 * * *\"`",
+                    );
                 }
                 Shape::CronJob {
                     schedule: schedule.unwrap_or_default(),
@@ -550,7 +639,12 @@ impl Lowerer<'_> {
             format!("{}-{}", inst.label, self.env)
         };
         if !is_label_value(&instance) {
-            self.bad(inst.label_span, format!("`{instance}` is too long for the `app.kubernetes.io/instance` label"), "name and environment over 63 characters", "shorten the name or the environment's name");
+            self.bad(
+                inst.label_span,
+                format!("`{instance}` is too long for the `app.kubernetes.io/instance` label"),
+                "name and environment over 63 characters",
+                "shorten the name or the environment's name",
+            );
         }
         if self.diags.error_count() > errors {
             return None;
@@ -589,7 +683,12 @@ impl Lowerer<'_> {
     fn port(&mut self, c: &IChild, ports: &[Port]) -> Option<Port> {
         let args = self.args(c);
         let [name, number] = args.as_slice() else {
-            self.bad(c.span, "a port has a name and a number".into(), "expected `port NAME NUMBER`", "write `port \"http\" 8080`");
+            self.bad(
+                c.span,
+                "a port has a name and a number".into(),
+                "expected `port NAME NUMBER`",
+                "write `port \"http\" 8080`",
+            );
             return None;
         };
         let name_span = name.span;
@@ -597,21 +696,34 @@ impl Lowerer<'_> {
         if !self.name_ok(name_span, &name, "port name", is_port_name(&name), "a port name is up to 15 lower-case letters, digits and `-`, with a letter (`http`, `grpc`, `metrics`)") {
             return None;
         }
-        let container_port = self.number(number, "a port", 1..=65535)? as u16;
+        let container_port = self.number(number, "port", 1..=65535)? as u16;
         let mut service_port = container_port;
         let mut protocol = "TCP";
         for p in &c.props {
             match p.name.as_str() {
-                "service" => service_port = self.number(&p.value, "a service port", 1..=65535)? as u16,
-                "protocol" => protocol = self.one_of(&p.value, "protocol", &[("tcp", "TCP"), ("udp", "UDP"), ("sctp", "SCTP")])?,
+                "service" => {
+                    service_port = self.number(&p.value, "service port", 1..=65535)? as u16
+                }
+                "protocol" => {
+                    protocol = self.one_of(
+                        &p.value,
+                        "protocol",
+                        &[("tcp", "TCP"), ("udp", "UDP"), ("sctp", "SCTP")],
+                    )?
+                }
                 other => self.unknown(p.name_span, other, "a port", &["service", "protocol"]),
             }
         }
-        if let Some(other) = ports.iter().find(|p| p.name == name || p.container_port == container_port || p.service_port == service_port) {
+        if let Some(other) = ports.iter().find(|p| {
+            p.name == name || p.container_port == container_port || p.service_port == service_port
+        }) {
             self.diags.push(
-                Diagnostic::error(Code::DuplicateName, format!("port `{name}` repeats port `{}`", other.name))
-                    .at(c.span, "same name or number as another port")
-                    .help("each port of an app has its own name, container port and service port"),
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    format!("port `{name}` repeats port `{}`", other.name),
+                )
+                .at(c.span, "same name or number as another port")
+                .help("each port of an app has its own name, container port and service port"),
             );
             return None;
         }
@@ -653,37 +765,83 @@ impl Lowerer<'_> {
         }
     }
 
-    fn config_key(&mut self, c: &IChild, config_maps: &[ConfigMap], namespace: Option<&str>, name: &str, key: &str, span: Span) {
+    fn config_key(
+        &mut self,
+        c: &IChild,
+        config_maps: &[ConfigMap],
+        namespace: Option<&str>,
+        name: &str,
+        key: &str,
+        span: Span,
+    ) {
         let Some(namespace) = namespace else { return };
-        match config_maps.iter().find(|m| m.name == name && m.namespace == namespace) {
+        match config_maps
+            .iter()
+            .find(|m| m.name == name && m.namespace == namespace)
+        {
             None => {
-                let names: Vec<&str> = config_maps.iter().filter(|m| m.namespace == namespace).map(|m| m.name.as_str()).collect();
+                let names: Vec<&str> = config_maps
+                    .iter()
+                    .filter(|m| m.namespace == namespace)
+                    .map(|m| m.name.as_str())
+                    .collect();
                 self.diags.push(
-                    Diagnostic::error(Code::UnresolvedReference, format!("no config map `{name}` in namespace `{namespace}`"))
-                        .at(span, "not declared")
-                        .help(crate::diag::suggest(name, &names, "declare it: `config-map \"NAME\" { KEY \"value\" }`")),
+                    Diagnostic::error(
+                        Code::UnresolvedReference,
+                        format!("no config map `{name}` in namespace `{namespace}`"),
+                    )
+                    .at(span, "not declared")
+                    .help(crate::diag::suggest(
+                        name,
+                        &names,
+                        "declare it: `config-map \"NAME\" { KEY \"value\" }`",
+                    )),
                 );
             }
             Some(m) if !key.is_empty() && !m.data.iter().any(|(k, _)| k == key) => {
                 let keys: Vec<&str> = m.data.iter().map(|(k, _)| k.as_str()).collect();
                 self.diags.push(
-                    Diagnostic::error(Code::UnresolvedReference, format!("config map `{name}` has no key `{key}`"))
-                        .at(c.span, "no such key")
-                        .help(crate::diag::suggest(key, &keys, &format!("its keys: {}", keys.join(", ")))),
+                    Diagnostic::error(
+                        Code::UnresolvedReference,
+                        format!("config map `{name}` has no key `{key}`"),
+                    )
+                    .at(c.span, "no such key")
+                    .help(crate::diag::suggest(
+                        key,
+                        &keys,
+                        &format!("its keys: {}", keys.join(", ")),
+                    )),
                 );
             }
             Some(_) => {}
         }
     }
 
-    fn env_var(&mut self, c: &IChild, config_maps: &[ConfigMap], namespace: Option<&str>, env: &[EnvVar]) -> Option<EnvVar> {
+    fn env_var(
+        &mut self,
+        c: &IChild,
+        config_maps: &[ConfigMap],
+        namespace: Option<&str>,
+        env: &[EnvVar],
+    ) -> Option<EnvVar> {
         let args = self.args(c);
         let Some(name_value) = args.first() else {
-            self.bad(c.span, "`env` needs a name".into(), "name missing", "write `env \"NAME\" \"value\"`");
+            self.bad(
+                c.span,
+                "`env` needs a name".into(),
+                "name missing",
+                "write `env \"NAME\" \"value\"`",
+            );
             return None;
         };
         let name = self.text(name_value, "an environment variable name")?;
-        if !self.name_ok(name_value.span, &name, "environment variable name", is_env_name(&name), "letters, digits, `_`, `-` and `.`, not starting with a digit") {
+        if !self.name_ok(
+            name_value.span,
+            &name,
+            "environment variable name",
+            is_env_name(&name),
+            "letters, digits, `_`, `-` and `.`, not starting with a digit",
+        ) {
             return None;
         }
         if env.iter().any(|e| e.name == name) {
@@ -694,19 +852,32 @@ impl Lowerer<'_> {
             );
             return None;
         }
-        let prop_text = |l: &mut Self, n: &str| field(&c.props, n).map(|f| (l.text(&f.value, &format!("`{n}`")), f.value.span));
+        let prop_text = |l: &mut Self, n: &str| {
+            field(&c.props, n).map(|f| (l.text(&f.value, &format!("`{n}`")), f.value.span))
+        };
         let mut plain = false;
         for p in &c.props {
             match p.name.as_str() {
                 "config" | "secret" | "key" => {}
                 "plain" => plain = self.boolean(&p.value, "plain")?,
-                other => self.unknown(p.name_span, other, "`env`", &["config", "secret", "key", "plain"]),
+                other => self.unknown(
+                    p.name_span,
+                    other,
+                    "`env`",
+                    &["config", "secret", "key", "plain"],
+                ),
             }
         }
         let key = prop_text(self, "key");
         let key_text = match &key {
             Some((Some(k), span)) => {
-                if !self.name_ok(*span, k, "key", is_config_key(k), "a key is letters, digits, `-`, `_` and `.`") {
+                if !self.name_ok(
+                    *span,
+                    k,
+                    "key",
+                    is_config_key(k),
+                    "a key is letters, digits, `-`, `_` and `.`",
+                ) {
                     return None;
                 }
                 k.clone()
@@ -714,26 +885,47 @@ impl Lowerer<'_> {
             Some((None, _)) => return None,
             None => name.clone(),
         };
-        let source = match (prop_text(self, "config"), prop_text(self, "secret"), args.get(1)) {
+        let source = match (
+            prop_text(self, "config"),
+            prop_text(self, "secret"),
+            args.get(1),
+        ) {
             (Some((cm, span)), None, None) => {
                 let cm = cm?;
                 self.config_key(c, config_maps, namespace, &cm, &key_text, span);
-                EnvSource::ConfigMap { name: cm, key: key_text }
+                EnvSource::ConfigMap {
+                    name: cm,
+                    key: key_text,
+                }
             }
             (None, Some((secret, span)), None) => {
                 let secret = secret?;
-                if !self.name_ok(span, &secret, "secret name", is_dns_subdomain(&secret), "a Secret's name is lower-case letters, digits, `-` and `.`") {
+                if !self.name_ok(
+                    span,
+                    &secret,
+                    "secret name",
+                    is_dns_subdomain(&secret),
+                    "a Secret's name is lower-case letters, digits, `-` and `.`",
+                ) {
                     return None;
                 }
-                EnvSource::Secret { name: secret, key: key_text }
+                EnvSource::Secret {
+                    name: secret,
+                    key: key_text,
+                }
             }
             (None, None, Some(value)) if args.len() == 2 => {
                 let text = self.text(value, &format!("the value of `{name}`"))?;
                 if looks_secret(&name) && !plain {
                     self.diags.push(
-                        Diagnostic::error(Code::SecretMisuse, format!("`{name}` looks like a secret but is given as a literal"))
-                            .at(value.span, "would be written in plain text")
-                            .help(format!("{SECRET_HELP}; if this value is not secret, add `plain=#true`")),
+                        Diagnostic::error(
+                            Code::SecretMisuse,
+                            format!("`{name}` looks like a secret but is given as a literal"),
+                        )
+                        .at(value.span, "would be written in plain text")
+                        .help(format!(
+                            "{SECRET_HELP}; if this value is not secret, add `plain=#true`"
+                        )),
                     );
                     return None;
                 }
@@ -745,13 +937,28 @@ impl Lowerer<'_> {
             }
         };
         if key.is_some() && matches!(source, EnvSource::Value(_)) {
-            self.bad(c.span, "`key` goes with `config=` or `secret=`".into(), "nothing to look up", "remove `key`, or read the value from a config map or secret");
+            self.bad(
+                c.span,
+                "`key` goes with `config=` or `secret=`".into(),
+                "nothing to look up",
+                "remove `key`, or read the value from a config map or secret",
+            );
         }
         Some(EnvVar { name, source })
     }
 
-    fn env_from(&mut self, c: &IChild, config_maps: &[ConfigMap], namespace: Option<&str>) -> Option<EnvFrom> {
-        match (field(&c.props, "config"), field(&c.props, "secret"), c.props.len(), c.args.is_empty()) {
+    fn env_from(
+        &mut self,
+        c: &IChild,
+        config_maps: &[ConfigMap],
+        namespace: Option<&str>,
+    ) -> Option<EnvFrom> {
+        match (
+            field(&c.props, "config"),
+            field(&c.props, "secret"),
+            c.props.len(),
+            c.args.is_empty(),
+        ) {
             (Some(f), None, 1, true) => {
                 let name = self.text(&f.value, "a config map name")?;
                 self.config_key(c, config_maps, namespace, &name, "", f.value.span);
@@ -759,11 +966,22 @@ impl Lowerer<'_> {
             }
             (None, Some(f), 1, true) => {
                 let name = self.text(&f.value, "a secret name")?;
-                self.name_ok(f.value.span, &name, "secret name", is_dns_subdomain(&name), "a Secret's name is lower-case letters, digits, `-` and `.`")
-                    .then_some(EnvFrom::Secret(name))
+                self.name_ok(
+                    f.value.span,
+                    &name,
+                    "secret name",
+                    is_dns_subdomain(&name),
+                    "a Secret's name is lower-case letters, digits, `-` and `.`",
+                )
+                .then_some(EnvFrom::Secret(name))
             }
             _ => {
-                self.bad(c.span, "`env-from` takes one `config=` or `secret=`".into(), "expected one source", "write `env-from config=\"MAP\"` or `env-from secret=\"SECRET\"`");
+                self.bad(
+                    c.span,
+                    "`env-from` takes one `config=` or `secret=`".into(),
+                    "expected one source",
+                    "write `env-from config=\"MAP\"` or `env-from secret=\"SECRET\"`",
+                );
                 None
             }
         }
@@ -776,11 +994,18 @@ impl Lowerer<'_> {
                 "cpu" => &mut q.cpu,
                 "memory" => &mut q.memory,
                 other => {
-                    self.unknown(p.name_span, other, &format!("`{}`", c.name), &["cpu", "memory"]);
+                    self.unknown(
+                        p.name_span,
+                        other,
+                        &format!("`{}`", c.name),
+                        &["cpu", "memory"],
+                    );
                     continue;
                 }
             };
-            let Some(text) = self.text(&p.value, "a quantity") else { continue };
+            let Some(text) = self.text(&p.value, "a quantity") else {
+                continue;
+            };
             if quantity(&text).is_none() {
                 self.bad(p.value.span, format!("`{text}` is not a quantity"), "not a quantity", "write cpu as cores or millicores (`0.5`, `500m`) and memory in bytes with a suffix (`256Mi`, `1Gi`)");
                 continue;
@@ -795,7 +1020,9 @@ impl Lowerer<'_> {
             ("cpu", &c.requests.cpu, &c.limits.cpu),
             ("memory", &c.requests.memory, &c.limits.memory),
         ] {
-            let (Some(r), Some(l)) = (request, limit) else { continue };
+            let (Some(r), Some(l)) = (request, limit) else {
+                continue;
+            };
             if quantity(r) > quantity(l) {
                 let span = inst
                     .children
@@ -815,7 +1042,9 @@ impl Lowerer<'_> {
         };
         let mut probe = Probe {
             field: field_name,
-            action: ProbeAction::Exec { command: Vec::new() },
+            action: ProbeAction::Exec {
+                command: Vec::new(),
+            },
             initial_delay: None,
             period: None,
             timeout: None,
@@ -828,11 +1057,22 @@ impl Lowerer<'_> {
                 "http" => http = self.text(v, "a probe path"),
                 "tcp" => tcp = Some(v),
                 "port" => port = Some(v),
-                "delay" => probe.initial_delay = self.number(v, "delay", 0..=3600).map(|n| n as u32),
+                "delay" => {
+                    probe.initial_delay = self.number(v, "delay", 0..=3600).map(|n| n as u32)
+                }
                 "period" => probe.period = self.number(v, "period", 1..=3600).map(|n| n as u32),
                 "timeout" => probe.timeout = self.number(v, "timeout", 1..=3600).map(|n| n as u32),
-                "failures" => probe.failures = self.number(v, "failures", 1..=100).map(|n| n as u32),
-                other => self.unknown(p.name_span, other, "a probe", &["http", "tcp", "port", "delay", "period", "timeout", "failures"]),
+                "failures" => {
+                    probe.failures = self.number(v, "failures", 1..=100).map(|n| n as u32)
+                }
+                other => self.unknown(
+                    p.name_span,
+                    other,
+                    "a probe",
+                    &[
+                        "http", "tcp", "port", "delay", "period", "timeout", "failures",
+                    ],
+                ),
             }
         }
         let command = self.words(c, "a probe command word");
@@ -841,13 +1081,19 @@ impl Lowerer<'_> {
                 return match ports.first() {
                     Some(p) => Some(PortRef::Name(p.name.clone())),
                     None => {
-                        l.missing(c.span, "this probe needs a port".into(), "declare a `port`, or write `port=8080` on the probe");
+                        l.missing(
+                            c.span,
+                            "this probe needs a port".into(),
+                            "declare a `port`, or write `port=8080` on the probe",
+                        );
                         None
                     }
                 };
             };
             match &v.value {
-                Value::Int(_) => l.number(v, "a probe port", 1..=65535).map(|n| PortRef::Number(n as u16)),
+                Value::Int(_) => l
+                    .number(v, "probe port", 1..=65535)
+                    .map(|n| PortRef::Number(n as u16)),
                 _ => {
                     let name = l.text(v, "a port name")?;
                     if ports.iter().any(|p| p.name == name) {
@@ -855,9 +1101,16 @@ impl Lowerer<'_> {
                     } else {
                         let names: Vec<&str> = ports.iter().map(|p| p.name.as_str()).collect();
                         l.diags.push(
-                            Diagnostic::error(Code::UnresolvedReference, format!("no port `{name}`"))
-                                .at(v.span, "not a port of this app")
-                                .help(crate::diag::suggest(&name, &names, "name a declared `port`, or give a number")),
+                            Diagnostic::error(
+                                Code::UnresolvedReference,
+                                format!("no port `{name}`"),
+                            )
+                            .at(v.span, "not a port of this app")
+                            .help(crate::diag::suggest(
+                                &name,
+                                &names,
+                                "name a declared `port`, or give a number",
+                            )),
                         );
                         None
                     }
@@ -867,17 +1120,30 @@ impl Lowerer<'_> {
         probe.action = match (http, tcp, command.is_empty()) {
             (Some(path), None, true) => {
                 if !path.starts_with('/') {
-                    self.bad(c.span, format!("probe path `{path}` does not start with `/`"), "not a path", "write `http=\"/healthz\"`");
+                    self.bad(
+                        c.span,
+                        format!("probe path `{path}` does not start with `/`"),
+                        "not a path",
+                        "write `http=\"/healthz\"`",
+                    );
                     return None;
                 }
-                ProbeAction::Http { path, port: port_ref(self, port)? }
+                ProbeAction::Http {
+                    path,
+                    port: port_ref(self, port)?,
+                }
             }
             (None, Some(t), true) => {
                 let port = match (&t.value, port) {
                     (Value::Bool(true), p) => port_ref(self, p)?,
                     (_, None) => port_ref(self, Some(t))?,
                     _ => {
-                        self.bad(t.span, "`tcp` names the port; `port` is not needed".into(), "two ports", "write `tcp=\"http\"` or `tcp=8080`");
+                        self.bad(
+                            t.span,
+                            "`tcp` names the port; `port` is not needed".into(),
+                            "two ports",
+                            "write `tcp=\"http\"` or `tcp=8080`",
+                        );
                         return None;
                     }
                 };
@@ -894,7 +1160,13 @@ impl Lowerer<'_> {
 
     /// An A (or AAAA) record per ingress host, in the zone that holds it,
     /// pointing at the cluster's ingress address.
-    fn host_records(&mut self, inst: &Instance, w: &Declared, dns: &mut Zones, records: &mut Vec<Instance>) {
+    fn host_records(
+        &mut self,
+        inst: &Instance,
+        w: &Declared,
+        dns: &mut Zones,
+        records: &mut Vec<Instance>,
+    ) {
         let _ = inst;
         if w.dns_external || w.hosts.is_empty() {
             return;
@@ -905,7 +1177,12 @@ impl Lowerer<'_> {
             Value::Str(s) if s.parse::<std::net::Ipv4Addr>().is_ok() => "A",
             Value::Str(s) if s.parse::<std::net::Ipv6Addr>().is_ok() => "AAAA",
             _ => {
-                self.bad(address.span, "`ingress` is the address of the cluster's ingress".into(), "not an IP address or reference", "write `ingress=(ref)\"load-balancer.NAME.ip\"` or an IP address");
+                self.bad(
+                    address.span,
+                    "`ingress` is the address of the cluster's ingress".into(),
+                    "not an IP address or reference",
+                    "write `ingress=(ref)\"load-balancer.NAME.ip\"` or an IP address",
+                );
                 return;
             }
         };
@@ -914,7 +1191,7 @@ impl Lowerer<'_> {
             if let Some((other, first)) = dns.claimed.get(host) {
                 self.diags.push(
                     Diagnostic::error(Code::HostConflict, format!("`{host}` already has an address record"))
-                        .at(*span, format!("{owner} would point it at its ingress"))
+                        .at(*span, format!("app `{}` would point it at its ingress", w.inst.label))
                         .also(*first, format!("{other} claims it"))
                         .help("each name has one owner: remove the other record, or write `dns=\"external\"` on the app"),
                 );
@@ -938,10 +1215,20 @@ impl Lowerer<'_> {
                 props.push(prop("ttl", Value::Int(1), *span));
                 props.push(prop("proxied", Value::Bool(*proxied), *span));
             } else if *proxied {
-                self.bad(*span, format!("`{host}` is in a DigitalOcean domain, which cannot proxy"), "`proxied` needs Cloudflare", "move the zone to Cloudflare (`cloudflare-zone`), or remove `proxied`");
+                self.bad(
+                    *span,
+                    format!("`{host}` is in a DigitalOcean domain, which cannot proxy"),
+                    "`proxied` needs Cloudflare",
+                    "move the zone to Cloudflare (`cloudflare-zone`), or remove `proxied`",
+                );
                 continue;
             }
-            records.push(record(record_kind, format!("app-{}", slug(host)), props, *span));
+            records.push(record(
+                record_kind,
+                format!("app-{}", slug(host)),
+                props,
+                *span,
+            ));
         }
     }
 }

@@ -122,10 +122,16 @@ pub struct EnvVar {
 #[derive(Clone, Debug)]
 pub enum EnvSource {
     Value(String),
-    ConfigMap { name: String, key: String },
+    ConfigMap {
+        name: String,
+        key: String,
+    },
     /// A key of a Kubernetes Secret: the value itself never passes
     /// through infrac.
-    Secret { name: String, key: String },
+    Secret {
+        name: String,
+        key: String,
+    },
 }
 
 #[derive(Clone, Debug)]

@@ -60,8 +60,12 @@ pub fn emit(plan: &Plan, files: &mut Files) {
                         ));
                     }
                 }
-                Shape::Job(job) => objects.push((file("job", &w.name, &w.namespace), job_object(w, job))),
-                Shape::CronJob { .. } => objects.push((file("cronjob", &w.name, &w.namespace), cron_job(w))),
+                Shape::Job(job) => {
+                    objects.push((file("job", &w.name, &w.namespace), job_object(w, job)))
+                }
+                Shape::CronJob { .. } => {
+                    objects.push((file("cronjob", &w.name, &w.namespace), cron_job(w)))
+                }
             }
         }
         let mut resources = Vec::new();
@@ -140,7 +144,10 @@ fn namespace(name: &str) -> Yaml {
             "metadata",
             map(vec![
                 ("name", s(name)),
-                ("labels", map(vec![("app.kubernetes.io/managed-by", s("infrac"))])),
+                (
+                    "labels",
+                    map(vec![("app.kubernetes.io/managed-by", s("infrac"))]),
+                ),
             ]),
         ),
     ])
@@ -159,7 +166,10 @@ fn config_map(cm: &ConfigMap) -> Yaml {
             map(vec![
                 ("name", s(&cm.name)),
                 ("namespace", s(&cm.namespace)),
-                ("labels", map(vec![("app.kubernetes.io/managed-by", s("infrac"))])),
+                (
+                    "labels",
+                    map(vec![("app.kubernetes.io/managed-by", s("infrac"))]),
+                ),
             ]),
         ),
         ("data", Yaml::Hash(data)),
@@ -275,7 +285,10 @@ fn container(w: &Workload, ports: &[Port]) -> Yaml {
         ("name", Some(s(&w.name))),
         ("image", Some(s(&c.image))),
         ("imagePullPolicy", c.pull_policy.map(s)),
-        ("command", (!c.command.is_empty()).then(|| strings(&c.command))),
+        (
+            "command",
+            (!c.command.is_empty()).then(|| strings(&c.command)),
+        ),
         ("args", (!c.args.is_empty()).then(|| strings(&c.args))),
         ("ports", ports),
         ("env", env),
@@ -369,7 +382,10 @@ fn ingress_object(w: &Workload, ingress: &Ingress, ports: &[Port]) -> Yaml {
         .map_or_else(|| s(&ingress.port), |p| s(&p.name));
     let backend = map(vec![(
         "service",
-        map(vec![("name", s(&w.name)), ("port", map(vec![("name", port)]))]),
+        map(vec![
+            ("name", s(&w.name)),
+            ("port", map(vec![("name", port)])),
+        ]),
     )]);
     let rules = ingress
         .hosts

@@ -8,8 +8,8 @@ use super::text::*;
 use super::*;
 use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
 use crate::dns::{prop, record, slug, Zones};
-use crate::read::ReadValues;
 use crate::expand::{Expanded, IChild, IField, Instance, SValue, Value};
+use crate::read::ReadValues;
 use std::collections::{BTreeMap, HashMap};
 
 const SITE_PROPS: &[&str] = &[
@@ -845,7 +845,8 @@ impl Lowerer<'_> {
             );
             return;
         }
-        self.dns.claimed
+        self.dns
+            .claimed
             .insert(host.to_string(), (format!("site `{site}`"), span));
         let Some((_, record_kind)) = self.dns.zone_of(host) else {
             self.diags.push(
@@ -953,7 +954,6 @@ fn ref_paths<'v>(v: Option<&'v Value>, out: &mut Vec<&'v str>) {
         _ => {}
     }
 }
-
 
 /// A site without `engine=` takes the engine another site on the same
 /// server names, else Caddy; two engines on one server are an error (both
