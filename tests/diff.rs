@@ -150,3 +150,31 @@ fn markdown_stays_under_the_comment_limit() {
     );
     assert!(md.contains("more lines not shown") || md.contains("Not shown"));
 }
+
+/// The Kubernetes promise: one app's replica count changed in one
+/// environment is one changed object, one changed file, nothing else.
+#[test]
+fn one_replica_change_is_one_changed_object() {
+    let script =
+        std::fs::read_to_string(repo_root().join("tests/diff/replicas-raised.edit")).unwrap();
+    let (example, edited) = apply(&script);
+    let options = options_from("");
+    let before = compile(&Folder(example), &options);
+    let after = compile(&edited, &options);
+    let report = infrac::diff::diff(
+        before.files.as_ref().unwrap(),
+        after.files.as_ref().unwrap(),
+        None,
+        infrac::kinds::registry(),
+    );
+    assert_eq!(report.files.len(), 1, "{:?}", report.files);
+    assert_eq!(report.files[0].path, "k8s/prod/deployment-composer.yaml");
+    assert_eq!(report.changes.len(), 1);
+    let change = &report.changes[0];
+    assert_eq!(change.backend, "kubernetes");
+    assert_eq!(change.address, "prod: Deployment prod/composer");
+    assert_eq!(change.attributes.len(), 1);
+    assert_eq!(change.attributes[0].name, "spec.replicas");
+    assert_eq!(report.kubernetes.update, 1);
+    assert_eq!(report.counts, infrac::diff::Counts::default());
+}

@@ -4,6 +4,7 @@
 //! created, updated, replaced, deleted, with their changed attributes and
 //! the resources that depend on them) and unified file diffs.
 
+mod kube;
 mod sites;
 
 use crate::backends::Files;
@@ -89,7 +90,10 @@ pub struct Counts {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Report {
+    /// Terraform resources.
     pub counts: Counts,
+    /// Kubernetes objects, over every environment.
+    pub kubernetes: Counts,
     pub changes: Vec<Change>,
     pub files: Vec<FileChange>,
 }
@@ -127,24 +131,27 @@ pub fn diff(
         report.files.push(file_change(path, status, a, b));
         if path.starts_with("terraform/") && path.ends_with(".tf") {
             terraform_changes(a, b, kinds, &mut report.changes);
-        } else {
+        } else if !kube::changes(path, a, b, &mut report.changes) {
             sites::changes(path, a, b, &mut report.changes);
         }
     }
     if let Some((plan, graph)) = current {
         blast_radius(&mut report.changes, plan, graph);
     }
-    // Resources, then sites, then other Terraform blocks.
-    let group = |c: &Change| (!c.resource, c.backend == "terraform");
     report
         .changes
         .sort_by(|x, y| (group(x), &x.address).cmp(&(group(y), &y.address)));
-    for c in report.changes.iter().filter(|c| c.resource) {
+    for c in &report.changes {
+        let counts = match (c.resource, c.backend) {
+            (true, _) => &mut report.counts,
+            (false, "kubernetes") => &mut report.kubernetes,
+            _ => continue,
+        };
         match c.action {
-            Action::Create => report.counts.create += 1,
-            Action::Update => report.counts.update += 1,
-            Action::Replace => report.counts.replace += 1,
-            Action::Delete => report.counts.delete += 1,
+            Action::Create => counts.create += 1,
+            Action::Update => counts.update += 1,
+            Action::Replace => counts.replace += 1,
+            Action::Delete => counts.delete += 1,
         }
     }
     report
@@ -565,12 +572,32 @@ fn dependents_summary(c: &Change) -> String {
     s
 }
 
+/// Where a change is listed: Terraform resources, then sites, then
+/// Kubernetes objects, then other Terraform blocks (rank, heading).
+fn group(c: &Change) -> (u8, &'static str) {
+    match (c.resource, c.backend) {
+        (true, _) => (0, ""),
+        (false, "kubernetes") => (2, "kubernetes objects"),
+        (false, "terraform") => (3, "other blocks"),
+        (false, _) => (1, "sites"),
+    }
+}
+
 fn counts_line(r: &Report) -> String {
     let c = &r.counts;
-    format!(
+    let mut line = format!(
         "{} to create, {} to update, {} to replace, {} to delete",
         c.create, c.update, c.replace, c.delete
-    )
+    );
+    let k = &r.kubernetes;
+    if *k != Counts::default() {
+        let _ = write!(
+            line,
+            "; Kubernetes objects: {} to add, {} to change, {} to replace, {} to remove",
+            k.create, k.update, k.replace, k.delete
+        );
+    }
+    line
 }
 
 pub fn render_human(r: &Report, color: bool) -> String {
@@ -589,11 +616,7 @@ pub fn render_human(r: &Report, color: bool) -> String {
     let _ = writeln!(out, "infrac diff: {}", counts_line(r));
     let mut header = "";
     for c in &r.changes {
-        let group = match (c.resource, c.backend) {
-            (true, _) => "",
-            (false, "terraform") => "other blocks",
-            (false, _) => "sites",
-        };
+        let group = group(c).1;
         if group != header {
             let _ = write!(out, "\n  {group}:\n");
             header = group;
@@ -682,6 +705,14 @@ pub fn render_markdown(r: &Report) -> String {
         },
         c.delete
     );
+    let k = &r.kubernetes;
+    if *k != Counts::default() {
+        let _ = writeln!(
+            out,
+            "Kubernetes objects: **{}** to add · **{}** to change · **{}** to replace · **{}** to remove\n",
+            k.create, k.update, k.replace, k.delete
+        );
+    }
     if !r.changes.is_empty() {
         out.push_str("| | address | changes | affects |\n|---|---|---|---|\n");
         for ch in &r.changes {
