@@ -100,6 +100,36 @@ fn kubernetes_accepts_every_environment() {
     );
 }
 
+/// Values that mean something to YAML (1.1, as kubectl reads it), to
+/// Kubernetes or to a shell arrive as written: tests/kubernetes/hostile.
+#[test]
+fn hostile_values_reach_kubernetes_as_written() {
+    let Some(tools) = tools() else { return };
+    let case = repo_root().join("tests/kubernetes/hostile");
+    let out = std::env::temp_dir().join(format!("infrac-k8s-hostile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    build_into(&case, &out);
+    let env = out.join("k8s/default");
+    let python = tools.join("venv/bin/python");
+    let valid = Command::new(&python)
+        .arg(repo_root().join("scripts/k8s_check.py"))
+        .arg(&env)
+        .status()
+        .unwrap();
+    let values = Command::new(&python)
+        .arg(repo_root().join("scripts/k8s_values.py"))
+        .arg(&env)
+        .arg(case.join("expected.json"))
+        .status()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&out);
+    assert!(
+        valid.success(),
+        "the validators rejected the hostile manifests"
+    );
+    assert!(values.success(), "values changed on the way (see above)");
+}
+
 #[test]
 fn hashicorp_hcl_parser_reads_every_file() {
     let Some(tools) = tools() else { return };

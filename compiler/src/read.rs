@@ -37,7 +37,7 @@ pub trait ReadValues {
             Value::Str(_) => {
                 self.bad(
                     v.span,
-                    format!("{what} contains a control character"),
+                    format!("{what} contains a control character or an invisible line break"),
                     "newline or control character here",
                     "a value must be one line of printable text",
                 );
@@ -168,14 +168,20 @@ pub trait ReadValues {
 }
 
 /// Free text: anything but control characters (a newline would end a
-/// directive, a header or a YAML scalar's line).
+/// directive, a header or a YAML scalar's line), Unicode's line and
+/// paragraph separators (line breaks to YAML) and the byte-order mark.
 pub fn is_text(s: &str) -> bool {
-    !s.chars().any(char::is_control)
+    !s.chars().any(|c| c.is_control() || is_invisible_break(c))
 }
 
 /// Free text that may span lines (a response body, a config file).
 pub fn is_body(s: &str) -> bool {
-    !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+    !s.chars()
+        .any(|c| (c.is_control() && c != '\n' && c != '\t') || is_invisible_break(c))
+}
+
+fn is_invisible_break(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
 }
 
 pub fn contains_secret(v: &Value) -> bool {

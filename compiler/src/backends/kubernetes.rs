@@ -105,11 +105,54 @@ fn document(header: &str, object: &Yaml) -> String {
         .dump(object)
         .expect("writing to a String cannot fail");
     let body = body.strip_prefix("---\n").unwrap_or(&body);
+    // Drop the marker of strings `s` quoted on purpose (see there).
+    let body = body.replace(QUOTED_MARKER, "\"");
     format!("{header}{body}\n")
 }
 
+/// How a string that starts with U+0001 comes out of the emitter: double
+/// quoted, the character escaped. No value can hold U+0001 (the stages
+/// reject control characters), and inside a double-quoted string a `"` is
+/// always escaped, so this sequence is only ever the marker after the
+/// opening quote.
+const QUOTED_MARKER: &str = "\"\\u0001";
+
+/// A string scalar. The emitter quotes what YAML 1.2 would read as another
+/// type, but kubectl reads YAML 1.1, where `1_000`, `0b101` and
+/// `2024-01-01` are a number and a date: those are forced into quotes by a
+/// marker character that `document` removes again.
 fn s(v: &str) -> Yaml {
-    Yaml::String(v.to_string())
+    if yaml11_not_a_string(v) {
+        Yaml::String(format!("\u{1}{v}"))
+    } else {
+        Yaml::String(v.to_string())
+    }
+}
+
+/// Strings YAML 1.1 (or 1.2) takes for numbers or dates although the
+/// emitter leaves them bare: digit groups with `_`, binary, signed hex,
+/// `0o` octal, and anything that starts like a date. (Integers, floats,
+/// `0x…`, `.inf`, `1:20`, booleans and nulls it quotes itself.)
+fn yaml11_not_a_string(s: &str) -> bool {
+    let t = s.trim_start_matches(['+', '-']);
+    let binary = t
+        .strip_prefix("0b")
+        .is_some_and(|r| !r.is_empty() && r.bytes().all(|b| matches!(b, b'0' | b'1' | b'_')));
+    let hex = t != s
+        && t.strip_prefix("0x").is_some_and(|r| {
+            !r.is_empty() && r.bytes().all(|b| b.is_ascii_hexdigit() || b == b'_')
+        });
+    let grouped = t.contains('_')
+        && t.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'e' | b'E' | b'+' | b'-'));
+    // YAML 1.2's octal, which the emitter does not know either.
+    let octal = t
+        .strip_prefix("0o")
+        .is_some_and(|r| !r.is_empty() && r.bytes().all(|b| matches!(b, b'0'..=b'7')));
+    let date =
+        s.len() >= 8 && s.as_bytes()[..4].iter().all(u8::is_ascii_digit) && s.as_bytes()[4] == b'-';
+    binary || hex || grouped || octal || date
 }
 
 fn int(n: impl Into<i64>) -> Yaml {
@@ -134,6 +177,17 @@ fn map_opt(entries: Vec<(&str, Option<Yaml>)>) -> Yaml {
 
 fn strings(items: &[String]) -> Yaml {
     Yaml::Array(items.iter().map(|i| s(i)).collect())
+}
+
+/// A value the kubelet expands: it replaces `$(NAME)` in a container's
+/// command, args and env values with another variable's value, and `$$`
+/// with `$`. Doubling every `$` keeps the text as written.
+fn literal(v: &str) -> Yaml {
+    s(&v.replace('$', "$$"))
+}
+
+fn literals(items: &[String]) -> Yaml {
+    Yaml::Array(items.iter().map(|i| literal(i)).collect())
 }
 
 fn namespace(name: &str) -> Yaml {
@@ -287,9 +341,9 @@ fn container(w: &Workload, ports: &[Port]) -> Yaml {
         ("imagePullPolicy", c.pull_policy.map(s)),
         (
             "command",
-            (!c.command.is_empty()).then(|| strings(&c.command)),
+            (!c.command.is_empty()).then(|| literals(&c.command)),
         ),
-        ("args", (!c.args.is_empty()).then(|| strings(&c.args))),
+        ("args", (!c.args.is_empty()).then(|| literals(&c.args))),
         ("ports", ports),
         ("env", env),
         ("envFrom", env_from),
@@ -306,7 +360,7 @@ fn env_var(e: &EnvVar) -> Yaml {
         map(vec![(kind, map(vec![("name", s(name)), ("key", s(key))]))])
     };
     match &e.source {
-        EnvSource::Value(v) => map(vec![("name", s(&e.name)), ("value", s(v))]),
+        EnvSource::Value(v) => map(vec![("name", s(&e.name)), ("value", literal(v))]),
         EnvSource::ConfigMap { name, key } => map(vec![
             ("name", s(&e.name)),
             ("valueFrom", key_ref("configMapKeyRef", name, key)),
@@ -461,4 +515,32 @@ fn cron_job(w: &Workload) -> Yaml {
             ("jobTemplate", Some(map(vec![("spec", job_spec(w, job))]))),
         ]),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_1_1_numbers_and_dates_are_quoted_and_read_back_as_written() {
+        for v in [
+            "1_000",
+            "0b101",
+            "1_0.5",
+            "+0x1F",
+            "2024-01-01",
+            "2024-1-1 10:00",
+        ] {
+            let text = document("", &map(vec![("v", s(v))]));
+            assert_eq!(text, format!("v: \"{v}\"\n"), "{v}");
+            let back = yaml_rust2::YamlLoader::load_from_str(&text).unwrap();
+            assert_eq!(back[0]["v"].as_str(), Some(v));
+        }
+        for v in ["1000", "main", "v1_2", "0o19", "a\"b"] {
+            let text = document("", &map(vec![("v", s(v))]));
+            assert!(!text.contains("u0001"), "{text}");
+            let back = yaml_rust2::YamlLoader::load_from_str(&text).unwrap();
+            assert_eq!(back[0]["v"].as_str(), Some(v));
+        }
+    }
 }
