@@ -39,6 +39,16 @@ fn examples() -> Vec<PathBuf> {
     v
 }
 
+/// Runs one of the repository's check scripts with the tools' Python.
+fn script<P: AsRef<std::ffi::OsStr>>(tools: &Path, name: &str, args: &[P]) -> bool {
+    Command::new(tools.join("venv/bin/python"))
+        .arg(repo_root().join("scripts").join(name))
+        .args(args)
+        .status()
+        .unwrap()
+        .success()
+}
+
 fn build_into(example: &Path, out: &Path) -> infrac::Compilation {
     let c = compile_case(example);
     assert!(!c.has_errors(), "{} has errors", example.display());
@@ -57,16 +67,9 @@ fn terraform_accepts_every_example() {
         build_into(&ex, &out);
         dirs.push(out.join("terraform"));
     }
-    let status = Command::new(tools.join("venv/bin/python"))
-        .arg(repo_root().join("scripts/terraform_check.py"))
-        .args(&dirs)
-        .status()
-        .unwrap();
+    let ok = script(&tools, "terraform_check.py", &dirs);
     let _ = std::fs::remove_dir_all(&scratch);
-    assert!(
-        status.success(),
-        "terraform rejected the output (see above)"
-    );
+    assert!(ok, "terraform rejected the output (see above)");
 }
 
 #[test]
@@ -88,14 +91,10 @@ fn kubernetes_accepts_every_environment() {
         environments.len() >= 4,
         "expected dxos's three environments and builds-rs's: {environments:?}"
     );
-    let status = Command::new(tools.join("venv/bin/python"))
-        .arg(repo_root().join("scripts/k8s_check.py"))
-        .args(&environments)
-        .status()
-        .unwrap();
+    let ok = script(&tools, "k8s_check.py", &environments);
     let _ = std::fs::remove_dir_all(&scratch);
     assert!(
-        status.success(),
+        ok,
         "the Kubernetes validators rejected the output (see above)"
     );
 }
