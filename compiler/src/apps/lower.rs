@@ -85,10 +85,8 @@ pub fn lower(exp: &mut Expanded, diags: &mut Diagnostics) -> Workloads {
             env_span: span,
         };
         let environment = l.environment(&instances, &clusters);
-        for (inst, w) in instances.iter().zip(&environment.1) {
-            if let Some(w) = w {
-                l.host_records(inst, w, &mut dns, &mut records);
-            }
+        for w in environment.1.iter().flatten() {
+            l.host_records(w, &mut dns, &mut records);
         }
         let mut environment = environment.0;
         environment.name = name.clone();
@@ -195,12 +193,11 @@ impl Lowerer<'_> {
         // Config maps first: workloads refer to them.
         for inst in instances.iter().filter(|i| i.kind == CONFIG_MAP) {
             if let Some(cm) = self.config_map(inst) {
-                if let Some(first) = env
+                if env
                     .config_maps
                     .iter()
-                    .find(|c| c.name == cm.name && c.namespace == cm.namespace)
+                    .any(|c| c.name == cm.name && c.namespace == cm.namespace)
                 {
-                    let _ = first;
                     self.duplicate(inst, "config map");
                     continue;
                 }
@@ -1160,14 +1157,7 @@ impl Lowerer<'_> {
 
     /// An A (or AAAA) record per ingress host, in the zone that holds it,
     /// pointing at the cluster's ingress address.
-    fn host_records(
-        &mut self,
-        inst: &Instance,
-        w: &Declared,
-        dns: &mut Zones,
-        records: &mut Vec<Instance>,
-    ) {
-        let _ = inst;
+    fn host_records(&mut self, w: &Declared, dns: &mut Zones, records: &mut Vec<Instance>) {
         if w.dns_external || w.hosts.is_empty() {
             return;
         }
