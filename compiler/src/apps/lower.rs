@@ -31,6 +31,7 @@ const APP_PROPS: &[&str] = &[
 const JOB_PROPS: &[&str] = &["backoff-limit", "ttl", "deadline", "restart"];
 const CRON_PROPS: &[&str] = &["schedule", "time-zone", "concurrency", "suspend"];
 const CONTAINER_CHILDREN: &[&str] = &[
+    "node-selector",
     "command",
     "args",
     "env",
@@ -571,6 +572,7 @@ impl Lowerer<'_> {
                         container.env_from.push(e);
                     }
                 }
+                "node-selector" => self.node_selector(c, &mut container.node_selector),
                 "requests" => container.requests = self.quantities(c),
                 "limits" => container.limits = self.quantities(c),
                 "liveness" | "readiness" | "startup" => {
@@ -981,6 +983,27 @@ impl Lowerer<'_> {
                 );
                 None
             }
+        }
+    }
+
+    /// `node-selector "doks.digitalocean.com/node-pool"="builders"`.
+    fn node_selector(&mut self, c: &IChild, out: &mut Vec<(String, String)>) {
+        for p in &c.props {
+            let Some(value) = self.text(&p.value, "a node label value") else {
+                continue;
+            };
+            let key_ok = is_label_key(&p.name);
+            let value_ok = is_label_value(&value);
+            if !key_ok || !value_ok {
+                let (span, what) = if key_ok {
+                    (p.value.span, format!("`{value}` is not a label value"))
+                } else {
+                    (p.name_span, format!("`{}` is not a label key", p.name))
+                };
+                self.bad(span, what, "not a label", "a label key is `[prefix/]name` (a DNS subdomain, then up to 63 letters, digits, `-`, `_`, `.`); a value is up to 63 of the same");
+                continue;
+            }
+            out.push((p.name.clone(), value));
         }
     }
 

@@ -111,6 +111,8 @@ pub struct Container {
     pub requests: Quantities,
     pub limits: Quantities,
     pub probes: Vec<Probe>,
+    /// Node labels the pods must run on (`nodeSelector`).
+    pub node_selector: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug)]

@@ -66,6 +66,16 @@ pub fn is_label_value(s: &str) -> bool {
             && s.ends_with(|c: char| c.is_ascii_alphanumeric()))
 }
 
+/// A label key: an optional DNS-subdomain prefix and `/`, then a name of
+/// up to 63 characters.
+pub fn is_label_key(s: &str) -> bool {
+    let (prefix, name) = match s.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, s),
+    };
+    prefix.is_none_or(is_dns_subdomain) && !name.is_empty() && is_label_value(name)
+}
+
 /// A resource quantity (`100m`, `0.5`, `256Mi`, `1e3`), as a number of base
 /// units for comparing a request with its limit.
 pub fn quantity(s: &str) -> Option<f64> {
@@ -211,6 +221,10 @@ mod tests {
         assert!(is_label_value("v1.2.3"));
         assert!(!is_label_value("-v1"));
         assert!(is_ingress_host("*.dev.dxos.org"));
+        assert!(is_label_key("doks.digitalocean.com/node-pool"));
+        assert!(is_label_key("disktype"));
+        assert!(!is_label_key("Bad_/x"));
+        assert!(!is_label_key("a/"));
         assert!(!is_ingress_host("dxos"));
     }
 

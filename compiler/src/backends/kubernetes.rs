@@ -289,10 +289,21 @@ fn pod_template(w: &Workload, ports: &[Port], restart: Option<&str>) -> Yaml {
             "spec",
             map_opt(vec![
                 ("restartPolicy", restart.map(s)),
+                ("nodeSelector", node_selector(&w.container.node_selector)),
                 ("containers", Some(Yaml::Array(vec![container(w, ports)]))),
             ]),
         ),
     ])
+}
+
+fn node_selector(labels: &[(String, String)]) -> Option<Yaml> {
+    (!labels.is_empty()).then(|| {
+        let mut h = Hash::new();
+        for (k, v) in labels {
+            h.insert(s(k), s(v));
+        }
+        Yaml::Hash(h)
+    })
 }
 
 fn container(w: &Workload, ports: &[Port]) -> Yaml {
