@@ -77,7 +77,22 @@ fn kubernetes_accepts_every_environment() {
     let Some(tools) = tools() else { return };
     let scratch = std::env::temp_dir().join(format!("infrac-k8s-{}", std::process::id()));
     let mut environments = Vec::new();
-    for ex in examples() {
+    // Every example, and every passing case that has workloads.
+    let mut projects = examples();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(repo_root().join("tests/cases/ok"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            std::fs::read_to_string(p).is_ok_and(|t| {
+                ["app ", "job ", "cron-job ", "config-map "]
+                    .iter()
+                    .any(|k| t.lines().any(|l| l.starts_with(k)))
+            })
+        })
+        .collect();
+    cases.sort();
+    projects.extend(cases);
+    for ex in projects {
         let out = scratch.join(ex.file_name().unwrap());
         let _ = std::fs::remove_dir_all(&out);
         build_into(&ex, &out);
@@ -88,8 +103,8 @@ fn kubernetes_accepts_every_environment() {
         }
     }
     assert!(
-        environments.len() >= 4,
-        "expected dxos's three environments and builds-rs's: {environments:?}"
+        environments.len() >= 5,
+        "expected dxos's three environments, builds-rs's and the cases': {environments:?}"
     );
     let ok = script(&tools, "k8s_check.py", &environments);
     let _ = std::fs::remove_dir_all(&scratch);
