@@ -412,21 +412,14 @@ impl Lowerer<'_> {
             name_ok,
             rule,
         );
+        let own: &[&[&str]] = match kind {
+            APP => &[APP_PROPS],
+            JOB => &[JOB_PROPS],
+            _ => &[JOB_PROPS, CRON_PROPS],
+        };
         let known: Vec<&str> = COMMON_PROPS
             .iter()
-            .chain(match kind {
-                APP => APP_PROPS,
-                JOB => JOB_PROPS,
-                _ => &[],
-            })
-            .chain(
-                if kind == CRON_JOB {
-                    [JOB_PROPS, CRON_PROPS].concat()
-                } else {
-                    Vec::new()
-                }
-                .iter(),
-            )
+            .chain(own.iter().copied().flatten())
             .copied()
             .collect();
         let mut d = Declared {

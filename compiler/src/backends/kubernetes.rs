@@ -56,7 +56,7 @@ pub fn emit(plan: &Plan, files: &mut Files) {
                     if let Some(ingress) = ingress {
                         objects.push((
                             file("ingress", &w.name, &w.namespace),
-                            ingress_object(w, ingress, ports),
+                            ingress_object(w, ingress),
                         ));
                     }
                 }
@@ -435,16 +435,13 @@ fn service(w: &Workload, ports: &[Port]) -> Yaml {
     )
 }
 
-fn ingress_object(w: &Workload, ingress: &Ingress, ports: &[Port]) -> Yaml {
+fn ingress_object(w: &Workload, ingress: &Ingress) -> Yaml {
     let annotations = ingress
         .issuer
         .as_ref()
         .filter(|_| ingress.tls_secret.is_some())
         .map(|i| map(vec![("cert-manager.io/cluster-issuer", s(i))]));
-    let port = ports
-        .iter()
-        .find(|p| p.name == ingress.port)
-        .map_or_else(|| s(&ingress.port), |p| s(&p.name));
+    let port = s(&ingress.port);
     let backend = map(vec![(
         "service",
         map(vec![
