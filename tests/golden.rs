@@ -195,3 +195,43 @@ fn kinds_reference_is_up_to_date() {
     let current = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(current == generated, "docs/kinds.md is stale: run `cargo run -- kinds --markdown > docs/kinds.md` (or INFRAC_BLESS=1 cargo test)");
 }
+
+/// Plans of thousands of resources are checked and written by several
+/// threads. What they write must parse back to the structure one thread
+/// builds, be the same on every run, and hold every member once.
+#[test]
+fn large_projects_written_by_threads_round_trip() {
+    let n = 5000;
+    let text = format!(
+        "provider \"digitalocean\" token=(secret)\"do_token\"\n\
+         domain \"bench.example\"\n\
+         droplet \"node\" count={n} region=\"nyc3\" size=\"s-1vcpu-1gb\" image=\"ubuntu-24-04-x64\"\n\
+         record \"node\" count={n} fqdn=\"node-${{index}}.bench.example\" type=\"A\" value=(ref)\"droplet.node-${{index}}.ipv4\"\n\
+         firewall \"shared\" {{\n    droplets \"node\"\n    inbound protocol=\"tcp\" ports=\"22\" {{\n        from-addresses \"0.0.0.0/0\"\n    }}\n}}\n"
+    );
+    let first = infrac::compile(&common::SingleFile(text.clone()), &Default::default());
+    let again = infrac::compile(&common::SingleFile(text), &Default::default());
+    assert!(!first.has_errors(), "{:?}", first.diagnostics);
+    let files = first.files.as_ref().unwrap();
+    assert_eq!(Some(files), again.files.as_ref(), "two runs differ");
+    let plan = first.plan.as_ref().unwrap();
+    for (name, body) in infrac::backends::terraform::bodies(plan) {
+        let text = &files[&format!("terraform/{name}")];
+        assert_eq!(hcl::parse(text).unwrap(), body, "{name}");
+    }
+    for (file, ty) in [
+        ("compute", "digitalocean_droplet"),
+        ("dns", "digitalocean_record"),
+    ] {
+        let text = &files[&format!("terraform/{file}.tf")];
+        let idents: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix(&format!("resource \"{ty}\" \"")))
+            .collect();
+        let expected: Vec<String> = (1..=n).map(|i| format!("node_{i}\" {{")).collect();
+        assert_eq!(
+            idents, expected,
+            "{file}.tf: members missing or out of order"
+        );
+    }
+}

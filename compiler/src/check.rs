@@ -164,15 +164,7 @@ fn kind_outputs(plan: &mut Plan, kinds: &Registry) {
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| r.kind.kind == kind.kind)
-                .map(|(i, r)| {
-                    (
-                        r.label.clone(),
-                        PValue::Ref {
-                            target: i,
-                            attr: attr.clone(),
-                        },
-                    )
-                })
+                .map(|(i, r)| (r.label.clone(), PValue::Ref { target: i, attr }))
                 .collect();
             if items.is_empty() {
                 continue;
@@ -193,7 +185,7 @@ const PARALLEL_FROM: usize = 4096;
 /// What is known about the attribute a value is checked for.
 struct Ctx<'a> {
     name: &'a str,
-    refs: Option<&'a RefSpec>,
+    refs: Option<&'static RefSpec>,
     enum_values: Option<&'a [String]>,
     sensitive: bool,
 }
@@ -999,7 +991,7 @@ impl Checker<'_> {
 
     fn ctx<'k>(
         &self,
-        kind: Option<&'k Kind>,
+        kind: Option<&'static Kind>,
         path: &str,
         name: &'k str,
         sensitive: bool,
@@ -1081,10 +1073,9 @@ impl Checker<'_> {
                         let attr = self.ref_attr(&r, ctx);
                         match r.target {
                             Target::One(t) => out.push(PValue::Ref { target: t, attr }),
-                            Target::Group(g) => out.extend(g.into_iter().map(|t| PValue::Ref {
-                                target: t,
-                                attr: attr.clone(),
-                            })),
+                            Target::Group(g) => {
+                                out.extend(g.into_iter().map(|t| PValue::Ref { target: t, attr }))
+                            }
                         }
                     }
                     _ => out.push(self.value(item, &elem, ctx)?),
@@ -1102,10 +1093,7 @@ impl Checker<'_> {
                     Target::One(t) => PValue::Ref { target: t, attr },
                     Target::Group(g) if matches!(ty, TfType::Dynamic) => PValue::List(
                         g.into_iter()
-                            .map(|t| PValue::Ref {
-                                target: t,
-                                attr: attr.clone(),
-                            })
+                            .map(|t| PValue::Ref { target: t, attr })
                             .collect(),
                     ),
                     Target::Group(g) => {
@@ -1127,7 +1115,7 @@ impl Checker<'_> {
                         TPart::Secret(s) => PPart::Secret(s.clone()),
                         TPart::Ref(path) => {
                             let r = self.names.resolve(path, v.span, self.kinds, self.diags)?;
-                            let attr = r.attr.clone().unwrap_or_else(|| r.kind.default_export.clone());
+                            let attr = r.attr.unwrap_or(&r.kind.default_export);
                             match r.target.clone() {
                                 Target::One(t) => PPart::Ref { target: t, attr },
                                 Target::Group(g) => {
@@ -1220,7 +1208,13 @@ impl Checker<'_> {
     }
 
     /// A plain name where the attribute takes a reference: `droplets "web"`.
-    fn named_ref(&mut self, name: &str, spec: &RefSpec, span: Span, ctx: &Ctx) -> Option<PValue> {
+    fn named_ref(
+        &mut self,
+        name: &str,
+        spec: &'static RefSpec,
+        span: Span,
+        ctx: &Ctx,
+    ) -> Option<PValue> {
         let kinds: Vec<&str> = if spec.kind == "*" {
             self.kinds.names().collect()
         } else {
@@ -1255,18 +1249,13 @@ impl Checker<'_> {
         for k in &matching {
             if let Some(target) = self.names.lookup(k, name) {
                 let kind = self.kinds.get(k).expect("listed");
-                let attr = spec
-                    .export
-                    .clone()
-                    .unwrap_or_else(|| kind.default_export.clone());
+                let kind: &'static Kind = kind;
+                let attr: &'static str = spec.export.as_deref().unwrap_or(&kind.default_export);
                 return Some(match target {
                     Target::One(t) => PValue::Ref { target: t, attr },
                     Target::Group(g) => PValue::List(
                         g.into_iter()
-                            .map(|t| PValue::Ref {
-                                target: t,
-                                attr: attr.clone(),
-                            })
+                            .map(|t| PValue::Ref { target: t, attr })
                             .collect(),
                     ),
                 });
@@ -1308,12 +1297,12 @@ impl Checker<'_> {
         Some(())
     }
 
-    fn ref_attr(&self, r: &Resolved, ctx: &Ctx) -> String {
-        r.attr.clone().unwrap_or_else(|| {
+    fn ref_attr(&self, r: &Resolved, ctx: &Ctx) -> &'static str {
+        r.attr.unwrap_or_else(|| {
             ctx.refs
                 .filter(|s| s.kind == r.kind.kind || s.kind == "*")
-                .and_then(|s| s.export.clone())
-                .unwrap_or_else(|| r.kind.default_export.clone())
+                .and_then(|s| s.export.as_deref())
+                .unwrap_or(&r.kind.default_export)
         })
     }
 

@@ -19,7 +19,8 @@ pub enum PValue {
     /// An attribute of another resource, known only after apply.
     Ref {
         target: ResourceId,
-        attr: String,
+        /// A Terraform attribute name from the provider schema.
+        attr: &'static str,
     },
     /// A sensitive Terraform variable.
     Secret(String),
@@ -29,7 +30,10 @@ pub enum PValue {
 #[derive(Clone, Debug, PartialEq)]
 pub enum PPart {
     Lit(String),
-    Ref { target: ResourceId, attr: String },
+    Ref {
+        target: ResourceId,
+        attr: &'static str,
+    },
     Secret(String),
 }
 

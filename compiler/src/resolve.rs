@@ -20,7 +20,7 @@ pub struct Resolved {
     pub target: Target,
     pub kind: &'static Kind,
     /// Terraform attribute read, when the path names one.
-    pub attr: Option<String>,
+    pub attr: Option<&'static str>,
     pub sensitive: bool,
 }
 
@@ -287,7 +287,7 @@ impl<'a> Names<'a> {
                 }
             },
         };
-        let read = attr.as_deref().unwrap_or(&kind.default_export);
+        let read = attr.unwrap_or(&kind.default_export);
         let sensitive = kind
             .schema()
             .attributes

@@ -137,13 +137,13 @@ impl Kind {
 
     /// The Terraform attribute a reference `kind.name.<export>` reads, if the
     /// provider exports it.
-    pub fn export(&self, name: &str) -> Option<(String, &'static Attribute)> {
-        let tf = self
-            .exports
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| name.replace('-', "_"));
-        self.schema().attributes.get(&tf).map(|a| (tf, a))
+    pub fn export(&self, name: &str) -> Option<(&'static str, &'static Attribute)> {
+        let short = self.exports.get(name).map(String::as_str);
+        let tf = short.map_or_else(|| tf_name(None, name), std::borrow::Cow::Borrowed);
+        self.schema()
+            .attributes
+            .get_key_value(&*tf)
+            .map(|(k, a)| (k.as_str(), a))
     }
 
     /// Every name a reference may use after the resource name.
@@ -417,6 +417,13 @@ mod tests {
             for out in &kind.outputs {
                 assert!(kind.export(out).is_some(), "{file}: output {out}");
             }
+            // The Terraform backend writes these itself, one part each.
+            assert!(
+                !["versions", "providers", "variables", "imports", "outputs"]
+                    .contains(&kind.file.as_str()),
+                "{file}: file `{}` is reserved",
+                kind.file
+            );
             for e in kind.enums.values() {
                 assert!(reg.enums.contains_key(e), "{file}: enum {e}");
             }

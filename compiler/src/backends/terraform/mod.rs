@@ -46,18 +46,52 @@ pub trait Sink<'a> {
 
 pub fn emit(plan: &Plan, files: &mut Files) {
     let idents = idents(plan);
-    for (name, sink) in walk(plan, || text::TextSink::new(HEADER, &idents)) {
-        files.insert(format!("terraform/{name}"), sink.finish());
+    let parts = parts(plan);
+    let texts: Vec<String> = if plan.resources.len() < PARALLEL_FROM {
+        parts
+            .iter()
+            .map(|(_, part)| text_of(plan, part, &idents))
+            .collect()
+    } else {
+        // Files are independent: large plans write them side by side.
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .iter()
+                .map(|(_, part)| scope.spawn(|| text_of(plan, part, &idents)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("writing text does not panic"))
+                .collect()
+        })
+    };
+    for ((name, _), text) in parts.into_iter().zip(texts) {
+        files.insert(format!("terraform/{name}"), text);
     }
+}
+
+/// Below this many resources, one thread writes every file.
+const PARALLEL_FROM: usize = 4096;
+
+fn text_of(plan: &Plan, part: &Part, idents: &[(&str, &str)]) -> String {
+    // About 150 bytes per resource block: reserving avoids regrowing (and
+    // copying) multi-megabyte strings.
+    let mut sink = text::TextSink::new(HEADER, idents, part.len() * 160);
+    write_part(plan, part, &mut sink);
+    sink.finish()
 }
 
 /// The HCL structure of every file; tests parse the written text back and
 /// compare it with this.
 pub fn bodies(plan: &Plan) -> BTreeMap<String, Body> {
     let idents = idents(plan);
-    walk(plan, || StructureSink::new(&idents))
+    parts(plan)
         .into_iter()
-        .map(|(k, s)| (k, s.finish()))
+        .map(|(name, part)| {
+            let mut sink = StructureSink::new(&idents);
+            write_part(plan, &part, &mut sink);
+            (name, sink.finish())
+        })
         .collect()
 }
 
@@ -68,120 +102,159 @@ fn idents(plan: &Plan) -> Vec<(&str, &str)> {
         .collect()
 }
 
-/// Walks the plan once, file by file.
-fn walk<'a, S: Sink<'a>>(plan: &'a Plan, new: impl Fn() -> S) -> BTreeMap<String, S> {
-    let mut files: BTreeMap<String, S> = BTreeMap::new();
-    let versions = file(&mut files, "versions.tf", &new);
-    versions.open("terraform", &[]);
-    versions.attr("required_version", Val::Str(REQUIRED_VERSION));
-    versions.open("required_providers", &[]);
-    // One requirement per provider, however many configurations it has.
-    let mut required: Vec<&str> = Vec::new();
-    for p in &plan.providers {
-        if required.contains(&p.name.as_str()) {
-            continue;
-        }
-        required.push(&p.name);
-        versions.attr(
-            &p.name,
-            Val::Object(vec![
-                ("source", Val::Str(p.source)),
-                ("version", Val::Str(p.version)),
-            ]),
-        );
-    }
-    versions.close();
-    versions.close();
-
-    let providers = file(&mut files, "providers.tf", &new);
-    for p in &plan.providers {
-        providers.open("provider", &[&p.name]);
-        if let Some(alias) = &p.alias {
-            providers.attr("alias", Val::Str(alias));
-        }
-        body(providers, &p.body, None);
-        providers.close();
-    }
-
-    if !plan.secrets.is_empty() {
-        let vars = file(&mut files, "variables.tf", &new);
-        for s in &plan.secrets {
-            vars.open("variable", &[&s.name]);
-            if let Some(d) = &s.description {
-                vars.attr("description", Val::Str(d));
-            }
-            vars.attr("type", Val::Keyword("string"));
-            vars.attr("sensitive", Val::Bool(true));
-            vars.close();
-        }
-    }
-
-    for &i in &plan.order {
-        let r = &plan.resources[i];
-        let sink = file(&mut files, &r.kind.file_name, &new);
-        sink.open("resource", &[&r.kind.resource, &r.ident]);
-        if let Some(alias) = &r.provider_alias {
-            sink.attr("provider", Val::Address(&r.kind.provider, alias));
-        }
-        body(sink, &r.body, r.kind.name_attribute.as_deref());
-        if !r.ignore_changes.is_empty() {
-            sink.open("lifecycle", &[]);
-            sink.attr("ignore_changes", Val::Keywords(r.ignore_changes.clone()));
-            sink.close();
-        }
-        if !r.depends_on.is_empty() {
-            let mut deps: Vec<usize> = r.depends_on.iter().map(|(t, _)| *t).collect();
-            deps.sort_unstable();
-            deps.dedup();
-            let addresses = deps
-                .into_iter()
-                .map(|t| {
-                    (
-                        plan.resources[t].kind.resource.as_str(),
-                        plan.resources[t].ident.as_str(),
-                    )
-                })
-                .collect();
-            sink.attr("depends_on", Val::Addresses(addresses));
-        }
-        sink.close();
-    }
-
-    if plan.resources.iter().any(|r| r.import_id.is_some()) {
-        let imports = file(&mut files, "imports.tf", &new);
-        for &i in &plan.order {
-            let r = &plan.resources[i];
-            if let Some(id) = &r.import_id {
-                imports.open("import", &[]);
-                imports.attr("to", Val::Address(&r.kind.resource, &r.ident));
-                imports.attr("id", Val::Str(id));
-                imports.close();
-            }
-        }
-    }
-
-    if !plan.outputs.is_empty() {
-        let outputs = file(&mut files, "outputs.tf", &new);
-        for o in &plan.outputs {
-            outputs.open("output", &[&o.name]);
-            if let Some(d) = &o.description {
-                outputs.attr("description", Val::Str(d));
-            }
-            outputs.attr("value", Val::Plan(&o.value));
-            if o.sensitive {
-                outputs.attr("sensitive", Val::Bool(true));
-            }
-            outputs.close();
-        }
-    }
-    files
+/// What one output file holds.
+enum Part {
+    Versions,
+    Providers,
+    Variables,
+    /// Resources of one file, in the plan's order.
+    Resources(Vec<usize>),
+    Imports,
+    Outputs,
 }
 
-fn file<'m, S>(files: &'m mut BTreeMap<String, S>, name: &str, new: &impl Fn() -> S) -> &'m mut S {
-    if !files.contains_key(name) {
-        files.insert(name.to_string(), new());
+impl Part {
+    /// Roughly how many blocks the file has.
+    fn len(&self) -> usize {
+        match self {
+            Part::Resources(r) => r.len(),
+            _ => 1,
+        }
     }
-    files.get_mut(name).expect("just inserted")
+}
+
+/// The files of a plan, by name, each with what it holds.
+fn parts(plan: &Plan) -> Vec<(String, Part)> {
+    let mut parts = vec![
+        ("versions.tf".to_string(), Part::Versions),
+        ("providers.tf".to_string(), Part::Providers),
+    ];
+    if !plan.secrets.is_empty() {
+        parts.push(("variables.tf".to_string(), Part::Variables));
+    }
+    let mut by_file: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for &i in &plan.order {
+        by_file
+            .entry(&plan.resources[i].kind.file_name)
+            .or_default()
+            .push(i);
+    }
+    for (file, resources) in by_file {
+        parts.push((file.to_string(), Part::Resources(resources)));
+    }
+    if plan.resources.iter().any(|r| r.import_id.is_some()) {
+        parts.push(("imports.tf".to_string(), Part::Imports));
+    }
+    if !plan.outputs.is_empty() {
+        parts.push(("outputs.tf".to_string(), Part::Outputs));
+    }
+    parts
+}
+
+fn write_part<'a, S: Sink<'a>>(plan: &'a Plan, part: &Part, sink: &mut S) {
+    match part {
+        Part::Versions => {
+            sink.open("terraform", &[]);
+            sink.attr("required_version", Val::Str(REQUIRED_VERSION));
+            sink.open("required_providers", &[]);
+            // One requirement per provider, however many configurations it has.
+            let mut required: Vec<&str> = Vec::new();
+            for p in &plan.providers {
+                if required.contains(&p.name.as_str()) {
+                    continue;
+                }
+                required.push(&p.name);
+                sink.attr(
+                    &p.name,
+                    Val::Object(vec![
+                        ("source", Val::Str(p.source)),
+                        ("version", Val::Str(p.version)),
+                    ]),
+                );
+            }
+            sink.close();
+            sink.close();
+        }
+        Part::Providers => {
+            for p in &plan.providers {
+                sink.open("provider", &[&p.name]);
+                if let Some(alias) = &p.alias {
+                    sink.attr("alias", Val::Str(alias));
+                }
+                body(sink, &p.body, None);
+                sink.close();
+            }
+        }
+        Part::Variables => {
+            for s in &plan.secrets {
+                sink.open("variable", &[&s.name]);
+                if let Some(d) = &s.description {
+                    sink.attr("description", Val::Str(d));
+                }
+                sink.attr("type", Val::Keyword("string"));
+                sink.attr("sensitive", Val::Bool(true));
+                sink.close();
+            }
+        }
+        Part::Resources(resources) => {
+            for &i in resources {
+                resource(plan, &plan.resources[i], sink);
+            }
+        }
+        Part::Imports => {
+            for &i in &plan.order {
+                let r = &plan.resources[i];
+                if let Some(id) = &r.import_id {
+                    sink.open("import", &[]);
+                    sink.attr("to", Val::Address(&r.kind.resource, &r.ident));
+                    sink.attr("id", Val::Str(id));
+                    sink.close();
+                }
+            }
+        }
+        Part::Outputs => {
+            for o in &plan.outputs {
+                sink.open("output", &[&o.name]);
+                if let Some(d) = &o.description {
+                    sink.attr("description", Val::Str(d));
+                }
+                sink.attr("value", Val::Plan(&o.value));
+                if o.sensitive {
+                    sink.attr("sensitive", Val::Bool(true));
+                }
+                sink.close();
+            }
+        }
+    }
+}
+
+fn resource<'a, S: Sink<'a>>(plan: &'a Plan, r: &'a Resource, sink: &mut S) {
+    sink.open("resource", &[&r.kind.resource, &r.ident]);
+    if let Some(alias) = &r.provider_alias {
+        sink.attr("provider", Val::Address(&r.kind.provider, alias));
+    }
+    body(sink, &r.body, r.kind.name_attribute.as_deref());
+    if !r.ignore_changes.is_empty() {
+        sink.open("lifecycle", &[]);
+        sink.attr("ignore_changes", Val::Keywords(r.ignore_changes.clone()));
+        sink.close();
+    }
+    if !r.depends_on.is_empty() {
+        let mut deps: Vec<usize> = r.depends_on.iter().map(|(t, _)| *t).collect();
+        deps.sort_unstable();
+        deps.dedup();
+        let addresses = deps
+            .into_iter()
+            .map(|t| {
+                (
+                    plan.resources[t].kind.resource.as_str(),
+                    plan.resources[t].ident.as_str(),
+                )
+            })
+            .collect();
+        sink.attr("depends_on", Val::Addresses(addresses));
+    }
+    sink.close();
 }
 
 /// Attributes first (the name attribute leading), then nested blocks.

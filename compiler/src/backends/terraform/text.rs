@@ -63,9 +63,11 @@ pub struct TextSink<'a> {
 }
 
 impl<'a> TextSink<'a> {
-    pub fn new(header: &str, idents: &'a [(&'a str, &'a str)]) -> TextSink<'a> {
+    pub fn new(header: &str, idents: &'a [(&'a str, &'a str)], capacity: usize) -> TextSink<'a> {
+        let mut out = String::with_capacity(header.len() + capacity);
+        out.push_str(header);
         TextSink {
-            out: String::from(header),
+            out,
             idents,
             levels: vec![Level {
                 pending: Vec::new(),
