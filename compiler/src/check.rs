@@ -237,7 +237,11 @@ impl Checker<'_> {
             .expect("lowering checked the kind");
         let schema = kind.schema();
         // Borrowed unless the check adds or rewrites a field.
-        let mut props: Vec<Cow<IField>> = inst.props.iter().map(Cow::Borrowed).collect();
+        // Room for what the check may add: fqdn's two fields, the name,
+        // the defaults and a multi-value field.
+        let mut props: Vec<Cow<IField>> =
+            Vec::with_capacity(inst.props.len() + kind.defaults.len() + 4);
+        props.extend(inst.props.iter().map(Cow::Borrowed));
         if let Some(spec) = &kind.fqdn {
             self.fqdn(kind, spec, &mut props, all, inst);
         }
@@ -284,13 +288,18 @@ impl Checker<'_> {
                 variants = values.into_iter().map(Some).collect();
             }
         }
-        let many = variants.len() > 1;
+        let count = variants.len();
+        let many = count > 1;
         for (n, variant) in variants.into_iter().enumerate() {
-            let mut props = props.clone();
-            let suffix = match &variant {
+            let mut props = if n + 1 == count {
+                std::mem::take(&mut props)
+            } else {
+                props.clone()
+            };
+            let suffix = many.then(|| match &variant {
                 Some((_, Some(member))) => member.clone(),
                 _ => (n + 1).to_string(),
-            };
+            });
             if let Some((v, _)) = variant {
                 props.push(Cow::Owned(IField {
                     name: kind.multi_value.clone().expect("set"),
@@ -309,7 +318,7 @@ impl Checker<'_> {
                 &inst.used_at,
             );
             self.required_when(kind, &body, inst);
-            let (label, ident) = if many {
+            let (label, ident) = if let Some(suffix) = suffix {
                 (
                     format!("{}-{suffix}", inst.label),
                     format!(
@@ -569,7 +578,12 @@ impl Checker<'_> {
         let fq = fqdn.trim_end_matches('.');
         let best = domains
             .iter()
-            .filter(|(d, _)| fq == d || fq.ends_with(&format!(".{d}")))
+            .filter(|(d, _)| {
+                fq == d
+                    || fq
+                        .strip_suffix(d.as_str())
+                        .is_some_and(|rest| rest.ends_with('.'))
+            })
             .max_by_key(|(d, _)| d.len())
             .cloned();
         let Some((domain, index)) = best else {
@@ -598,7 +612,7 @@ impl Checker<'_> {
             name: spec.domain.clone(),
             name_span: field.name_span,
             value: SValue {
-                value: Value::Ref(format!("{}.{}", spec.domain_kind, all[index].label)),
+                value: Value::Ref([&spec.domain_kind, ".", &all[index].label].concat()),
                 span,
             },
         }));
@@ -644,7 +658,10 @@ impl Checker<'_> {
         at: Span,
         origin: &[Span],
     ) -> Body {
-        let mut body = Body::default();
+        let mut body = Body {
+            attrs: Vec::with_capacity(props.len() + children.len()),
+            blocks: Vec::new(),
+        };
         // Attributes that were written, even if their value failed to check:
         // they are not "missing" as well.
         let mut given: Vec<Cow<str>> = Vec::new();

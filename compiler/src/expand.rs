@@ -924,7 +924,11 @@ impl Expander<'_> {
                 }
             }
         };
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(
+            keys.len()
+                .saturating_mul(count.map_or(1, |n| n as usize))
+                .min(MAX_INSTANCES as usize),
+        );
         for key in keys {
             let mut base = scope.clone();
             let mut suffix = String::new();
@@ -939,7 +943,7 @@ impl Expander<'_> {
                     for i in 1..=n {
                         let mut s = base.clone();
                         s.index = Some((i, span));
-                        out.push((format!("{suffix}-{i}"), s));
+                        out.push(([suffix.as_str(), "-", &i.to_string()].concat(), s));
                     }
                 }
             }
@@ -1017,8 +1021,9 @@ impl Expander<'_> {
             .children
             .iter()
             .partition(|c| kind.is_some_and(|k| k.children.contains_key(&c.name)));
+        self.out.instances.reserve(iterations.len());
         for (i, (suffix, local)) in iterations.iter().enumerate() {
-            let label = format!("{base}{suffix}");
+            let label = [base.as_str(), suffix.as_str()].concat();
             let props = self.fields(&r.props, local);
             let children = self.children(children.iter().copied(), local);
             let depends_on = r
