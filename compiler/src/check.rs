@@ -11,6 +11,7 @@ use crate::plan::*;
 use crate::resolve::{Names, Resolved, Target};
 use crate::schema::{self, Block, TfType};
 use crate::source::Span;
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 
 pub fn check(
@@ -57,6 +58,7 @@ pub fn check(
                         diags: &mut local,
                         domains: None,
                         aliases,
+                        fields: Default::default(),
                     };
                     let mut firsts = Vec::with_capacity(part.len());
                     let mut resources = Vec::with_capacity(part.len());
@@ -85,6 +87,7 @@ pub fn check(
         diags,
         domains: None,
         aliases,
+        fields: Default::default(),
     };
     let remap = |v: &mut PValue| remap_value(v, &first_of_instance);
     for r in &mut plan.resources {
@@ -209,6 +212,19 @@ struct Checker<'a> {
     domains: Option<Vec<(String, usize)>>,
     /// (provider, alias) of every aliased provider configuration.
     aliases: &'a [(String, String)],
+    /// Attributes already looked up, by (kind, block) and name as written:
+    /// members of a group repeat the same names thousands of times.
+    fields: FxHashMap<(usize, usize), FxHashMap<String, Option<KnownField>>>,
+}
+
+/// A settable, current attribute of a block, with what checking its value
+/// needs.
+#[derive(Clone, Copy)]
+struct KnownField {
+    key: &'static str,
+    attr: &'static schema::Attribute,
+    refs: Option<&'static RefSpec>,
+    enum_values: Option<&'static [String]>,
 }
 
 impl Checker<'_> {
@@ -666,7 +682,31 @@ impl Checker<'_> {
         // they are not "missing" as well.
         let mut given: Vec<Cow<str>> = Vec::new();
         let tf_name = |n| crate::kinds::tf_name(kind, n);
+        let cache_key = (
+            kind.map_or(0, |k| k as *const Kind as usize),
+            block as *const Block as usize,
+        );
         for p in props {
+            if let Some(known) = self.known_field(cache_key, kind, block, prefix, &p.name) {
+                if body.attrs.iter().any(|a| a.name == known.key) {
+                    body.attrs.retain(|a| a.name != known.key);
+                }
+                given.push(Cow::Borrowed(known.key));
+                let ctx = Ctx {
+                    name: &p.name,
+                    refs: known.refs,
+                    enum_values: known.enum_values,
+                    sensitive: known.attr.sensitive,
+                };
+                if let Some(value) = self.value(&p.value, &known.attr.ty, &ctx) {
+                    body.attrs.push(Attr {
+                        name: known.key,
+                        value,
+                        span: p.value.span,
+                    });
+                }
+                continue;
+            }
             let name = tf_name(&p.name);
             if body.attrs.iter().any(|a| a.name == name) {
                 // KDL: a repeated property overrides the earlier one.
@@ -933,6 +973,43 @@ impl Checker<'_> {
             self.err(d);
         }
         body
+    }
+
+    /// The attribute a property names, when it is a plain settable one
+    /// (anything else takes the reporting path in `body`).
+    fn known_field(
+        &mut self,
+        cache_key: (usize, usize),
+        kind: Option<&'static Kind>,
+        block: &'static Block,
+        prefix: &str,
+        written: &str,
+    ) -> Option<KnownField> {
+        let by_name = self.fields.entry(cache_key).or_default();
+        if let Some(known) = by_name.get(written) {
+            return *known;
+        }
+        let name = crate::kinds::tf_name(kind, written);
+        let known = match block.attributes.get_key_value(&*name) {
+            Some((key, attr))
+                if attr.settable() && !attr.deprecated && !block.blocks.contains_key(&*name) =>
+            {
+                let path = attr_path(prefix, key);
+                let ctx = self.ctx(kind, &path, "", false);
+                Some(KnownField {
+                    key,
+                    attr,
+                    refs: ctx.refs,
+                    enum_values: ctx.enum_values,
+                })
+            }
+            _ => None,
+        };
+        self.fields
+            .entry(cache_key)
+            .or_default()
+            .insert(written.to_string(), known);
+        known
     }
 
     fn attribute(

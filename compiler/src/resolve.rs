@@ -169,11 +169,6 @@ impl<'a> Names<'a> {
             .map(|g| Target::Group(g.clone()))
     }
 
-    fn exists(&self, kind: &str, label: &str) -> bool {
-        self.labels.get(kind).is_some_and(|l| l.contains_key(label))
-            || self.groups.get(kind).is_some_and(|g| g.contains_key(label))
-    }
-
     /// Whether `kind.label[.attr]` may name a group (cheap; no errors).
     pub fn may_be_group(&self, path: &str) -> bool {
         let Some((kind, rest)) = path.split_once('.') else {
@@ -242,18 +237,14 @@ impl<'a> Names<'a> {
             );
             return None;
         };
-        let found = if self.exists(kind_name, rest) {
-            self.lookup(kind_name, rest)
-        } else {
-            None
-        };
-        let (target, attr) = match found {
+        let (target, attr) = match self.lookup(kind_name, rest) {
             Some(t) => (t, None),
             None => {
-                match rest.rsplit_once('.') {
-                    Some((label, attr)) if self.exists(kind_name, label) => {
-                        (self.lookup(kind_name, label).expect("checked"), Some(attr))
-                    }
+                let member = rest
+                    .rsplit_once('.')
+                    .and_then(|(label, attr)| Some((self.lookup(kind_name, label)?, attr)));
+                match member {
+                    Some((target, attr)) => (target, Some(attr)),
                     _ => {
                         let label = rest.rsplit_once('.').map_or(rest, |(l, _)| l);
                         let dym = did_you_mean(rest, self.labels_of(kind_name));
@@ -272,10 +263,16 @@ impl<'a> Names<'a> {
                 }
             }
         };
-        let attr = match attr {
-            None => None,
+        let (attr, sensitive) = match attr {
+            None => (
+                None,
+                kind.schema()
+                    .attributes
+                    .get(&kind.default_export)
+                    .is_some_and(|a| a.sensitive),
+            ),
             Some(a) => match kind.export(a) {
-                Some((tf, _)) => Some(tf),
+                Some((tf, schema_attr)) => (Some(tf), schema_attr.sensitive),
                 None => {
                     let names = kind.export_names();
                     diags.push(
@@ -287,12 +284,6 @@ impl<'a> Names<'a> {
                 }
             },
         };
-        let read = attr.unwrap_or(&kind.default_export);
-        let sensitive = kind
-            .schema()
-            .attributes
-            .get(read)
-            .is_some_and(|a| a.sensitive);
         Some(Resolved {
             target,
             kind,
