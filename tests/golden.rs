@@ -224,6 +224,10 @@ fn large_projects_written_by_threads_round_trip() {
         ("dns", "digitalocean_record"),
     ] {
         let text = &files[&format!("terraform/{file}.tf")];
+        assert!(
+            !text.contains("}\nresource") && !text.contains("\n\n\n"),
+            "{file}.tf: blocks not separated by exactly one blank line"
+        );
         let idents: Vec<&str> = text
             .lines()
             .filter_map(|l| l.strip_prefix(&format!("resource \"{ty}\" \"")))

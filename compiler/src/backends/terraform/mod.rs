@@ -47,25 +47,44 @@ pub trait Sink<'a> {
 pub fn emit(plan: &Plan, files: &mut Files) {
     let idents = idents(plan);
     let parts = parts(plan);
-    let texts: Vec<String> = if plan.resources.len() < PARALLEL_FROM {
-        parts
-            .iter()
-            .map(|(_, part)| text_of(plan, part, &idents))
-            .collect()
-    } else {
-        // Files are independent: large plans write them side by side.
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = parts
-                .iter()
-                .map(|(_, part)| scope.spawn(|| text_of(plan, part, &idents)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("writing text does not panic"))
-                .collect()
-        })
+    // Pieces of text written independently: whole files, and runs of a
+    // large file's resources.
+    let mut pieces: Vec<(usize, Part, bool)> = Vec::new();
+    for (i, (_, part)) in parts.iter().enumerate() {
+        match part {
+            Part::Resources(all) if all.len() > RUN => {
+                for (n, run) in all.chunks(RUN).enumerate() {
+                    pieces.push((i, Part::Resources(run.to_vec()), n == 0));
+                }
+            }
+            _ => pieces.push((i, part.clone(), true)),
+        }
+    }
+    let write = |(_, part, first): &(usize, Part, bool)| {
+        let header = if *first { HEADER } else { "" };
+        // About 150 bytes per resource block: reserving avoids regrowing
+        // (and copying) multi-megabyte strings.
+        let mut sink = text::TextSink::new(header, &idents, part.len() * 160);
+        write_part(plan, part, &mut sink);
+        sink.finish()
     };
-    for ((name, _), text) in parts.into_iter().zip(texts) {
+    let texts: Vec<String> = if plan.resources.len() < PARALLEL_FROM {
+        pieces.iter().map(write).collect()
+    } else {
+        in_parallel(&pieces, write)
+    };
+    let mut joined: Vec<String> = vec![String::new(); parts.len()];
+    for ((i, _, first), text) in pieces.iter().zip(texts) {
+        if *first {
+            joined[*i] = text;
+            joined[*i].reserve(parts[*i].1.len().saturating_sub(RUN) * 160);
+        } else {
+            // Top-level blocks are separated by one blank line.
+            joined[*i].push('\n');
+            joined[*i].push_str(&text);
+        }
+    }
+    for ((name, _), text) in parts.into_iter().zip(joined) {
         files.insert(format!("terraform/{name}"), text);
     }
 }
@@ -73,12 +92,39 @@ pub fn emit(plan: &Plan, files: &mut Files) {
 /// Below this many resources, one thread writes every file.
 const PARALLEL_FROM: usize = 4096;
 
-fn text_of(plan: &Plan, part: &Part, idents: &[(&str, &str)]) -> String {
-    // About 150 bytes per resource block: reserving avoids regrowing (and
-    // copying) multi-megabyte strings.
-    let mut sink = text::TextSink::new(HEADER, idents, part.len() * 160);
-    write_part(plan, part, &mut sink);
-    sink.finish()
+/// Resources per piece of a large file.
+const RUN: usize = 2048;
+
+/// `f` of every item, computed by as many threads as there are cores,
+/// each taking the next item; results in the items' order.
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len())
+        .max(1);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        mine.push((i, f(item)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("writing text does not panic"))
+            .collect()
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The HCL structure of every file; tests parse the written text back and
@@ -103,6 +149,7 @@ fn idents(plan: &Plan) -> Vec<(&str, &str)> {
 }
 
 /// What one output file holds.
+#[derive(Clone)]
 enum Part {
     Versions,
     Providers,
