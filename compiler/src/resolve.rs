@@ -50,19 +50,18 @@ pub fn valid_label(label: &str) -> bool {
 
 /// `relay-pool` → `relay_pool`, `wesync.net` → `wesync_net`.
 pub fn tf_ident(label: &str) -> String {
-    let mut s: String = label
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if s.starts_with(|c: char| c.is_ascii_digit()) {
-        s.insert(0, '_');
+    let lead = label.starts_with(|c: char| c.is_ascii_digit());
+    let mut s = String::with_capacity(label.len() + usize::from(lead));
+    if lead {
+        s.push('_');
     }
+    s.extend(label.chars().map(|c| {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            c
+        } else {
+            '_'
+        }
+    }));
     s
 }
 
@@ -77,6 +76,8 @@ impl<'a> Names<'a> {
         let mut groups: FxHashMap<&'a str, FxHashMap<&'a str, Vec<usize>>> = FxHashMap::default();
         let mut idents_seen: FxHashMap<(&str, &str), usize> = FxHashMap::default();
         idents_seen.reserve(instances.len());
+        // Instances of a kind come in runs: look the kind up once per run.
+        let mut tf_type: (&str, &str) = ("", "");
         for (i, inst) in instances.iter().enumerate() {
             if !valid_label(&inst.label) {
                 diags.push(
@@ -87,8 +88,8 @@ impl<'a> Names<'a> {
                 continue;
             }
             let of_kind = labels.entry(inst.kind).or_default();
-            if let Some(&first) = of_kind.get(inst.label.as_str()) {
-                let other: &Instance = &instances[first];
+            let std::collections::hash_map::Entry::Vacant(slot) = of_kind.entry(&inst.label) else {
+                let other: &Instance = &instances[of_kind[inst.label.as_str()]];
                 diags.push(
                     Diagnostic::error(
                         Code::DuplicateName,
@@ -99,29 +100,36 @@ impl<'a> Names<'a> {
                     .help("names are unique per kind; rename one of them"),
                 );
                 continue;
+            };
+            if tf_type.0 != inst.kind {
+                let resource = kinds
+                    .get(inst.kind)
+                    .map(|k| k.resource.as_str())
+                    .unwrap_or("");
+                tf_type = (inst.kind, resource);
             }
-            let tf_type = kinds
-                .get(inst.kind)
-                .map(|k| k.resource.as_str())
-                .unwrap_or("");
-            if let Some(&first) = idents_seen.get(&(tf_type, idents[i].as_str())) {
-                let other: &Instance = &instances[first];
-                diags.push(
-                    Diagnostic::error(
-                        Code::InvalidName,
-                        format!(
-                            "`{}` and `{}` both become the Terraform name `{}`",
-                            other.label, inst.label, idents[i]
-                        ),
-                    )
-                    .at(inst.label_span, "clashes")
-                    .also(other.label_span, "with this one")
-                    .help("Terraform names replace `-` and `.` with `_`; rename one of them"),
-                );
-                continue;
+            match idents_seen.entry((tf_type.1, idents[i].as_str())) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    let other: &Instance = &instances[*first.get()];
+                    diags.push(
+                        Diagnostic::error(
+                            Code::InvalidName,
+                            format!(
+                                "`{}` and `{}` both become the Terraform name `{}`",
+                                other.label, inst.label, idents[i]
+                            ),
+                        )
+                        .at(inst.label_span, "clashes")
+                        .also(other.label_span, "with this one")
+                        .help("Terraform names replace `-` and `.` with `_`; rename one of them"),
+                    );
+                    continue;
+                }
+                std::collections::hash_map::Entry::Vacant(seen) => {
+                    seen.insert(i);
+                }
             }
-            idents_seen.insert((tf_type, idents[i].as_str()), i);
-            of_kind.insert(inst.label.as_str(), i);
+            slot.insert(i);
             if let Some(g) = &inst.group {
                 groups
                     .entry(inst.kind)
@@ -290,5 +298,22 @@ impl<'a> Names<'a> {
             attr,
             sensitive,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{tf_ident, valid_label};
+
+    #[test]
+    fn labels_become_terraform_identifiers() {
+        assert_eq!(tf_ident("relay-pool"), "relay_pool");
+        assert_eq!(tf_ident("wesync.net"), "wesync_net");
+        assert_eq!(tf_ident("1-web"), "_1_web");
+        assert_eq!(tf_ident("node_7"), "node_7");
+        assert_eq!(tf_ident("ünï"), "_n_");
+        assert!(valid_label("node-1.example"));
+        assert!(!valid_label("-node"));
+        assert!(!valid_label("a b"));
     }
 }
