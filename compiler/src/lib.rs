@@ -110,22 +110,32 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     let names = resolve::Names::build(&expanded.instances, kinds, &mut diags);
     t.stage("names");
     let mut plan = check::check(&expanded, &names, kinds, &mut diags);
+    drop(names);
     web::check(&mut web, &plan, &mut diags);
     plan.web = web;
     plan.workloads = workloads;
     t.stage("check");
-    let graph = graph::Graph::build(&plan);
-    match graph.order(&plan, &mut diags) {
-        Some(order) => plan.order = order,
-        None => return done(sources, diags, Some(plan), Some(graph), None),
-    }
-    if diags.has_errors() {
-        return done(sources, diags, Some(plan), Some(graph), None);
-    }
-    t.stage("graph");
-    let files = backends::emit_all(&plan);
-    t.stage("emit");
-    done(sources, diags, Some(plan), Some(graph), Some(files))
+    // The instances are not needed past this point; a large set is freed
+    // beside the remaining stages instead of after them.
+    let large = expanded.instances.len() >= 4096;
+    let (graph, files) = std::thread::scope(|scope| {
+        if large {
+            scope.spawn(move || drop(expanded));
+        }
+        let graph = graph::Graph::build(&plan);
+        match graph.order(&plan, &mut diags) {
+            Some(order) => plan.order = order,
+            None => return (graph, None),
+        }
+        if diags.has_errors() {
+            return (graph, None);
+        }
+        t.stage("graph");
+        let files = backends::emit_all(&plan);
+        t.stage("emit");
+        (graph, Some(files))
+    });
+    done(sources, diags, Some(plan), Some(graph), files)
 }
 
 type CliInputs = (Vec<expand::CliVar>, Option<(String, Span)>);
