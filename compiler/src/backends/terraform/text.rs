@@ -19,10 +19,11 @@ pub fn escape(s: &str) -> String {
 }
 
 pub fn escape_into(out: &mut String, s: &str) {
-    if !s
-        .bytes()
-        .any(|b| matches!(b, b'"' | b'\\' | b'$' | b'%') || b < 0x20 || b == 0x7f)
-        && !s.contains(|c: char| c.is_control())
+    // Printable ASCII without quotes, backslashes or template introducers
+    // goes through as is (almost every value); anything else, non-ASCII
+    // included, is looked at character by character.
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && !matches!(b, b'"' | b'\\' | b'$' | b'%'))
     {
         out.push_str(s);
         return;
@@ -60,6 +61,8 @@ pub struct TextSink<'a> {
     pub out: String,
     idents: &'a [(&'a str, &'a str)],
     levels: Vec<Level<'a>>,
+    /// Emptied attribute lists of closed blocks, reused by the next ones.
+    spare: Vec<Vec<(&'a str, Val<'a>)>>,
 }
 
 impl<'a> TextSink<'a> {
@@ -75,6 +78,7 @@ impl<'a> TextSink<'a> {
                 last_was_block: false,
                 open_at: 0,
             }],
+            spare: Vec::new(),
         }
     }
 
@@ -99,7 +103,7 @@ impl<'a> TextSink<'a> {
         if top.pending.is_empty() {
             return;
         }
-        let pending = std::mem::take(&mut top.pending);
+        let mut pending = std::mem::take(&mut top.pending);
         let blank = top.last_was_block;
         top.wrote = true;
         top.last_was_block = false;
@@ -107,6 +111,8 @@ impl<'a> TextSink<'a> {
             self.out.push('\n');
         }
         self.assignments(&pending, level);
+        pending.clear();
+        self.spare.push(pending);
     }
 
     fn assignments(&mut self, run: &[(&str, Val<'_>)], level: usize) {
@@ -291,8 +297,9 @@ impl<'a> Sink<'a> for TextSink<'a> {
         }
         let open_at = self.out.len();
         self.out.push_str(" {\n");
+        let pending = self.spare.pop().unwrap_or_default();
         self.levels.push(Level {
-            pending: Vec::new(),
+            pending,
             wrote: false,
             last_was_block: false,
             open_at,
@@ -388,5 +395,8 @@ mod tests {
         assert_eq!(escape("$5 and 100%"), "$5 and 100%");
         assert_eq!(escape("\u{1}"), "\\u0001");
         assert_eq!(escape("plain"), "plain");
+        assert_eq!(escape("café"), "café");
+        assert_eq!(escape("a\u{85}b"), "a\\u0085b");
+        assert_eq!(escape("\u{7f}"), "\\u007F");
     }
 }
