@@ -985,8 +985,7 @@ impl Checker<'_> {
         prefix: &str,
         written: &str,
     ) -> Option<KnownField> {
-        let by_name = self.fields.entry(cache_key).or_default();
-        if let Some(known) = by_name.get(written) {
+        if let Some(known) = self.fields.get(&cache_key).and_then(|m| m.get(written)) {
             return *known;
         }
         let name = crate::kinds::tf_name(kind, written);
