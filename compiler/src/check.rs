@@ -475,6 +475,18 @@ impl Checker<'_> {
             return Some(values);
         }
         let pos = props.iter().position(|p| kind.tf_name(&p.name) == multi)?;
+        let single = match &props[pos].value.value {
+            Value::List(_) => false,
+            Value::Ref(path) => !self.names.may_be_group(path),
+            _ => true,
+        };
+        if single && props[pos].name == multi {
+            // One value: checked like any other field, after the others
+            // (where the multi-value path would put it), without a copy.
+            let field = props.remove(pos);
+            props.push(field);
+            return None;
+        }
         let values = self.spread(props[pos].value.clone());
         props.remove(pos);
         Some(values)

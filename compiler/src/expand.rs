@@ -52,13 +52,26 @@ impl Value {
 
     /// Text of a scalar (a string, number or bool), as interpolated.
     pub fn as_text(&self) -> Option<String> {
+        let mut text = String::new();
+        self.push_text(&mut text).then_some(text)
+    }
+
+    /// Appends the text of a scalar; false (and nothing appended) for
+    /// anything else.
+    fn push_text(&self, out: &mut String) -> bool {
+        use std::fmt::Write;
         match self {
-            Value::Str(s) => Some(s.clone()),
-            Value::Int(i) => Some(i.to_string()),
-            Value::Float(f) => Some(f.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-            _ => None,
+            Value::Str(s) => out.push_str(s),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(f) => {
+                let _ = write!(out, "{f}");
+            }
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            _ => return false,
         }
+        true
     }
 }
 
@@ -739,43 +752,69 @@ impl Expander<'_> {
                 }
             }
         }
+        // Literal text accumulates in `lit` and becomes a part only when a
+        // reference or secret interrupts it: most templates end as one
+        // string, built in one allocation.
+        let literal_len: usize = t
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => s.len(),
+                _ => 8,
+            })
+            .sum();
+        let mut lit = String::with_capacity(literal_len);
         let mut parts: Vec<TPart> = Vec::new();
-        let push_lit = |parts: &mut Vec<TPart>, s: &str| match parts.last_mut() {
-            Some(TPart::Lit(l)) => l.push_str(s),
-            _ => parts.push(TPart::Lit(s.to_string())),
+        let end_lit = |lit: &mut String, parts: &mut Vec<TPart>| {
+            if !lit.is_empty() {
+                parts.push(TPart::Lit(std::mem::take(lit)));
+            }
         };
         for p in &t.parts {
             let v = match p {
                 Part::Lit(s) => {
-                    push_lit(&mut parts, s);
+                    lit.push_str(s);
                     continue;
                 }
                 Part::Ref(path) => {
+                    end_lit(&mut lit, &mut parts);
                     parts.push(TPart::Ref(path.clone()));
                     continue;
                 }
                 Part::Secret(n) => {
                     self.secret(n, span);
+                    end_lit(&mut lit, &mut parts);
                     parts.push(TPart::Secret(n.clone()));
                     continue;
                 }
                 Part::Var(n) => self.var(n, span),
                 Part::Local(n) => self.local(n, span, scope),
             };
-            match (&v.value, v.value.as_text()) {
-                (_, Some(text)) => push_lit(&mut parts, &text),
-                (Value::Null, _) => {}
-                (Value::Secret(n), _) => parts.push(TPart::Secret(n.clone())),
-                (Value::Ref(r), _) => parts.push(TPart::Ref(r.clone())),
-                (Value::Template(inner), _) => {
+            if v.value.push_text(&mut lit) {
+                continue;
+            }
+            match v.value {
+                Value::Null => {}
+                Value::Secret(n) => {
+                    end_lit(&mut lit, &mut parts);
+                    parts.push(TPart::Secret(n));
+                }
+                Value::Ref(r) => {
+                    end_lit(&mut lit, &mut parts);
+                    parts.push(TPart::Ref(r));
+                }
+                Value::Template(inner) => {
                     for ip in inner {
                         match ip {
-                            TPart::Lit(s) => push_lit(&mut parts, s),
-                            other => parts.push(other.clone()),
+                            TPart::Lit(s) => lit.push_str(&s),
+                            other => {
+                                end_lit(&mut lit, &mut parts);
+                                parts.push(other);
+                            }
                         }
                     }
                 }
-                (other, None) => {
+                other => {
                     let ty = other.type_name();
                     self.err(
                         Diagnostic::error(Code::BadInterpolation, format!("a {ty} cannot be interpolated into a string"))
@@ -785,10 +824,11 @@ impl Expander<'_> {
                 }
             }
         }
-        let value = match parts.as_slice() {
-            [] => Value::Str(String::new()),
-            [TPart::Lit(s)] => Value::Str(s.clone()),
-            _ => Value::Template(parts),
+        let value = if parts.is_empty() {
+            Value::Str(lit)
+        } else {
+            end_lit(&mut lit, &mut parts);
+            Value::Template(parts)
         };
         SValue { value, span }
     }

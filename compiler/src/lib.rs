@@ -68,7 +68,13 @@ struct Timings(Option<std::time::Instant>);
 impl Timings {
     fn stage(&mut self, name: &str) {
         if let Some(t) = &mut self.0 {
-            eprintln!("{name:>8}: {:?}", t.elapsed());
+            // Resident memory after the stage (Linux only), to see which
+            // stage the peak comes from.
+            let rss = std::fs::read_to_string("/proc/self/statm")
+                .ok()
+                .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .map_or(String::new(), |pages| format!("  rss {} MiB", pages * 4096 >> 20));
+            eprintln!("{name:>8}: {:?}{rss}", t.elapsed());
             *t = std::time::Instant::now();
         }
     }

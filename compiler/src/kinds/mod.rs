@@ -170,13 +170,16 @@ pub fn tf_name<'n>(kind: Option<&'n Kind>, name: &'n str) -> std::borrow::Cow<'n
 }
 
 pub struct Registry {
-    pub kinds: BTreeMap<String, Kind>,
+    /// In name order, for listings.
+    pub kinds: BTreeMap<String, &'static Kind>,
+    /// The same kinds by name, for the lookups made for every resource.
+    index: rustc_hash::FxHashMap<&'static str, &'static Kind>,
     pub enums: BTreeMap<String, Vec<String>>,
 }
 
 impl Registry {
-    pub fn get(&self, kind: &str) -> Option<&Kind> {
-        self.kinds.get(kind)
+    pub fn get(&self, kind: &str) -> Option<&'static Kind> {
+        self.index.get(kind).copied()
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -185,7 +188,10 @@ impl Registry {
 
     /// The kind that compiles to a Terraform resource type.
     pub fn by_resource(&self, resource: &str) -> Option<&Kind> {
-        self.kinds.values().find(|k| k.resource == resource)
+        self.kinds
+            .values()
+            .find(|k| k.resource == resource)
+            .copied()
     }
 }
 
@@ -193,18 +199,26 @@ impl Registry {
 pub fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     REGISTRY.get_or_init(|| {
-        let kinds = embedded::KIND_FILES
+        // The registry lives as long as the process: its kinds are leaked
+        // once so that both tables can hold `&'static` references.
+        let kinds: BTreeMap<String, &'static Kind> = embedded::KIND_FILES
             .iter()
             .map(|(file, text)| {
                 let mut kind: Kind = serde_json::from_str(text)
                     .unwrap_or_else(|e| panic!("schemas/kinds/{file}: {e}"));
                 kind.file_name = format!("{}.tf", kind.file);
+                let kind: &'static Kind = Box::leak(Box::new(kind));
                 (kind.kind.clone(), kind)
             })
             .collect();
+        let index = kinds.values().map(|k| (k.kind.as_str(), *k)).collect();
         let enums = serde_json::from_str(include_str!("../../../schemas/enums/enums.json"))
             .expect("schemas/enums/enums.json is valid");
-        Registry { kinds, enums }
+        Registry {
+            kinds,
+            index,
+            enums,
+        }
     })
 }
 
