@@ -73,7 +73,9 @@ impl Timings {
             let rss = std::fs::read_to_string("/proc/self/statm")
                 .ok()
                 .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-                .map_or(String::new(), |pages| format!("  rss {} MiB", pages * 4096 >> 20));
+                .map_or(String::new(), |pages| {
+                    format!("  rss {} MiB", (pages * 4096) >> 20)
+                });
             eprintln!("{name:>8}: {:?}{rss}", t.elapsed());
             *t = std::time::Instant::now();
         }
