@@ -692,7 +692,7 @@ impl Checker<'_> {
         };
         // Attributes that were written, even if their value failed to check:
         // they are not "missing" as well.
-        let mut given: Vec<Cow<str>> = Vec::new();
+        let mut given: Vec<Cow<str>> = Vec::with_capacity(props.len() + children.len());
         let tf_name = |n| crate::kinds::tf_name(kind, n);
         let cache_key = (
             kind.map_or(0, |k| k as *const Kind as usize),

@@ -62,9 +62,9 @@ pub fn emit(plan: &Plan, files: &mut Files) {
     }
     let write = |(_, part, first): &(usize, Part, bool)| {
         let header = if *first { HEADER } else { "" };
-        // About 150 bytes per resource block: reserving avoids regrowing
-        // (and copying) multi-megabyte strings.
-        let mut sink = text::TextSink::new(header, &idents, part.len() * 160);
+        // Reserving about what a block takes (a DNS record: 190 bytes)
+        // avoids regrowing, and copying, strings of hundreds of kilobytes.
+        let mut sink = text::TextSink::new(header, &idents, part.size_hint(plan) * 200);
         write_part(plan, part, &mut sink);
         sink.finish()
     };
@@ -73,16 +73,20 @@ pub fn emit(plan: &Plan, files: &mut Files) {
     } else {
         in_parallel(&pieces, write)
     };
+    // Each file's pieces joined into one string of the exact final size;
+    // top-level blocks are separated by one blank line.
     let mut joined: Vec<String> = vec![String::new(); parts.len()];
+    let mut sizes = vec![0; parts.len()];
+    for ((i, _, _), text) in pieces.iter().zip(&texts) {
+        sizes[*i] += text.len() + 1;
+    }
     for ((i, _, first), text) in pieces.iter().zip(texts) {
         if *first {
-            joined[*i] = text;
-            joined[*i].reserve(parts[*i].1.len().saturating_sub(RUN) * 160);
+            joined[*i] = String::with_capacity(sizes[*i]);
         } else {
-            // Top-level blocks are separated by one blank line.
             joined[*i].push('\n');
-            joined[*i].push_str(&text);
         }
+        joined[*i].push_str(&text);
     }
     for ((name, _), text) in parts.into_iter().zip(joined) {
         files.insert(format!("terraform/{name}"), text);
@@ -161,10 +165,28 @@ enum Part {
 }
 
 impl Part {
-    /// Roughly how many blocks the file has.
-    fn len(&self) -> usize {
+    /// Roughly how many blocks or lines of a block the part writes, to
+    /// size its text up front.
+    fn size_hint(&self, plan: &Plan) -> usize {
+        let items = |v: &PValue| match v {
+            PValue::List(items) => items.len(),
+            PValue::Map(items) => items.len(),
+            _ => 1,
+        };
         match self {
-            Part::Resources(r) => r.len(),
+            Part::Resources(r) => r
+                .iter()
+                .map(|&id| {
+                    1 + plan.resources[id]
+                        .body
+                        .attrs
+                        .iter()
+                        .map(|a| items(&a.value))
+                        .sum::<usize>()
+                        / 4
+                })
+                .sum(),
+            Part::Outputs => plan.outputs.iter().map(|o| 1 + items(&o.value) / 2).sum(),
             _ => 1,
         }
     }
