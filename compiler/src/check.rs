@@ -12,7 +12,7 @@ use crate::resolve::{Names, Resolved, Target};
 use crate::schema::{self, Block, TfType};
 use crate::source::Span;
 use rustc_hash::FxHashMap;
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 
 pub fn check(
     exp: &Expanded,
@@ -297,16 +297,17 @@ impl Checker<'_> {
             }
         }
         // Several values of the multi-value attribute make several resources.
-        let mut variants: Vec<Option<(SValue, Option<String>)>> = vec![None];
+        // (Most resources are one: no list of variants is made for them.)
         let mut children: Vec<&IChild> = inst.children.iter().collect();
-        if let Some(multi) = &kind.multi_value {
-            if let Some(values) = self.take_multi(kind, multi, &mut props, &mut children) {
-                variants = values.into_iter().map(Some).collect();
-            }
-        }
-        let count = variants.len();
+        let values = match &kind.multi_value {
+            Some(multi) => self.take_multi(kind, multi, &mut props, &mut children),
+            None => None,
+        };
+        let count = values.as_ref().map_or(1, Vec::len);
         let many = count > 1;
-        for (n, variant) in variants.into_iter().enumerate() {
+        let mut values = values.map(Vec::into_iter);
+        for n in 0..count {
+            let variant = values.as_mut().and_then(Iterator::next);
             let mut props = if n + 1 == count {
                 std::mem::take(&mut props)
             } else {
@@ -323,12 +324,11 @@ impl Checker<'_> {
                     value: v,
                 }));
             }
-            let fields: Vec<&IField> = props.iter().map(|p| p.as_ref()).collect();
             let body = self.body(
                 Some(kind),
                 schema,
                 "",
-                &fields,
+                &props,
                 &children,
                 inst.label_span,
                 &inst.used_at,
@@ -676,13 +676,13 @@ impl Checker<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn body(
+    fn body<F: Borrow<IField>, C: Borrow<IChild>>(
         &mut self,
         kind: Option<&'static Kind>,
         block: &'static Block,
         prefix: &str,
-        props: &[&IField],
-        children: &[&IChild],
+        props: &[F],
+        children: &[C],
         at: Span,
         origin: &[Span],
     ) -> Body {
@@ -690,32 +690,33 @@ impl Checker<'_> {
             attrs: Vec::with_capacity(props.len() + children.len()),
             blocks: Vec::new(),
         };
-        // Attributes that were written, even if their value failed to check:
-        // they are not "missing" as well.
-        let mut given: Vec<Cow<str>> = Vec::with_capacity(props.len() + children.len());
+        // Attributes that were written but whose value failed to check: they
+        // are not "missing" as well. (Those that passed are in the body.)
+        let mut failed: Vec<Cow<str>> = Vec::new();
         let tf_name = |n| crate::kinds::tf_name(kind, n);
         let cache_key = (
             kind.map_or(0, |k| k as *const Kind as usize),
             block as *const Block as usize,
         );
         for p in props {
+            let p: &IField = p.borrow();
             if let Some(known) = self.known_field(cache_key, kind, block, prefix, &p.name) {
                 if body.attrs.iter().any(|a| a.name == known.key) {
                     body.attrs.retain(|a| a.name != known.key);
                 }
-                given.push(Cow::Borrowed(known.key));
                 let ctx = Ctx {
                     name: &p.name,
                     refs: known.refs,
                     enum_values: known.enum_values,
                     sensitive: known.attr.sensitive,
                 };
-                if let Some(value) = self.value(&p.value, &known.attr.ty, &ctx) {
-                    body.attrs.push(Attr {
+                match self.value(&p.value, &known.attr.ty, &ctx) {
+                    Some(value) => body.attrs.push(Attr {
                         name: known.key,
                         value,
                         span: p.value.span,
-                    });
+                    }),
+                    None => failed.push(Cow::Borrowed(known.key)),
                 }
                 continue;
             }
@@ -740,7 +741,7 @@ impl Checker<'_> {
                 self.err(d);
                 continue;
             }
-            given.push(name.clone());
+            failed.push(name.clone());
             let Some((key, schema_attr)) =
                 self.attribute(kind, block, &name, &p.name, p.name_span, origin)
             else {
@@ -749,6 +750,7 @@ impl Checker<'_> {
             let path = attr_path(prefix, key);
             let ctx = self.ctx(kind, &path, &p.name, schema_attr.sensitive);
             if let Some(value) = self.value(&p.value, &schema_attr.ty, &ctx) {
+                failed.pop();
                 body.attrs.push(Attr {
                     name: key,
                     value,
@@ -757,6 +759,7 @@ impl Checker<'_> {
             }
         }
         for c in children {
+            let c: &IChild = c.borrow();
             let name = tf_name(&c.name);
             if let Some((block_name, bt)) = block.blocks.get_key_value(&*name) {
                 if bt.block.deprecated {
@@ -785,8 +788,8 @@ impl Checker<'_> {
                     kind,
                     &bt.block,
                     &format!("{prefix}{name}."),
-                    &c.props.iter().collect::<Vec<_>>(),
-                    &c.children.iter().collect::<Vec<_>>(),
+                    &c.props,
+                    &c.children,
                     c.name_span,
                     origin,
                 );
@@ -797,7 +800,7 @@ impl Checker<'_> {
                 });
                 continue;
             }
-            given.push(name.clone());
+            failed.push(name.clone());
             let Some((key, schema_attr)) =
                 self.attribute(kind, block, &name, &c.name, c.name_span, origin)
             else {
@@ -906,6 +909,7 @@ impl Checker<'_> {
                 self.value(&list, &schema_attr.ty, &ctx)
             };
             if let Some(value) = value {
+                failed.pop();
                 body.attrs.retain(|a| a.name != key);
                 body.attrs.push(Attr {
                     name: key,
@@ -948,7 +952,7 @@ impl Checker<'_> {
         let mut missing: Vec<String> = block
             .required
             .iter()
-            .filter(|n| !given.iter().any(|g| g == *n) && !body.attrs.iter().any(|b| b.name == *n))
+            .filter(|n| !failed.iter().any(|g| g == *n) && !body.attrs.iter().any(|b| b.name == *n))
             .map(|n| n.replace('_', "-"))
             .collect();
         if !missing.is_empty() {
@@ -1475,8 +1479,7 @@ impl Checker<'_> {
                 .expect("vendored")
                 .provider_block();
             let fields: Vec<&IField> = props.iter().filter(|p| p.name != "as").collect();
-            let children: Vec<&IChild> = children.iter().collect();
-            let body = self.body(None, block, "", &fields, &children, decl.name_span, &[]);
+            let body = self.body(None, block, "", &fields, children, decl.name_span, &[]);
             out.push(ProviderConfig {
                 name: info.name.to_string(),
                 alias,

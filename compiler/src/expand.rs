@@ -8,6 +8,26 @@ use crate::model::*;
 use crate::source::Span;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Appends the decimal form of `i` (as `i.to_string()` would, without the
+/// formatting machinery: `count` indexes are written for every member).
+pub fn push_int(out: &mut String, i: i64) {
+    let mut digits = [0u8; 20];
+    let mut n = i.unsigned_abs();
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("digits"));
+}
+
 /// An evaluated value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -62,9 +82,7 @@ impl Value {
         use std::fmt::Write;
         match self {
             Value::Str(s) => out.push_str(s),
-            Value::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
+            Value::Int(i) => push_int(out, *i),
             Value::Float(f) => {
                 let _ = write!(out, "{f}");
             }
@@ -983,7 +1001,11 @@ impl Expander<'_> {
                     for i in 1..=n {
                         let mut s = base.clone();
                         s.index = Some((i, span));
-                        out.push(([suffix.as_str(), "-", &i.to_string()].concat(), s));
+                        let mut numbered = String::with_capacity(suffix.len() + 8);
+                        numbered.push_str(&suffix);
+                        numbered.push('-');
+                        push_int(&mut numbered, i);
+                        out.push((numbered, s));
                     }
                 }
             }
@@ -1447,5 +1469,19 @@ fn parse_cli_value(text: &str, ty: VarType) -> Result<Value, String> {
             _ => Err(format!("`{text}` is not true or false")),
         },
         VarType::List => Ok(Value::Str(text.replace(',', " "))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_int;
+
+    #[test]
+    fn integers_are_written_like_to_string() {
+        for i in [0, 7, 10, 99, 1234, -1, -450, i64::MAX, i64::MIN] {
+            let mut s = String::from("x");
+            push_int(&mut s, i);
+            assert_eq!(s, format!("x{i}"));
+        }
     }
 }

@@ -51,6 +51,21 @@ pub fn valid_label(label: &str) -> bool {
 /// `relay-pool` → `relay_pool`, `wesync.net` → `wesync_net`.
 pub fn tf_ident(label: &str) -> String {
     let lead = label.starts_with(|c: char| c.is_ascii_digit());
+    if label.is_ascii() {
+        // Byte by byte (every label that passes `valid_label` is ASCII).
+        let mut bytes = Vec::with_capacity(label.len() + usize::from(lead));
+        if lead {
+            bytes.push(b'_');
+        }
+        bytes.extend(label.bytes().map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                b
+            } else {
+                b'_'
+            }
+        }));
+        return String::from_utf8(bytes).expect("ASCII in, ASCII out");
+    }
     let mut s = String::with_capacity(label.len() + usize::from(lead));
     if lead {
         s.push('_');
