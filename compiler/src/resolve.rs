@@ -93,6 +93,7 @@ impl<'a> Names<'a> {
         idents_seen.reserve(instances.len());
         // Instances of a kind come in runs: look the kind up once per run.
         let mut tf_type: (&str, &str) = ("", "");
+        let mut members: Option<(&str, &str, Vec<usize>)> = None;
         for (i, inst) in instances.iter().enumerate() {
             if !valid_label(&inst.label) {
                 diags.push(
@@ -103,6 +104,14 @@ impl<'a> Names<'a> {
                 continue;
             }
             let of_kind = labels.entry(inst.kind).or_default();
+            if of_kind.is_empty() {
+                // Room for the whole run of this kind: no rehashing as it fills.
+                let run = instances[i..]
+                    .iter()
+                    .take_while(|o| o.kind == inst.kind)
+                    .count();
+                of_kind.reserve(run);
+            }
             let std::collections::hash_map::Entry::Vacant(slot) = of_kind.entry(&inst.label) else {
                 let other: &Instance = &instances[of_kind[inst.label.as_str()]];
                 diags.push(
@@ -146,13 +155,33 @@ impl<'a> Names<'a> {
             }
             slot.insert(i);
             if let Some(g) = &inst.group {
-                groups
-                    .entry(inst.kind)
-                    .or_default()
-                    .entry(g.as_str())
-                    .or_default()
-                    .push(i);
+                // Members of a group come in a run: collect the run, then
+                // add it to the table once.
+                match &mut members {
+                    Some((kind, group, run)) if *kind == inst.kind && *group == g.as_str() => {
+                        run.push(i)
+                    }
+                    _ => {
+                        if let Some((kind, group, run)) = members.take() {
+                            groups
+                                .entry(kind)
+                                .or_default()
+                                .entry(group)
+                                .or_default()
+                                .extend(run);
+                        }
+                        members = Some((inst.kind, g.as_str(), vec![i]));
+                    }
+                }
             }
+        }
+        if let Some((kind, group, run)) = members.take() {
+            groups
+                .entry(kind)
+                .or_default()
+                .entry(group)
+                .or_default()
+                .extend(run);
         }
         let mut clashes: Vec<(&str, &str)> = groups
             .iter()
