@@ -25,7 +25,7 @@ pub fn push_int(out: &mut String, i: i64) {
     if i < 0 {
         out.push('-');
     }
-    out.push_str(std::str::from_utf8(&digits[at..]).expect("digits"));
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// An evaluated value.

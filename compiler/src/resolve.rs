@@ -53,18 +53,18 @@ pub fn tf_ident(label: &str) -> String {
     let lead = label.starts_with(|c: char| c.is_ascii_digit());
     if label.is_ascii() {
         // Byte by byte (every label that passes `valid_label` is ASCII).
-        let mut bytes = Vec::with_capacity(label.len() + usize::from(lead));
+        let mut s = String::with_capacity(label.len() + usize::from(lead));
         if lead {
-            bytes.push(b'_');
+            s.push('_');
         }
-        bytes.extend(label.bytes().map(|b| {
+        s.extend(label.bytes().map(|b| {
             if b.is_ascii_alphanumeric() || b == b'_' {
-                b
+                char::from(b)
             } else {
-                b'_'
+                '_'
             }
         }));
-        return String::from_utf8(bytes).expect("ASCII in, ASCII out");
+        return s;
     }
     let mut s = String::with_capacity(label.len() + usize::from(lead));
     if lead {

@@ -133,13 +133,13 @@ impl<'a> TextSink<'a> {
             }
             let width = run[start..end]
                 .iter()
-                .map(|(k, _)| k.chars().count())
+                .map(|(k, _)| chars(k))
                 .max()
                 .unwrap_or(0);
             for (k, v) in &run[start..end] {
                 self.indent(level);
                 self.out.push_str(k);
-                for _ in k.chars().count()..width {
+                for _ in chars(k)..width {
                     self.out.push(' ');
                 }
                 self.out.push_str(" = ");
@@ -325,6 +325,15 @@ impl<'a> Sink<'a> for TextSink<'a> {
         let depth = self.depth();
         self.indent(depth);
         self.out.push_str("}\n");
+    }
+}
+
+/// Characters in a key (keys are almost always ASCII: their length).
+fn chars(k: &str) -> usize {
+    if k.is_ascii() {
+        k.len()
+    } else {
+        k.chars().count()
     }
 }
 
