@@ -75,6 +75,10 @@ pub fn check(
             .map(|h| h.join().expect("checking does not panic"))
             .collect()
     });
+    // One allocation for all the resources (the threads' lists are copied
+    // in, not grown into).
+    plan.resources
+        .reserve_exact(results.iter().map(|(_, r, _)| r.len()).sum());
     for (firsts, resources, local) in results {
         let base = plan.resources.len();
         first_of_instance.extend(firsts.into_iter().map(|f| f + base));

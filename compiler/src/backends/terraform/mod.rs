@@ -73,20 +73,23 @@ pub fn emit(plan: &Plan, files: &mut Files) {
     } else {
         in_parallel(&pieces, write)
     };
-    // Each file's pieces joined into one string of the exact final size;
-    // top-level blocks are separated by one blank line.
-    let mut joined: Vec<String> = vec![String::new(); parts.len()];
-    let mut sizes = vec![0; parts.len()];
-    for ((i, _, _), text) in pieces.iter().zip(&texts) {
-        sizes[*i] += text.len() + 1;
+    // Each file is its first piece, grown once to the exact final size for
+    // the others; top-level blocks are separated by one blank line.
+    let mut rest = vec![0; parts.len()];
+    for ((i, _, first), text) in pieces.iter().zip(&texts) {
+        if !*first {
+            rest[*i] += text.len() + 1;
+        }
     }
+    let mut joined: Vec<String> = vec![String::new(); parts.len()];
     for ((i, _, first), text) in pieces.iter().zip(texts) {
         if *first {
-            joined[*i] = String::with_capacity(sizes[*i]);
+            joined[*i] = text;
+            joined[*i].reserve_exact(rest[*i]);
         } else {
             joined[*i].push('\n');
+            joined[*i].push_str(&text);
         }
-        joined[*i].push_str(&text);
     }
     for ((name, _), text) in parts.into_iter().zip(joined) {
         files.insert(format!("terraform/{name}"), text);
