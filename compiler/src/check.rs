@@ -16,7 +16,7 @@ use std::borrow::{Borrow, Cow};
 
 pub fn check(
     exp: &Expanded,
-    names: &Names,
+    mut names: Names,
     kinds: &'static Registry,
     diags: &mut Diagnostics,
 ) -> Plan {
@@ -44,6 +44,7 @@ pub fn check(
             .min(8)
     };
     let chunk = exp.instances.len().div_ceil(threads).max(1);
+    let shared = &names;
     let results: Vec<(Vec<usize>, Vec<Resource>, Diagnostics)> = std::thread::scope(|scope| {
         let handles: Vec<_> = exp
             .instances
@@ -53,7 +54,7 @@ pub fn check(
                 scope.spawn(move || {
                     let mut local = Diagnostics::default();
                     let mut c = Checker {
-                        names,
+                        names: shared,
                         kinds,
                         diags: &mut local,
                         domains: None,
@@ -85,6 +86,21 @@ pub fn check(
         plan.resources.extend(resources);
         diags.items.extend(local.items);
     }
+    // A resource made from one instance takes its identifier from the name
+    // table (moved, not copied: the table is not needed after this).
+    let mut idents = std::mem::take(&mut names.idents);
+    for (i, ident) in idents.iter_mut().enumerate() {
+        let first = first_of_instance[i];
+        let end = first_of_instance
+            .get(i + 1)
+            .copied()
+            .unwrap_or(plan.resources.len());
+        if end == first + 1 && plan.resources[first].ident.is_empty() {
+            plan.resources[first].ident = std::mem::take(ident);
+        }
+    }
+    drop(idents);
+    let names = &names;
     let mut c = Checker {
         names,
         kinds,
@@ -348,7 +364,9 @@ impl Checker<'_> {
                     ),
                 )
             } else {
-                (inst.label.clone(), self.names.idents[index].clone())
+                // The identifier is moved in from the name table once the
+                // threads are done (`check`), not copied here.
+                (inst.label.clone(), String::new())
             };
             let depends_on = inst
                 .depends_on
@@ -617,8 +635,8 @@ impl Checker<'_> {
                         .is_some_and(|rest| rest.ends_with('.'))
             })
             .max_by_key(|(d, _)| d.len())
-            .cloned();
-        let Some((domain, index)) = best else {
+            .map(|(d, index)| (d.len(), *index));
+        let Some((domain_len, index)) = best else {
             let d = self.with_origin(
                 Diagnostic::error(Code::UnresolvedReference, format!("no declared domain contains `{fq}`"))
                     .at(field.value.span, "no matching domain")
@@ -626,10 +644,10 @@ impl Checker<'_> {
             self.err(d);
             return;
         };
-        let name = if fq == domain {
+        let name = if fq.len() == domain_len {
             "@".to_string()
         } else {
-            fq[..fq.len() - domain.len() - 1].to_string()
+            fq[..fq.len() - domain_len - 1].to_string()
         };
         let span = field.value.span;
         props.push(Cow::Owned(IField {

@@ -117,8 +117,7 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     t.stage("web");
     let names = resolve::Names::build(&expanded.instances, kinds, &mut diags);
     t.stage("names");
-    let mut plan = check::check(&expanded, &names, kinds, &mut diags);
-    drop(names);
+    let mut plan = check::check(&expanded, names, kinds, &mut diags);
     web::check(&mut web, &plan, &mut diags);
     plan.web = web;
     plan.workloads = workloads;
