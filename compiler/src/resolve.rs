@@ -28,7 +28,7 @@ pub struct Resolved {
 /// and label allocate nothing.
 pub struct Names<'a> {
     labels: FxHashMap<&'a str, FxHashMap<&'a str, usize>>,
-    groups: FxHashMap<&'a str, FxHashMap<&'a str, Vec<usize>>>,
+    groups: Groups<'a>,
     /// Terraform identifier of each instance.
     pub idents: Vec<String>,
     by_index: Vec<&'a str>,
@@ -46,6 +46,20 @@ pub fn valid_label(label: &str) -> bool {
             .chars()
             .next()
             .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+type Groups<'a> = FxHashMap<&'a str, FxHashMap<&'a str, Vec<usize>>>;
+
+/// Adds a run of members (kind, group, indexes) to the group table.
+fn add_members<'a>(groups: &mut Groups<'a>, run: Option<(&'a str, &'a str, Vec<usize>)>) {
+    if let Some((kind, group, members)) = run {
+        groups
+            .entry(kind)
+            .or_default()
+            .entry(group)
+            .or_default()
+            .extend(members);
+    }
 }
 
 /// `relay-pool` → `relay_pool`, `wesync.net` → `wesync_net`.
@@ -88,7 +102,7 @@ impl<'a> Names<'a> {
     ) -> Names<'a> {
         let idents: Vec<String> = instances.iter().map(|i| tf_ident(&i.label)).collect();
         let mut labels: FxHashMap<&'a str, FxHashMap<&'a str, usize>> = FxHashMap::default();
-        let mut groups: FxHashMap<&'a str, FxHashMap<&'a str, Vec<usize>>> = FxHashMap::default();
+        let mut groups: Groups<'a> = FxHashMap::default();
         let mut idents_seen: FxHashMap<(&str, &str), usize> = FxHashMap::default();
         idents_seen.reserve(instances.len());
         // Instances of a kind come in runs: look the kind up once per run.
@@ -162,27 +176,13 @@ impl<'a> Names<'a> {
                         run.push(i)
                     }
                     _ => {
-                        if let Some((kind, group, run)) = members.take() {
-                            groups
-                                .entry(kind)
-                                .or_default()
-                                .entry(group)
-                                .or_default()
-                                .extend(run);
-                        }
+                        add_members(&mut groups, members.take());
                         members = Some((inst.kind, g.as_str(), vec![i]));
                     }
                 }
             }
         }
-        if let Some((kind, group, run)) = members.take() {
-            groups
-                .entry(kind)
-                .or_default()
-                .entry(group)
-                .or_default()
-                .extend(run);
-        }
+        add_members(&mut groups, members.take());
         let mut clashes: Vec<(&str, &str)> = groups
             .iter()
             .flat_map(|(k, gs)| gs.keys().map(move |g| (*k, *g)))
