@@ -1,6 +1,12 @@
 //! Parse stage: text in, nodes with spans and every syntax error out.
-//! Nothing after this stage sees the `kdl` crate, so the parser can be
-//! replaced by a faster one without touching the stages that follow.
+//! A hand-written parser (`fast`) reads the documents it knows; anything
+//! else, every document with an error included, goes to the `kdl` crate,
+//! which builds the same nodes or reports the errors. Nothing after this
+//! stage sees either parser.
+
+mod fast;
+#[cfg(test)]
+mod tests;
 
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
@@ -53,6 +59,15 @@ impl Node {
 /// Parses one file. On a syntax error, returns every error the parser
 /// recovered to and no nodes.
 pub fn parse(file: FileId, text: &str) -> Result<Vec<Node>, Vec<Diagnostic>> {
+    match fast::parse(file, text) {
+        Some(nodes) => Ok(nodes),
+        None => parse_with_kdl_crate(file, text),
+    }
+}
+
+/// The `kdl` crate's reading of the file: slower, complete, and the source
+/// of the syntax errors' messages.
+fn parse_with_kdl_crate(file: FileId, text: &str) -> Result<Vec<Node>, Vec<Diagnostic>> {
     match kdl::KdlDocument::parse_v2(text) {
         Ok(doc) => Ok(doc.nodes().iter().map(|n| convert(file, n)).collect()),
         Err(err) => Err(err
