@@ -28,6 +28,11 @@ pub mod source;
 pub mod stdlib;
 pub mod web;
 
+/// Files the build script embeds or indexes (`build.rs`).
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
 use diag::{Code, Diagnostic, Diagnostics};
 use source::{SourceMap, Span};
 

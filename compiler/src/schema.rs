@@ -2,8 +2,6 @@
 //! shape of `terraform providers schema -json`). Parsed lazily: only the
 //! resource types a project uses are decoded.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -230,56 +228,52 @@ fn nested_type(v: &serde_json::Value) -> TfType {
     }
 }
 
-#[derive(Deserialize)]
-struct RawProvider<'a> {
-    #[serde(borrow)]
-    provider: &'a RawValue,
-    #[serde(borrow, default)]
-    resource_schemas: BTreeMap<String, &'a RawValue>,
+/// The `block` of a provider's or resource type's schema.
+fn decode_block(json: &str) -> Block {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    Block::from_json(&v["block"])
 }
 
-/// One vendored provider schema, decoded on first use of each type.
+/// One vendored provider schema, decoded on first use of each type. The
+/// build script indexed where each type's JSON lies in the file, so nothing
+/// else of it is read.
 pub struct ProviderSchema {
-    raw: RawProvider<'static>,
+    text: &'static str,
+    provider_json: (usize, usize),
+    /// Resource types, sorted by name, with the byte range of their JSON.
+    index: &'static [(&'static str, usize, usize)],
     provider: OnceLock<Block>,
-    resources: BTreeMap<String, OnceLock<Block>>,
+    resources: Vec<OnceLock<Block>>,
 }
 
 impl ProviderSchema {
-    fn new(text: &'static str) -> ProviderSchema {
-        let raw: RawProvider<'static> =
-            serde_json::from_str(text).expect("vendored provider schema is valid JSON");
-        let resources = raw
-            .resource_schemas
-            .keys()
-            .map(|k| (k.clone(), OnceLock::new()))
-            .collect();
+    fn new(info: &ProviderInfo) -> ProviderSchema {
+        let (_, provider_json, index) = crate::embedded::PROVIDER_INDEX
+            .iter()
+            .find(|(name, ..)| *name == info.name)
+            .expect("the build script indexes every vendored schema");
         ProviderSchema {
-            raw,
+            text: info.text,
+            provider_json: *provider_json,
+            index,
             provider: OnceLock::new(),
-            resources,
+            resources: index.iter().map(|_| OnceLock::new()).collect(),
         }
     }
 
     pub fn provider_block(&self) -> &Block {
-        self.provider.get_or_init(|| {
-            let v: serde_json::Value =
-                serde_json::from_str(self.raw.provider.get()).unwrap_or_default();
-            Block::from_json(&v["block"])
-        })
+        self.provider
+            .get_or_init(|| decode_block(&self.text[self.provider_json.0..self.provider_json.1]))
     }
 
     pub fn resource(&self, name: &str) -> Option<&Block> {
-        let cell = self.resources.get(name)?;
-        Some(cell.get_or_init(|| {
-            let v: serde_json::Value =
-                serde_json::from_str(self.raw.resource_schemas[name].get()).unwrap_or_default();
-            Block::from_json(&v["block"])
-        }))
+        let i = self.index.binary_search_by(|(n, ..)| (*n).cmp(name)).ok()?;
+        let (_, start, end) = self.index[i];
+        Some(self.resources[i].get_or_init(|| decode_block(&self.text[start..end])))
     }
 
     pub fn resource_names(&self) -> impl Iterator<Item = &str> {
-        self.resources.keys().map(String::as_str)
+        self.index.iter().map(|(name, ..)| *name)
     }
 }
 
@@ -330,5 +324,40 @@ pub fn provider(name: &str) -> Option<&'static ProviderSchema> {
     static CELLS: [OnceLock<ProviderSchema>; VENDORED.len()] =
         [const { OnceLock::new() }; VENDORED.len()];
     let index = VENDORED.iter().position(|p| p.name == name)?;
-    Some(CELLS[index].get_or_init(|| ProviderSchema::new(VENDORED[index].text)))
+    Some(CELLS[index].get_or_init(|| ProviderSchema::new(&VENDORED[index])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The build script's index against a real JSON parser: the same
+    /// resource types, each range holding exactly that type's schema.
+    #[test]
+    fn the_index_points_at_each_resource_types_schema() {
+        for info in VENDORED {
+            let whole: serde_json::Value = serde_json::from_str(info.text).expect("valid JSON");
+            let schema = provider(info.name).expect("vendored");
+            let types = whole["resource_schemas"]
+                .as_object()
+                .expect("resource types");
+            let mut names: Vec<&str> = types.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            assert_eq!(
+                schema.resource_names().collect::<Vec<_>>(),
+                names,
+                "{}",
+                info.name
+            );
+            for &(name, start, end) in schema.index {
+                let indexed: serde_json::Value =
+                    serde_json::from_str(&info.text[start..end]).expect("a JSON value");
+                assert_eq!(indexed, types[name], "{name}");
+            }
+            let (start, end) = schema.provider_json;
+            let indexed: serde_json::Value =
+                serde_json::from_str(&info.text[start..end]).expect("a JSON value");
+            assert_eq!(indexed, whole["provider"], "{}", info.name);
+        }
+    }
 }

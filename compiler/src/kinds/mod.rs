@@ -7,9 +7,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
-}
+use crate::embedded;
 pub use embedded::STDLIB_FILES;
 
 /// How a reference-typed attribute finds its target.
