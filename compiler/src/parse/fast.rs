@@ -4,8 +4,9 @@
 //! so a large written-out project spent most of its build in parsing).
 //!
 //! It answers `None` on any error, and on the few rare forms it leaves to the
-//! `kdl` crate: multi-line strings, non-ASCII identifiers and whitespace,
-//! Unicode newlines, control characters and numbers beyond 128 bits. The
+//! `kdl` crate: escapes in multi-line strings, non-ASCII identifiers and
+//! whitespace, Unicode newlines, control characters and numbers beyond 128
+//! bits. The
 //! caller then asks the `kdl` crate, which builds the same nodes or reports
 //! the errors. So this parser never has to explain an error, only to be
 //! exact about what it accepts (the differential tests hold it to that).
@@ -329,7 +330,7 @@ impl Parser<'_> {
 
     fn quoted(&mut self) -> Option<String> {
         if self.bytes[self.pos..].starts_with(b"\"\"\"") {
-            return None;
+            return self.multiline(0);
         }
         self.pos += 1;
         let mut out = String::new();
@@ -402,7 +403,10 @@ impl Parser<'_> {
             .take_while(|&&b| b == b'#')
             .count();
         self.pos += hashes;
-        if self.peek() != Some(b'"') || self.bytes[self.pos..].starts_with(b"\"\"\"") {
+        if self.bytes[self.pos..].starts_with(b"\"\"\"") {
+            return self.multiline(hashes);
+        }
+        if self.peek() != Some(b'"') {
             return None;
         }
         self.pos += 1;
@@ -424,6 +428,71 @@ impl Parser<'_> {
                 b => self.plain_char(b)?,
             }
         }
+    }
+
+    /// `"""` strings, raw (`#"""`) when `hashes` > 0: the lines between
+    /// the opening and closing quotes, less the closing line's indentation.
+    /// One with an escape is left to the `kdl` crate.
+    fn multiline(&mut self, hashes: usize) -> Option<String> {
+        self.pos += 3;
+        match self.peek()? {
+            b'\n' => self.pos += 1,
+            b'\r' if hashes == 0 && self.peek_at(1) == Some(b'\n') => self.pos += 2,
+            _ => return None,
+        }
+        let start = self.pos;
+        loop {
+            match self.peek()? {
+                b'"' if self.bytes[self.pos..].starts_with(b"\"\"\"")
+                    && self.bytes[self.pos + 3..]
+                        .iter()
+                        .take(hashes)
+                        .filter(|&&b| b == b'#')
+                        .count()
+                        == hashes =>
+                {
+                    break
+                }
+                b'\\' if hashes == 0 => return None,
+                // Some raw ones with quotes inside are errors to the `kdl`
+                // crate: all are left to it.
+                b'"' if hashes > 0 => return None,
+                // The `kdl` crate takes CRLF in raw multi-line strings for
+                // an error: left to it, to agree.
+                b'\r' if hashes > 0 || self.peek_at(1) != Some(b'\n') => return None,
+                b if b >= 0x80 => {
+                    // Unicode whitespace would change which lines count as
+                    // blank.
+                    let c = self.text[self.pos..].chars().next()?;
+                    if c.is_whitespace() {
+                        return None;
+                    }
+                    self.plain_char(b)?;
+                }
+                b => self.plain_char(b)?,
+            }
+        }
+        let body = &self.text[start..self.pos];
+        self.pos += 3 + hashes;
+        let blank = |line: &str| line.bytes().all(|b| b == b' ' || b == b'\t');
+        let (content, indent) = match body.rfind('\n') {
+            Some(i) => (Some(&body[..i]), &body[i + 1..]),
+            None => (None, body),
+        };
+        if !blank(indent) {
+            return None;
+        }
+        let mut out = String::with_capacity(body.len());
+        for (n, line) in content.into_iter().flat_map(|c| c.split('\n')).enumerate() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if n > 0 {
+                out.push('\n');
+            }
+            if !blank(line) {
+                out.push_str(line.strip_prefix(indent)?);
+            }
+        }
+        Some(out)
     }
 
     /// Steps over one character of a string or comment; `None` on a

@@ -82,6 +82,13 @@ fn reads_everyday_documents_as_the_kdl_crate_does() {
         "n \"{\" \"}\" \";\" \"=\"",
         "ab-cd.ef_gh:ij@kl~mn!op$qr%st^uv&wx*yz?<>|,`'",
         "n 0b0 0o0 0x0 -0 +0",
+        "n \"\"\"\n  a\n   b\n  \"\"\"",
+        "n \"\"\"\n\"\"\"",
+        "n \"\"\"\n    \"\"\" 2",
+        "n \"\"\"\r\n\tfirst\r\n\r\n\t  second \"quoted\"\r\n\t\"\"\"",
+        "n \"\"\"\n  with blank\n\n    \n  lines ü\n  \"\"\"\nm",
+        "n #\"\"\"\n  raw \\n inside\n  \"\"\"#",
+        "n key=\"\"\"\n    indented\n    \"\"\" (t)\"\"\"\n\"\"\"",
     ];
     for text in documents {
         assert!(
@@ -140,6 +147,11 @@ fn gives_up_on_invalid_documents() {
         "n \u{7}",
         "n \u{200E}",
         "n \"\u{FEFF}\"",
+        "n \"\"\"a\n\"\"\"",
+        "n \"\"\"\n  a\n b\n  \"\"\"",
+        "n \"\"\"\n  a\n  b\"\"\"",
+        "n \"\"\"\n  open",
+        "n #\"\"\"\n  a\n  \"\"\"",
     ];
     for text in documents {
         assert!(
@@ -156,8 +168,8 @@ fn gives_up_on_invalid_documents() {
 #[test]
 fn leaves_rare_forms_to_the_kdl_crate() {
     let documents = [
-        "n \"\"\"\n  a\n   b\n  \"\"\"",
-        "n #\"\"\"\n  raw\n  \"\"\"#",
+        "n \"\"\"\n  escaped\\n\n  \"\"\"",
+        "n \"\"\"\n  a\u{3000}\n  \"\"\"",
         "\u{FEFF}n 1",
         "n\u{A0}1",
         "é 1",
@@ -191,7 +203,7 @@ fn reads_every_kdl_file_of_the_repository() {
                     read += 1;
                 } else if parse_with_kdl_crate(FILE, &text).is_err() {
                     invalid += 1;
-                } else if !text.contains("\"\"\"") && text.is_ascii() {
+                } else if text.is_ascii() {
                     panic!("the fast parser left {} to the kdl crate", path.display());
                 }
             }
@@ -340,4 +352,36 @@ fn never_accepts_what_the_kdl_crate_rejects() {
         accepted * 20 > total,
         "only {accepted} of {total} documents accepted"
     );
+}
+
+/// Multi-line strings made of random lines: indentation that matches the
+/// closing line or not, blank lines, quotes, raw forms, CRLF.
+#[test]
+fn reads_multiline_strings_as_the_kdl_crate_does() {
+    const INDENTS: &[&str] = &["", " ", "  ", "\t", "    ", "  \t"];
+    const TEXTS: &[&str] = &["a", "b c", "\"", "\"\"", "#", "", " ", "x\"#", "é"];
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let mut accepted = 0;
+    for _ in 0..20_000 {
+        let hashes = "#".repeat([0, 0, 1, 2][next(4)]);
+        let newline = ["\n", "\n", "\r\n"][next(3)];
+        let mut text = format!("n {hashes}\"\"\"{newline}");
+        for _ in 0..next(4) {
+            text.push_str(INDENTS[next(INDENTS.len())]);
+            text.push_str(TEXTS[next(TEXTS.len())]);
+            text.push_str(newline);
+        }
+        text.push_str(INDENTS[next(INDENTS.len())]);
+        text.push_str(&format!("\"\"\"{hashes} 1"));
+        if agree(&text) {
+            accepted += 1;
+        }
+    }
+    assert!(accepted > 2_000, "only {accepted} accepted");
 }
