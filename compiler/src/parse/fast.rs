@@ -413,13 +413,7 @@ impl Parser<'_> {
         let start = self.pos;
         loop {
             match self.peek()? {
-                b'"' if self.bytes[self.pos + 1..]
-                    .iter()
-                    .take(hashes)
-                    .filter(|&&b| b == b'#')
-                    .count()
-                    == hashes =>
-                {
+                b'"' if self.hashes_at(self.pos + 1, hashes) => {
                     let text = self.text[start..self.pos].to_string();
                     self.pos += 1 + hashes;
                     return Some(text);
@@ -444,12 +438,7 @@ impl Parser<'_> {
         loop {
             match self.peek()? {
                 b'"' if self.bytes[self.pos..].starts_with(b"\"\"\"")
-                    && self.bytes[self.pos + 3..]
-                        .iter()
-                        .take(hashes)
-                        .filter(|&&b| b == b'#')
-                        .count()
-                        == hashes =>
+                    && self.hashes_at(self.pos + 3, hashes) =>
                 {
                     break
                 }
@@ -493,6 +482,13 @@ impl Parser<'_> {
             }
         }
         Some(out)
+    }
+
+    /// Whether `count` hashes follow at `at` (a raw string's closing).
+    fn hashes_at(&self, at: usize, count: usize) -> bool {
+        self.bytes
+            .get(at..at + count)
+            .is_some_and(|run| run.iter().all(|&b| b == b'#'))
     }
 
     /// Steps over one character of a string or comment; `None` on a
