@@ -124,10 +124,15 @@ pub fn check(
         fields: Default::default(),
     };
     let remap = |v: &mut PValue| remap_value(v, &first_of_instance);
-    for r in &mut plan.resources {
-        remap_body(&mut r.body, &remap);
-        for d in &mut r.depends_on {
-            d.0 = first_of_instance[d.0];
+    // When every instance made one resource, the numbers are the same.
+    let renumbered = plan.resources.len() != first_of_instance.len()
+        || first_of_instance.iter().enumerate().any(|(i, f)| *f != i);
+    if renumbered {
+        for r in &mut plan.resources {
+            remap_body(&mut r.body, &remap);
+            for d in &mut r.depends_on {
+                d.0 = first_of_instance[d.0];
+            }
         }
     }
     for o in &exp.outputs {

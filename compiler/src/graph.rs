@@ -13,15 +13,14 @@ use std::fmt::Write as _;
 
 pub struct Graph {
     pub graph: DiGraph<ResourceId, Span>,
+    /// Every edge goes from a resource to a later one (the usual case:
+    /// things are declared before they are used).
+    forward: bool,
 }
 
 impl Graph {
     pub fn build(plan: &Plan) -> Graph {
-        let n = plan.resources.len();
-        let mut graph = DiGraph::with_capacity(n, n);
-        for i in 0..n {
-            graph.add_node(i);
-        }
+        let mut graph = Graph::new(plan.resources.len());
         let mut refs = Vec::new();
         for (i, r) in plan.resources.iter().enumerate() {
             refs.clear();
@@ -30,14 +29,57 @@ impl Graph {
             refs.sort();
             refs.dedup_by_key(|(t, _)| *t);
             for (target, span) in &refs {
-                graph.add_edge(NodeIndex::new(*target), NodeIndex::new(i), *span);
+                graph.add_need(i, *target, *span);
             }
         }
-        Graph { graph }
+        graph
+    }
+
+    fn new(n: usize) -> Graph {
+        let mut graph = DiGraph::with_capacity(n, n);
+        for i in 0..n {
+            graph.add_node(i);
+        }
+        Graph {
+            graph,
+            forward: true,
+        }
+    }
+
+    /// `needer` refers to `needed` at `span`.
+    fn add_need(&mut self, needer: ResourceId, needed: ResourceId, span: Span) {
+        self.forward &= needed < needer;
+        self.graph
+            .add_edge(NodeIndex::new(needed), NodeIndex::new(needer), span);
     }
 
     /// Reports every cycle; returns the stable topological order if none.
     pub fn order(&self, plan: &Plan, diags: &mut Diagnostics) -> Option<Vec<ResourceId>> {
+        if self.forward {
+            // Source order is then itself the smallest topological order,
+            // the one `smallest_order` would find.
+            return Some((0..self.graph.node_count()).collect());
+        }
+        if let Some(order) = self.smallest_order() {
+            return Some(order);
+        }
+        let mut sccs = petgraph::algo::tarjan_scc(&self.graph);
+        for scc in &mut sccs {
+            scc.sort();
+        }
+        sccs.sort();
+        for scc in sccs {
+            let self_loop = scc.len() == 1 && self.graph.contains_edge(scc[0], scc[0]);
+            if scc.len() > 1 || self_loop {
+                diags.push(self.cycle_diagnostic(plan, &scc));
+            }
+        }
+        None
+    }
+
+    /// The topological order that takes, at each step, the first resource
+    /// in source order whose needs are met; none if there is a cycle.
+    fn smallest_order(&self) -> Option<Vec<ResourceId>> {
         let n = self.graph.node_count();
         let mut indegree: Vec<usize> = (0..n)
             .map(|i| {
@@ -62,21 +104,7 @@ impl Graph {
                 }
             }
         }
-        if order.len() == n {
-            return Some(order);
-        }
-        let mut sccs = petgraph::algo::tarjan_scc(&self.graph);
-        for scc in &mut sccs {
-            scc.sort();
-        }
-        sccs.sort();
-        for scc in sccs {
-            let self_loop = scc.len() == 1 && self.graph.contains_edge(scc[0], scc[0]);
-            if scc.len() > 1 || self_loop {
-                diags.push(self.cycle_diagnostic(plan, &scc));
-            }
-        }
-        None
+        (order.len() == n).then_some(order)
     }
 
     /// Walks one cycle through the component, from its first resource.
@@ -176,5 +204,66 @@ impl Graph {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Graph;
+    use crate::source::Span;
+
+    /// A small deterministic generator: no dependency for a few numbers.
+    fn numbers(mut seed: u64) -> impl FnMut(usize) -> usize {
+        move |below| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % below as u64) as usize
+        }
+    }
+
+    fn random_graph(n: usize, edges: usize, forward_only: bool, seed: u64) -> Graph {
+        let mut next = numbers(seed);
+        let mut g = Graph::new(n);
+        for _ in 0..edges {
+            let (a, b) = (next(n), next(n));
+            let (needer, needed) = if forward_only { (a.max(b), a.min(b)) } else { (a, b) };
+            if needer != needed {
+                g.add_need(needer, needed, Span::default());
+            }
+        }
+        g
+    }
+
+    #[test]
+    fn source_order_is_kept_when_every_need_comes_first() {
+        for seed in 1..200 {
+            let g = random_graph(30, 60, true, seed);
+            assert!(g.forward);
+            let all: Vec<usize> = (0..30).collect();
+            assert_eq!(g.smallest_order(), Some(all));
+        }
+    }
+
+    #[test]
+    fn later_needs_are_ordered_first_and_cycles_have_no_order() {
+        let (mut ordered, mut cyclic) = (0, 0);
+        for seed in 1..400 {
+            let g = random_graph(12, 8, false, seed);
+            match g.smallest_order() {
+                Some(order) => {
+                    ordered += 1;
+                    let mut at = vec![0; order.len()];
+                    for (k, i) in order.iter().enumerate() {
+                        at[*i] = k;
+                    }
+                    for e in g.graph.raw_edges() {
+                        assert!(at[e.source().index()] < at[e.target().index()]);
+                    }
+                }
+                None => cyclic += 1,
+            }
+        }
+        assert!(ordered > 50 && cyclic > 50, "{ordered} ordered, {cyclic} cyclic");
     }
 }
