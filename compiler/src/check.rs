@@ -33,68 +33,36 @@ pub fn check(
     // Multi-value records can turn one instance into several resources;
     // references name instances, so they are renumbered at the end.
     let mut first_of_instance = Vec::with_capacity(exp.instances.len());
-    // Instances are checked independently. Large projects use every core:
-    // each thread takes the next run of instances (the costs of kinds
-    // differ, so fixed halves would leave one core waiting), and the runs
-    // are joined in order, so the result does not depend on the threads.
-    let runs = exp.instances.len().div_ceil(RUN);
-    let threads = if exp.instances.len() < PARALLEL_FROM {
-        1
-    } else {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8)
-            .min(runs)
-    };
-    let next_run = std::sync::atomic::AtomicUsize::new(0);
-    let check_runs = || {
-        // Carried from run to run: the lookups made so far.
-        let mut fields = FxHashMap::default();
-        let mut domains = None;
-        let mut done = Vec::new();
-        loop {
-            let run = next_run.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if run >= runs {
-                return done;
-            }
-            let start = run * RUN;
-            let part = &exp.instances[start..(start + RUN).min(exp.instances.len())];
-            let mut local = Diagnostics::default();
-            let mut c = Checker {
-                names: &names,
-                kinds,
-                diags: &mut local,
-                domains: domains.take(),
-                aliases,
-                fields: std::mem::take(&mut fields),
-            };
-            let mut firsts = Vec::with_capacity(part.len());
-            let mut resources = Vec::with_capacity(part.len());
-            for (k, inst) in part.iter().enumerate() {
-                firsts.push(resources.len());
-                c.instance(start + k, inst, &exp.instances, &mut resources);
-            }
-            (fields, domains) = (c.fields, c.domains);
-            done.push((run, firsts, resources, local));
+    // Instances are checked independently; large projects use every core.
+    // Each thread keeps the lookups it made from run to run.
+    let check_run = |(fields, domains): &mut (FxHashMap<_, _>, Option<_>),
+                     run: std::ops::Range<usize>| {
+        let mut local = Diagnostics::default();
+        let mut c = Checker {
+            names: &names,
+            kinds,
+            diags: &mut local,
+            domains: domains.take(),
+            aliases,
+            fields: std::mem::take(fields),
+        };
+        let mut firsts = Vec::with_capacity(run.len());
+        let mut resources = Vec::with_capacity(run.len());
+        for i in run {
+            firsts.push(resources.len());
+            c.instance(i, &exp.instances[i], &exp.instances, &mut resources);
         }
+        (*fields, *domains) = (c.fields, c.domains);
+        (firsts, resources, local)
     };
-    let mut results: Vec<(usize, Vec<usize>, Vec<Resource>, Diagnostics)> = if threads == 1 {
-        check_runs()
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(check_runs)).collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("checking does not panic"))
-                .collect()
-        })
-    };
-    results.sort_unstable_by_key(|(run, ..)| *run);
+    let len = exp.instances.len();
+    let run = if len < PARALLEL_FROM { len.max(1) } else { RUN };
+    let results = crate::parallel::in_runs(len, run, Default::default, check_run);
     // One allocation for all the resources (the threads' lists are copied
     // in, not grown into).
     plan.resources
-        .reserve_exact(results.iter().map(|(_, _, r, _)| r.len()).sum());
-    for (_, firsts, resources, local) in results {
+        .reserve_exact(results.iter().map(|(_, r, _)| r.len()).sum());
+    for (firsts, resources, local) in results {
         let base = plan.resources.len();
         first_of_instance.extend(firsts.into_iter().map(|f| f + base));
         plan.resources.extend(resources);

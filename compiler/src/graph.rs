@@ -227,7 +227,11 @@ mod tests {
         let mut g = Graph::new(n);
         for _ in 0..edges {
             let (a, b) = (next(n), next(n));
-            let (needer, needed) = if forward_only { (a.max(b), a.min(b)) } else { (a, b) };
+            let (needer, needed) = if forward_only {
+                (a.max(b), a.min(b))
+            } else {
+                (a, b)
+            };
             if needer != needed {
                 g.add_need(needer, needed, Span::default());
             }
@@ -264,6 +268,9 @@ mod tests {
                 None => cyclic += 1,
             }
         }
-        assert!(ordered > 50 && cyclic > 50, "{ordered} ordered, {cyclic} cyclic");
+        assert!(
+            ordered > 50 && cyclic > 50,
+            "{ordered} ordered, {cyclic} cyclic"
+        );
     }
 }

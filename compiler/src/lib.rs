@@ -19,6 +19,7 @@ pub mod load;
 pub mod lower;
 pub mod model;
 pub mod output;
+mod parallel;
 pub mod parse;
 pub mod plan;
 pub mod read;

@@ -71,7 +71,7 @@ pub fn emit(plan: &Plan, files: &mut Files) {
     let texts: Vec<String> = if plan.resources.len() < PARALLEL_FROM {
         pieces.iter().map(write).collect()
     } else {
-        in_parallel(&pieces, write)
+        crate::parallel::map(&pieces, write)
     };
     // Each file is its first piece, grown once to the exact final size for
     // the others; top-level blocks are separated by one blank line.
@@ -101,38 +101,6 @@ const PARALLEL_FROM: usize = 4096;
 
 /// Resources per piece of a large file.
 const RUN: usize = 2048;
-
-/// `f` of every item, computed by as many threads as there are cores,
-/// each taking the next item; results in the items' order.
-fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len())
-        .max(1);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        mine.push((i, f(item)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("writing text does not panic"))
-            .collect()
-    });
-    done.sort_unstable_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
-}
 
 /// The HCL structure of every file; tests parse the written text back and
 /// compare it with this.
