@@ -40,12 +40,12 @@ pub fn valid_label(label: &str) -> bool {
     !label.is_empty()
         && label.len() <= 200
         && label
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && label
-            .chars()
+            .bytes()
             .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 type Groups<'a> = FxHashMap<&'a str, FxHashMap<&'a str, Vec<usize>>>;
@@ -356,6 +356,10 @@ mod tests {
         assert_eq!(tf_ident("1-web"), "_1_web");
         assert_eq!(tf_ident("node_7"), "node_7");
         assert_eq!(tf_ident("ünï"), "_n_");
+        assert_eq!(tf_ident("a--b.c_d"), "a__b_c_d");
+        assert_eq!(tf_ident("-"), "_");
+        assert_eq!(tf_ident(""), "");
+        assert!(!valid_label("nödé"));
         assert!(valid_label("node-1.example"));
         assert!(!valid_label("-node"));
         assert!(!valid_label("a b"));
