@@ -272,7 +272,7 @@ impl Checker<'_> {
             self.fqdn(kind, spec, &mut props, all, inst);
         }
         if let Some(attr) = &kind.name_attribute {
-            if !props.iter().any(|p| kind.tf_name(&p.name) == *attr) {
+            if !props.iter().any(|p| kind.is_tf_name(&p.name, attr)) {
                 props.push(Cow::Owned(IField {
                     name: attr.clone(),
                     name_span: inst.label_span,
@@ -284,8 +284,8 @@ impl Checker<'_> {
             }
         }
         for (attr, default) in &kind.defaults {
-            if !props.iter().any(|p| kind.tf_name(&p.name) == *attr)
-                && !inst.children.iter().any(|c| kind.tf_name(&c.name) == *attr)
+            if !props.iter().any(|p| kind.is_tf_name(&p.name, attr))
+                && !inst.children.iter().any(|c| kind.is_tf_name(&c.name, attr))
             {
                 let value = match default {
                     serde_json::Value::Bool(b) => Value::Bool(*b),
@@ -341,7 +341,7 @@ impl Checker<'_> {
                 &props,
                 &children,
                 inst.label_span,
-                &inst.used_at,
+                inst.used_at(),
             );
             self.required_when(kind, &body, inst);
             let (label, ident) = if let Some(suffix) = suffix {
@@ -359,7 +359,7 @@ impl Checker<'_> {
                 (inst.label.clone(), String::new())
             };
             let depends_on = inst
-                .depends_on
+                .depends_on()
                 .iter()
                 .filter_map(|(path, span)| {
                     let r = self.names.resolve(path, *span, self.kinds, self.diags)?;
@@ -381,7 +381,7 @@ impl Checker<'_> {
                 span: inst.label_span,
                 body,
                 import_id: if n == 0 {
-                    inst.import_id.as_ref().map(|(id, _)| id.clone())
+                    inst.import_id().map(|(id, _)| id.clone())
                 } else {
                     None
                 },
@@ -394,7 +394,7 @@ impl Checker<'_> {
     fn ignore_changes(&mut self, kind: &'static Kind, inst: &Instance) -> Vec<&'static str> {
         let schema = kind.schema();
         let mut out = Vec::new();
-        for (written, span) in &inst.ignore_changes {
+        for (written, span) in inst.ignore_changes() {
             let name = kind.tf_name(written);
             match schema
                 .attributes
@@ -423,7 +423,7 @@ impl Checker<'_> {
                             &refs,
                             "name attributes of this kind, e.g. `ignore-changes \"image\"`",
                         )),
-                        &inst.used_at,
+                        inst.used_at(),
                     );
                     self.err(d);
                 }
@@ -435,7 +435,7 @@ impl Checker<'_> {
     /// The alias of `provider="…"`, checked against the declared
     /// configurations of the kind's provider.
     fn provider_alias(&mut self, kind: &Kind, inst: &Instance) -> Option<String> {
-        let (alias, span) = inst.provider.as_ref()?;
+        let (alias, span) = inst.provider()?;
         let known: Vec<&str> = self
             .aliases
             .iter()
@@ -460,7 +460,7 @@ impl Checker<'_> {
                         kind.provider
                     ),
                 )),
-                &inst.used_at,
+                inst.used_at(),
             );
             self.err(d);
         }
@@ -477,7 +477,7 @@ impl Checker<'_> {
         children: &mut Vec<&IChild>,
     ) -> Option<Vec<(SValue, Option<String>)>> {
         if let Some(pos) = children.iter().position(|c| {
-            kind.tf_name(&c.name) == multi && c.props.is_empty() && c.children.is_empty()
+            kind.is_tf_name(&c.name, multi) && c.props.is_empty() && c.children.is_empty()
         }) {
             let c = children.remove(pos);
             let mut values = Vec::new();
@@ -486,7 +486,7 @@ impl Checker<'_> {
             }
             return Some(values);
         }
-        let pos = props.iter().position(|p| kind.tf_name(&p.name) == multi)?;
+        let pos = props.iter().position(|p| kind.is_tf_name(&p.name, multi))?;
         let single = match &props[pos].value.value {
             Value::List(_) => false,
             Value::Ref(path) => !self.names.may_be_group(path),
@@ -582,7 +582,7 @@ impl Checker<'_> {
         };
         if props
             .iter()
-            .any(|p| kind.tf_name(&p.name) == spec.domain || kind.tf_name(&p.name) == spec.name)
+            .any(|p| kind.is_tf_name(&p.name, &spec.domain) || kind.is_tf_name(&p.name, &spec.name))
         {
             self.err(
                 Diagnostic::error(
@@ -630,7 +630,7 @@ impl Checker<'_> {
             let d = self.with_origin(
                 Diagnostic::error(Code::UnresolvedReference, format!("no declared domain contains `{fq}`"))
                     .at(field.value.span, "no matching domain")
-                    .help(format!("declare the zone with `domain \"{}\"`, or give `domain` and `name` for a zone managed elsewhere", fq.split_once('.').map_or(fq, |(_, d)| d))), &inst.used_at);
+                    .help(format!("declare the zone with `domain \"{}\"`, or give `domain` and `name` for a zone managed elsewhere", fq.split_once('.').map_or(fq, |(_, d)| d))), inst.used_at());
             self.err(d);
             return;
         };
@@ -679,7 +679,7 @@ impl Checker<'_> {
                             format!("`{}` missing", need.replace('_', "-")),
                         )
                         .help(format!("add `{}=…`", need.replace('_', "-"))),
-                        &inst.used_at,
+                        inst.used_at(),
                     );
                     self.err(d);
                 }

@@ -4,7 +4,7 @@
 //! kind. The records join the resource instances, so they are checked,
 //! referenced and ordered like declared ones.
 
-use crate::expand::{IField, Instance, SValue, Value};
+use crate::expand::{Extras, IField, Instance, SValue, Value};
 use crate::source::Span;
 use std::collections::HashMap;
 
@@ -76,18 +76,7 @@ pub fn prop(name: &str, value: Value, span: Span) -> IField {
 /// A record instance, made by a stage rather than declared.
 pub fn record(kind: &'static str, label: String, props: Vec<IField>, span: Span) -> Instance {
     Instance {
-        kind,
-        kind_span: span,
-        label,
-        label_span: span,
-        group: None,
         props,
-        children: Vec::new(),
-        import_id: None,
-        depends_on: Vec::new(),
-        provider: None,
-        ignore_changes: Vec::new(),
-        span,
-        used_at: Vec::new(),
+        ..Instance::new(kind, label, span, Extras::default())
     }
 }

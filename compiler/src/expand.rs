@@ -118,19 +118,79 @@ pub struct Instance {
     pub label: String,
     pub label_span: Span,
     /// The label before `count`/`for-each` numbered it; references to it
-    /// mean every member.
-    pub group: Option<String>,
+    /// mean every member. Shared by the members, not copied to each.
+    pub group: Option<std::sync::Arc<str>>,
     pub props: Vec<IField>,
     pub children: Vec<IChild>,
+    pub span: Span,
+    /// What few instances have, kept out of line (and unallocated when
+    /// empty): a large `count` makes tens of thousands of instances, and
+    /// each byte of one is paid for in fresh memory.
+    pub(crate) extras: Option<Box<Extras>>,
+}
+
+/// The rarely set parts of an instance.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Extras {
     pub import_id: Option<(String, Span)>,
     pub depends_on: Vec<(String, Span)>,
     /// The provider configuration's alias, when not the default one.
     pub provider: Option<(String, Span)>,
     /// Attributes (as written) whose changes Terraform ignores.
     pub ignore_changes: Vec<(String, Span)>,
-    pub span: Span,
     /// Where components that produced it were used, innermost first.
     pub used_at: Vec<Span>,
+}
+
+impl Extras {
+    /// Boxed when it holds anything.
+    fn boxed(self) -> Option<Box<Extras>> {
+        let empty = self.import_id.is_none()
+            && self.depends_on.is_empty()
+            && self.provider.is_none()
+            && self.ignore_changes.is_empty()
+            && self.used_at.is_empty();
+        (!empty).then(|| Box::new(self))
+    }
+}
+
+impl Instance {
+    /// An instance of `kind` with no props or children yet; `extras` is
+    /// boxed only when it holds something.
+    #[inline]
+    pub fn new(kind: &'static str, label: String, span: Span, extras: Extras) -> Instance {
+        Instance {
+            kind,
+            kind_span: span,
+            label,
+            label_span: span,
+            group: None,
+            props: Vec::new(),
+            children: Vec::new(),
+            span,
+            extras: extras.boxed(),
+        }
+    }
+
+    pub fn import_id(&self) -> Option<&(String, Span)> {
+        self.extras.as_ref()?.import_id.as_ref()
+    }
+
+    pub fn depends_on(&self) -> &[(String, Span)] {
+        self.extras.as_ref().map_or(&[], |e| &e.depends_on)
+    }
+
+    pub fn provider(&self) -> Option<&(String, Span)> {
+        self.extras.as_ref()?.provider.as_ref()
+    }
+
+    pub fn ignore_changes(&self) -> &[(String, Span)] {
+        self.extras.as_ref().map_or(&[], |e| &e.ignore_changes)
+    }
+
+    pub fn used_at(&self) -> &[Span] {
+        self.extras.as_ref().map_or(&[], |e| &e.used_at)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -1073,6 +1133,7 @@ impl Expander<'_> {
         };
         let iterations = self.iterations(&r.meta, scope);
         let grouped = iterations.is_some();
+        let group: Option<std::sync::Arc<str>> = grouped.then(|| base.as_str().into());
         let iterations = iterations.unwrap_or_else(|| vec![(String::new(), scope.clone())]);
         let import_ids = self.import_ids(&r.meta, scope, iterations.len(), grouped);
         let kinds: &'static Registry = self.kinds;
@@ -1083,7 +1144,9 @@ impl Expander<'_> {
             .children
             .iter()
             .partition(|c| kind.is_some_and(|k| k.children.contains_key(&c.name)));
-        self.out.instances.reserve(iterations.len());
+        // With room for a few more: a lone resource declared after a large
+        // `count` would otherwise double the list, copying all of it.
+        self.out.instances.reserve(iterations.len() + 256);
         for (i, (suffix, local)) in iterations.iter().enumerate() {
             let label = [base.as_str(), suffix.as_str()].concat();
             let props = self.fields(&r.props, local);
@@ -1120,20 +1183,21 @@ impl Expander<'_> {
                 .filter(|(t, _)| !t.is_empty())
                 .collect();
             let sub_parent = (!subs.is_empty()).then(|| (label.clone(), provider.clone()));
-            self.out.instances.push(Instance {
-                kind: kind.map_or_else(|| crate::model::stage_kind(&r.kind), |k| k.kind.as_str()),
-                kind_span: r.kind_span,
-                label,
-                label_span: r.label_span,
-                group: grouped.then(|| base.clone()),
-                props,
-                children,
+            let extras = Extras {
                 import_id: import_ids.get(i).cloned().flatten(),
                 depends_on,
                 provider,
                 ignore_changes,
-                span: r.span,
                 used_at: self.used_at.clone(),
+            };
+            let kind = kind.map_or_else(|| crate::model::stage_kind(&r.kind), |k| k.kind.as_str());
+            self.out.instances.push(Instance {
+                kind_span: r.kind_span,
+                label_span: r.label_span,
+                group: group.clone(),
+                props,
+                children,
+                ..Instance::new(kind, label, r.span, extras)
             });
             if let Some((parent, provider)) = sub_parent {
                 for sub in &subs {
@@ -1282,20 +1346,17 @@ impl Expander<'_> {
             },
         });
         let children = self.children(&c.children, scope);
+        let extras = Extras {
+            provider,
+            used_at: self.used_at.clone(),
+            ..Extras::default()
+        };
         self.out.instances.push(Instance {
-            kind: kind.kind.as_str(),
             kind_span: c.name_span,
-            label,
             label_span,
-            group: None,
             props,
             children,
-            import_id: None,
-            depends_on: Vec::new(),
-            provider,
-            ignore_changes: Vec::new(),
-            span: c.span,
-            used_at: self.used_at.clone(),
+            ..Instance::new(kind.kind.as_str(), label, c.span, extras)
         });
     }
 

@@ -133,6 +133,25 @@ impl Kind {
         tf_name(Some(self), name)
     }
 
+    /// Whether the language name `written` stands for the Terraform name
+    /// `tf`: `tf_name` without making the name (checked for every
+    /// attribute of every resource).
+    pub fn is_tf_name(&self, written: &str, tf: &str) -> bool {
+        match self.aliases.get(written) {
+            Some(alias) => alias == tf,
+            None => {
+                written.len() == tf.len()
+                    && written.bytes().zip(tf.bytes()).all(|(w, t)| {
+                        if w == b'-' {
+                            t == b'_'
+                        } else {
+                            w == t
+                        }
+                    })
+            }
+        }
+    }
+
     /// The Terraform attribute a reference `kind.name.<export>` reads, if the
     /// provider exports it.
     pub fn export(&self, name: &str) -> Option<(&'static str, &'static Attribute)> {
@@ -160,7 +179,8 @@ pub fn tf_name<'n>(kind: Option<&'n Kind>, name: &'n str) -> std::borrow::Cow<'n
     if let Some(alias) = kind.and_then(|k| k.aliases.get(name)) {
         return std::borrow::Cow::Borrowed(alias);
     }
-    if name.contains('-') {
+    // A byte search: this runs for every attribute of every resource.
+    if name.bytes().any(|b| b == b'-') {
         std::borrow::Cow::Owned(name.replace('-', "_"))
     } else {
         std::borrow::Cow::Borrowed(name)
@@ -378,6 +398,30 @@ pub fn describe(kind: Option<&str>) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `is_tf_name` is the comparison `tf_name(written) == tf`, for every
+    /// kind (aliases included) and names with and without dashes.
+    #[test]
+    fn is_tf_name_agrees_with_tf_name() {
+        let reg = registry();
+        for kind in reg.kinds.values() {
+            let mut written: Vec<&str> = vec!["name", "ip-range", "ip_range", "a-", "-", ""];
+            written.extend(kind.aliases.keys().map(String::as_str));
+            let mut tf: Vec<&str> = vec!["name", "ip_range", "ip-range", "a_", "_", ""];
+            tf.extend(kind.aliases.values().map(String::as_str));
+            tf.extend(kind.schema().attributes.keys().map(String::as_str));
+            for w in &written {
+                for t in &tf {
+                    assert_eq!(
+                        kind.is_tf_name(w, t),
+                        kind.tf_name(w) == *t,
+                        "{} {w} {t}",
+                        kind.kind
+                    );
+                }
+            }
+        }
+    }
 
     /// Every kind file must agree with its provider's real schema: the
     /// resource exists, and every attribute path it names exists there.

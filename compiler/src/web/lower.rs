@@ -67,10 +67,10 @@ pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostic
             });
             if ipv6 {
                 l.ipv6.insert(inst.label.clone());
-                l.ipv6.extend(inst.group.clone());
+                l.ipv6.extend(inst.group.as_deref().map(str::to_string));
             }
             if let Some(g) = &inst.group {
-                l.droplets.entry(g.clone()).or_default().push(i);
+                l.droplets.entry(g.to_string()).or_default().push(i);
             }
         }
     }
