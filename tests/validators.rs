@@ -188,7 +188,7 @@ fn hashicorp_hcl_parser_reads_every_file() {
             imports,
             plan.resources
                 .iter()
-                .filter(|r| r.import_id.is_some())
+                .filter(|r| r.import_id().is_some())
                 .count(),
             "{}",
             ex.display()

@@ -98,7 +98,7 @@ pub fn check(
     if renumbered {
         for r in &mut plan.resources {
             remap_body(&mut r.body, &remap);
-            for d in &mut r.depends_on {
+            for d in r.extras.iter_mut().flat_map(|e| &mut e.depends_on) {
                 d.0 = first_of_instance[d.0];
             }
         }
@@ -372,20 +372,23 @@ impl Checker<'_> {
                 .collect();
             let provider_alias = self.provider_alias(kind, inst);
             let ignore_changes = self.ignore_changes(kind, inst);
-            out.push(Resource {
+            let extras = ResourceExtras {
                 provider_alias,
                 ignore_changes,
-                kind,
-                label,
-                ident,
-                span: inst.label_span,
-                body,
                 import_id: if n == 0 {
                     inst.import_id().map(|(id, _)| id.clone())
                 } else {
                     None
                 },
                 depends_on,
+            };
+            out.push(Resource {
+                kind,
+                label,
+                ident,
+                span: inst.label_span,
+                body,
+                extras: extras.boxed(),
             });
         }
     }
@@ -1431,7 +1434,7 @@ impl Checker<'_> {
         let mut used: Vec<(&str, Option<&str>)> = plan
             .resources
             .iter()
-            .map(|r| (r.kind.provider.as_str(), r.provider_alias.as_deref()))
+            .map(|r| (r.kind.provider.as_str(), r.provider_alias()))
             .collect();
         used.sort();
         used.dedup();

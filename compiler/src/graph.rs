@@ -25,7 +25,7 @@ impl Graph {
         for (i, r) in plan.resources.iter().enumerate() {
             refs.clear();
             r.body.refs(&mut refs);
-            refs.extend(r.depends_on.iter().copied());
+            refs.extend(r.depends_on().iter().copied());
             refs.sort();
             refs.dedup_by_key(|(t, _)| *t);
             for (target, span) in &refs {

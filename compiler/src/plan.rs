@@ -103,12 +103,49 @@ pub struct Resource {
     pub ident: String,
     pub span: Span,
     pub body: Body,
+    /// What few resources have, out of line and unallocated when empty:
+    /// the plan of a large project holds tens of thousands of resources.
+    pub extras: Option<Box<ResourceExtras>>,
+}
+
+/// The rarely set parts of a resource.
+#[derive(Clone, Debug, Default)]
+pub struct ResourceExtras {
     pub import_id: Option<String>,
     pub depends_on: Vec<(ResourceId, Span)>,
     /// Alias of a non-default provider configuration (`aws.wasabi`).
     pub provider_alias: Option<String>,
     /// Attributes Terraform should not change after creation or import.
     pub ignore_changes: Vec<&'static str>,
+}
+
+impl ResourceExtras {
+    /// Boxed when it holds anything.
+    pub fn boxed(self) -> Option<Box<ResourceExtras>> {
+        let empty = self.import_id.is_none()
+            && self.depends_on.is_empty()
+            && self.provider_alias.is_none()
+            && self.ignore_changes.is_empty();
+        (!empty).then(|| Box::new(self))
+    }
+}
+
+impl Resource {
+    pub fn import_id(&self) -> Option<&str> {
+        self.extras.as_ref()?.import_id.as_deref()
+    }
+
+    pub fn depends_on(&self) -> &[(ResourceId, Span)] {
+        self.extras.as_ref().map_or(&[], |e| &e.depends_on)
+    }
+
+    pub fn provider_alias(&self) -> Option<&str> {
+        self.extras.as_ref()?.provider_alias.as_deref()
+    }
+
+    pub fn ignore_changes(&self) -> &[&'static str] {
+        self.extras.as_ref().map_or(&[], |e| &e.ignore_changes)
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -182,7 +182,7 @@ fn parts(plan: &Plan) -> Vec<(String, Part)> {
     for (file, resources) in by_file {
         parts.push((file.to_string(), Part::Resources(resources)));
     }
-    if plan.resources.iter().any(|r| r.import_id.is_some()) {
+    if plan.resources.iter().any(|r| r.import_id().is_some()) {
         parts.push(("imports.tf".to_string(), Part::Imports));
     }
     if !plan.outputs.is_empty() {
@@ -244,7 +244,7 @@ fn write_part<'a, S: Sink<'a>>(plan: &'a Plan, part: &Part, sink: &mut S) {
         Part::Imports => {
             for &i in &plan.order {
                 let r = &plan.resources[i];
-                if let Some(id) = &r.import_id {
+                if let Some(id) = r.import_id() {
                     sink.open("import", &[]);
                     sink.attr("to", Val::Address(&r.kind.resource, &r.ident));
                     sink.attr("id", Val::Str(id));
@@ -270,17 +270,17 @@ fn write_part<'a, S: Sink<'a>>(plan: &'a Plan, part: &Part, sink: &mut S) {
 
 fn resource<'a, S: Sink<'a>>(plan: &'a Plan, r: &'a Resource, sink: &mut S) {
     sink.open("resource", &[&r.kind.resource, &r.ident]);
-    if let Some(alias) = &r.provider_alias {
+    if let Some(alias) = r.provider_alias() {
         sink.attr("provider", Val::Address(&r.kind.provider, alias));
     }
     body(sink, &r.body, r.kind.name_attribute.as_deref());
-    if !r.ignore_changes.is_empty() {
+    if !r.ignore_changes().is_empty() {
         sink.open("lifecycle", &[]);
-        sink.attr("ignore_changes", Val::Keywords(r.ignore_changes.clone()));
+        sink.attr("ignore_changes", Val::Keywords(r.ignore_changes().to_vec()));
         sink.close();
     }
-    if !r.depends_on.is_empty() {
-        let mut deps: Vec<usize> = r.depends_on.iter().map(|(t, _)| *t).collect();
+    if !r.depends_on().is_empty() {
+        let mut deps: Vec<usize> = r.depends_on().iter().map(|(t, _)| *t).collect();
         deps.sort_unstable();
         deps.dedup();
         let addresses = deps
