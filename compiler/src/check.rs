@@ -12,6 +12,7 @@ use crate::resolve::{Names, Resolved, Target};
 use crate::schema::{self, Block, TfType};
 use crate::source::Span;
 use rustc_hash::FxHashMap;
+use smol_str::SmolStr;
 use std::borrow::{Borrow, Cow};
 
 pub fn check(
@@ -274,7 +275,7 @@ impl Checker<'_> {
         if let Some(attr) = &kind.name_attribute {
             if !props.iter().any(|p| kind.is_tf_name(&p.name, attr)) {
                 props.push(Cow::Owned(IField {
-                    name: attr.clone(),
+                    name: SmolStr::new(attr),
                     name_span: inst.label_span,
                     value: SValue {
                         value: Value::Str(inst.label.clone()),
@@ -297,7 +298,7 @@ impl Checker<'_> {
                     _ => continue,
                 };
                 props.push(Cow::Owned(IField {
-                    name: attr.clone(),
+                    name: SmolStr::new(attr),
                     name_span: inst.label_span,
                     value: SValue {
                         value,
@@ -329,7 +330,7 @@ impl Checker<'_> {
             });
             if let Some((v, _)) = variant {
                 props.push(Cow::Owned(IField {
-                    name: kind.multi_value.clone().expect("set"),
+                    name: SmolStr::new(kind.multi_value.as_deref().expect("set")),
                     name_span: v.span,
                     value: v,
                 }));
@@ -644,7 +645,7 @@ impl Checker<'_> {
         };
         let span = field.value.span;
         props.push(Cow::Owned(IField {
-            name: spec.name.clone(),
+            name: SmolStr::new(&spec.name),
             name_span: field.name_span,
             value: SValue {
                 value: Value::Str(name),
@@ -652,7 +653,7 @@ impl Checker<'_> {
             },
         }));
         props.push(Cow::Owned(IField {
-            name: spec.domain.clone(),
+            name: SmolStr::new(&spec.domain),
             name_span: field.name_span,
             value: SValue {
                 value: Value::Ref([&spec.domain_kind, ".", &all[index].label].concat()),

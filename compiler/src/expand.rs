@@ -6,6 +6,7 @@ use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
 use crate::kinds::Registry;
 use crate::model::*;
 use crate::source::Span;
+use smol_str::SmolStr;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Appends the decimal form of `i` (as `i.to_string()` would, without the
@@ -95,14 +96,16 @@ impl Value {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct IField {
-    pub name: String,
+    /// Inline up to 23 bytes (every attribute name): copied, not
+    /// allocated, for each of the instances a `count` makes.
+    pub name: SmolStr,
     pub name_span: Span,
     pub value: SValue,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct IChild {
-    pub name: String,
+    pub name: SmolStr,
     pub name_span: Span,
     pub args: Vec<SValue>,
     pub props: Vec<IField>,
@@ -1143,7 +1146,7 @@ impl Expander<'_> {
         let (subs, children): (Vec<&Child>, Vec<&Child>) = r
             .children
             .iter()
-            .partition(|c| kind.is_some_and(|k| k.children.contains_key(&c.name)));
+            .partition(|c| kind.is_some_and(|k| k.children.contains_key(c.name.as_str())));
         // With room for a few more: a lone resource declared after a large
         // `count` would otherwise double the list, copying all of it.
         self.out.instances.reserve(iterations.len() + 256);
@@ -1246,7 +1249,7 @@ impl Expander<'_> {
         c: &Child,
         scope: &Scope,
     ) {
-        let spec = &self.kinds.get(parent_kind).expect("checked").children[&c.name];
+        let spec = &self.kinds.get(parent_kind).expect("checked").children[c.name.as_str()];
         let kind = self.kinds.get(&spec.kind).expect("checked by a test");
         if !spec.named {
             // One per parent (an S3 bucket's versioning): named after it.
@@ -1302,7 +1305,7 @@ impl Expander<'_> {
         if let Some(attr) = spec.arg.as_ref().or(kind.name_attribute.as_ref()) {
             if !props.iter().any(|p| kind.tf_name(&p.name) == *attr) {
                 props.push(IField {
-                    name: attr.clone(),
+                    name: SmolStr::new(attr),
                     name_span: first.span,
                     value: name.clone(),
                 });
@@ -1336,9 +1339,9 @@ impl Expander<'_> {
         c: &Child,
         scope: &Scope,
     ) {
-        let spec = &self.kinds.get(parent_kind).expect("checked").children[&c.name];
+        let spec = &self.kinds.get(parent_kind).expect("checked").children[c.name.as_str()];
         props.push(IField {
-            name: spec.parent.clone(),
+            name: SmolStr::new(&spec.parent),
             name_span: c.name_span,
             value: SValue {
                 value: Value::Ref(format!("{parent_kind}.{parent}")),

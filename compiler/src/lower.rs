@@ -7,6 +7,7 @@ use crate::kinds::Registry;
 use crate::model::*;
 use crate::parse::{Entry, Literal, Node, Prop};
 use crate::source::Span;
+use smol_str::SmolStr;
 
 const KEYWORDS: &[&str] = &[
     "var",
@@ -124,7 +125,7 @@ impl Lowerer<'_> {
                             continue;
                         };
                         values.push(Field {
-                            name: var.clone(),
+                            name: SmolStr::new(var),
                             name_span: c.args[0].span,
                             value: self.expr(&c.args[1]),
                         });
@@ -494,7 +495,7 @@ impl Lowerer<'_> {
 
     fn field(&mut self, p: &Prop) -> Field {
         Field {
-            name: p.name.clone(),
+            name: SmolStr::new(&p.name),
             name_span: p.name_span,
             value: self.expr(&p.value),
         }
@@ -502,7 +503,7 @@ impl Lowerer<'_> {
 
     fn child(&mut self, node: &Node) -> Child {
         Child {
-            name: node.name.clone(),
+            name: SmolStr::new(&node.name),
             name_span: node.name_span,
             args: node.args.iter().map(|a| self.expr(a)).collect(),
             props: node.props.iter().map(|p| self.field(p)).collect(),

@@ -3,6 +3,7 @@
 //! path); expansion evaluates them.
 
 use crate::source::Span;
+use smol_str::SmolStr;
 
 /// Declarations that are not provider resources but go through expansion
 /// like them (count, for-each, components, variables); each is turned into
@@ -85,7 +86,8 @@ pub struct SExpr {
 /// A property (`size="s-1vcpu-1gb"`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Field {
-    pub name: String,
+    /// Inline (no allocation) up to 23 bytes; copied into every instance.
+    pub name: SmolStr,
     pub name_span: Span,
     pub value: SExpr,
 }
@@ -96,7 +98,7 @@ pub struct Field {
 /// the kind and its provider schema, after expansion.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Child {
-    pub name: String,
+    pub name: SmolStr,
     pub name_span: Span,
     pub args: Vec<SExpr>,
     pub props: Vec<Field>,

@@ -350,7 +350,7 @@ impl Lowerer<'_> {
                 ok = false;
             }
             size += key.len() + value.len();
-            data.push((key, value));
+            data.push((key.to_string(), value));
         }
         if size > 1024 * 1024 {
             self.bad(
@@ -996,7 +996,7 @@ impl Lowerer<'_> {
                 self.bad(span, what, "not a label", "a label key is `[prefix/]name` (a DNS subdomain, then up to 63 letters, digits, `-`, `_`, `.`); a value is up to 63 of the same");
                 continue;
             }
-            out.push((p.name.clone(), value));
+            out.push((p.name.to_string(), value));
         }
     }
 
