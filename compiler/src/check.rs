@@ -278,7 +278,7 @@ impl Checker<'_> {
                     name: SmolStr::new(attr),
                     name_span: inst.label_span,
                     value: SValue {
-                        value: Value::Str(inst.label.clone()),
+                        value: Value::Str(SmolStr::new(&inst.label)),
                         span: inst.label_span,
                     },
                 }));
@@ -294,7 +294,7 @@ impl Checker<'_> {
                         .as_i64()
                         .map(Value::Int)
                         .unwrap_or(Value::Float(n.as_f64().unwrap_or(0.0))),
-                    serde_json::Value::String(s) => Value::Str(s.clone()),
+                    serde_json::Value::String(s) => Value::Str(SmolStr::new(s)),
                     _ => continue,
                 };
                 props.push(Cow::Owned(IField {
@@ -609,7 +609,7 @@ impl Checker<'_> {
                         .find(|p| p.name == "name")
                         .and_then(|p| {
                             if let Value::Str(s) = &p.value.value {
-                                Some(s.clone())
+                                Some(s.to_string())
                             } else {
                                 None
                             }
@@ -648,7 +648,7 @@ impl Checker<'_> {
             name: SmolStr::new(&spec.name),
             name_span: field.name_span,
             value: SValue {
-                value: Value::Str(name),
+                value: Value::Str(name.into()),
                 span,
             },
         }));
@@ -667,7 +667,7 @@ impl Checker<'_> {
             let Some(PValue::Str(v)) = body.get(attr).map(|a| &a.value) else {
                 continue;
             };
-            for need in by_value.get(v).into_iter().flatten() {
+            for need in by_value.get(v.as_str()).into_iter().flatten() {
                 if body.get(need).is_none() {
                     let d = self.with_origin(
                         Diagnostic::error(
@@ -1291,7 +1291,7 @@ impl Checker<'_> {
                 }
                 PValue::Str(s.clone())
             }
-            (Value::Int(i), TfType::String) => PValue::Str(i.to_string()),
+            (Value::Int(i), TfType::String) => PValue::Str(i.to_string().into()),
             (Value::Int(i), TfType::Number | TfType::Dynamic) => PValue::Int(*i),
             (Value::Float(f), TfType::Number | TfType::Dynamic) => PValue::Float(*f),
             (Value::Bool(b), TfType::Bool | TfType::Dynamic) => PValue::Bool(*b),

@@ -36,7 +36,9 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    /// Inline up to 23 bytes, as most values are: evaluating a literal
+    /// for each instance of a `count` copies it, with no allocation.
+    Str(SmolStr),
     List(Vec<SValue>),
     /// A reference path, not yet resolved: `droplet.web.ipv4`.
     Ref(String),
@@ -351,6 +353,7 @@ fn expand_pass(
         used_vars: std::mem::take(used_vars),
         out: Expanded::default(),
         used_at: Vec::new(),
+        scratch: String::new(),
     };
     for s in &project.secrets {
         x.out.secrets.insert(
@@ -520,6 +523,8 @@ struct Expander<'a> {
     used_vars: BTreeSet<String>,
     out: Expanded,
     used_at: Vec<Span>,
+    /// Where `template` builds text (kept to save an allocation each time).
+    scratch: String,
 }
 
 impl Expander<'_> {
@@ -649,7 +654,7 @@ impl Expander<'_> {
                 let items = s
                     .split_whitespace()
                     .map(|w| SValue {
-                        value: Value::Str(w.to_string()),
+                        value: Value::Str(w.into()),
                         span: v.span,
                     })
                     .collect();
@@ -793,7 +798,7 @@ impl Expander<'_> {
             return Some(s.to_string());
         }
         match self.template(t, span, scope).value {
-            Value::Str(s) => Some(s),
+            Value::Str(s) => Some(s.to_string()),
             Value::Int(i) => Some(i.to_string()),
             Value::Null => None,
             other => {
@@ -844,7 +849,11 @@ impl Expander<'_> {
                 _ => 8,
             })
             .sum();
-        let mut lit = String::with_capacity(literal_len);
+        // Built in a buffer kept from template to template: the result is
+        // usually short enough to be stored inline.
+        let mut lit = std::mem::take(&mut self.scratch);
+        lit.clear();
+        lit.reserve(literal_len);
         let mut parts: Vec<TPart> = Vec::new();
         let end_lit = |lit: &mut String, parts: &mut Vec<TPart>| {
             if !lit.is_empty() {
@@ -906,11 +915,12 @@ impl Expander<'_> {
             }
         }
         let value = if parts.is_empty() {
-            Value::Str(lit)
+            Value::Str(SmolStr::new(&lit))
         } else {
             end_lit(&mut lit, &mut parts);
             Value::Template(parts)
         };
+        self.scratch = lit;
         SValue { value, span }
     }
 
@@ -976,7 +986,7 @@ impl Expander<'_> {
                     Value::Str(s) => s
                         .split_whitespace()
                         .map(|w| SValue {
-                            value: Value::Str(w.to_string()),
+                            value: Value::Str(w.into()),
                             span: v.span,
                         })
                         .collect(),
@@ -1521,7 +1531,7 @@ impl Expander<'_> {
 
 fn parse_cli_value(text: &str, ty: VarType) -> Result<Value, String> {
     match ty {
-        VarType::String => Ok(Value::Str(text.to_string())),
+        VarType::String => Ok(Value::Str(text.into())),
         VarType::Number => text
             .parse::<i64>()
             .map(Value::Int)
@@ -1532,7 +1542,7 @@ fn parse_cli_value(text: &str, ty: VarType) -> Result<Value, String> {
             "false" => Ok(Value::Bool(false)),
             _ => Err(format!("`{text}` is not true or false")),
         },
-        VarType::List => Ok(Value::Str(text.replace(',', " "))),
+        VarType::List => Ok(Value::Str(text.replace(',', " ").into())),
     }
 }
 

@@ -599,7 +599,8 @@ pub fn parse_template(s: &str) -> Result<Template, String> {
         };
         let inner = rest[body_start..body_start + end].trim();
         if !lit.is_empty() {
-            parts.push(Part::Lit(std::mem::take(&mut lit)));
+            parts.push(Part::Lit(SmolStr::new(&lit)));
+            lit.clear();
         }
         parts.push(
             classify(inner)
@@ -609,7 +610,7 @@ pub fn parse_template(s: &str) -> Result<Template, String> {
     }
     lit.push_str(rest);
     if !lit.is_empty() {
-        parts.push(Part::Lit(lit));
+        parts.push(Part::Lit(lit.into()));
     }
     Ok(Template { parts })
 }

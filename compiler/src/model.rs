@@ -33,7 +33,7 @@ pub struct Template {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Part {
-    Lit(String),
+    Lit(SmolStr),
     /// `${var.name}`
     Var(String),
     /// `${secret.name}`
@@ -45,7 +45,7 @@ pub enum Part {
 }
 
 impl Template {
-    pub fn literal(s: impl Into<String>) -> Template {
+    pub fn literal(s: impl Into<SmolStr>) -> Template {
         Template {
             parts: vec![Part::Lit(s.into())],
         }

@@ -3,6 +3,7 @@
 
 use crate::kinds::Kind;
 use crate::source::Span;
+use smol_str::SmolStr;
 
 /// Index of a resource in `Plan::resources`.
 pub type ResourceId = usize;
@@ -13,7 +14,7 @@ pub enum PValue {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    Str(SmolStr),
     List(Vec<PValue>),
     Map(Vec<(String, PValue)>),
     /// An attribute of another resource, known only after apply.

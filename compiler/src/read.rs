@@ -32,7 +32,7 @@ pub trait ReadValues {
     fn text(&mut self, v: &SValue, what: &str) -> Option<String> {
         match &v.value {
             Value::Str(s) if is_text(s) || (Self::multi_line(what) && is_body(s)) => {
-                Some(s.clone())
+                Some(s.to_string())
             }
             Value::Str(_) => {
                 self.bad(

@@ -1213,7 +1213,7 @@ impl Lowerer<'_> {
                 continue;
             };
             let mut props = vec![
-                prop("fqdn", Value::Str(host.clone()), *span),
+                prop("fqdn", Value::Str(host.into()), *span),
                 prop("type", Value::Str(record_type.into()), *span),
                 prop("value", address.value.clone(), address.span),
             ];

@@ -873,8 +873,8 @@ impl Lowerer<'_> {
             };
             for (record_type, export, suffix) in families {
                 let mut props = vec![
-                    prop("fqdn", Value::Str(host.to_string()), span),
-                    prop("type", Value::Str(record_type.to_string()), span),
+                    prop("fqdn", Value::Str(host.into()), span),
+                    prop("type", Value::Str((*record_type).into()), span),
                     prop("value", Value::Ref(format!("{path}.{export}")), span),
                 ];
                 if record_kind == "cloudflare-record" {
@@ -914,7 +914,7 @@ impl Lowerer<'_> {
                 let label = &all[id].label;
                 let fqdn = format!("{label}.int.{zone}");
                 let mut props = vec![
-                    prop("fqdn", Value::Str(fqdn.clone()), u.span),
+                    prop("fqdn", Value::Str(fqdn.as_str().into()), u.span),
                     prop("type", Value::Str("A".into()), u.span),
                     prop(
                         "value",

@@ -382,7 +382,7 @@ impl<'a> StructureSink<'a> {
             PValue::Float(f) => Number::from_f64(*f)
                 .map(Expression::Number)
                 .unwrap_or(Expression::Null),
-            PValue::Str(s) => Expression::String(s.clone()),
+            PValue::Str(s) => Expression::String(s.to_string()),
             PValue::List(items) => Expression::Array(items.iter().map(|i| self.plan(i)).collect()),
             PValue::Map(items) => Expression::Object(
                 items
