@@ -175,7 +175,7 @@ fn kind_outputs(plan: &mut Plan, kinds: &Registry) {
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| r.kind.kind == kind.kind)
-                .map(|(i, r)| (r.label.clone(), PValue::Ref { target: i, attr }))
+                .map(|(i, r)| (r.label.to_string(), PValue::Ref { target: i, attr }))
                 .collect();
             if items.is_empty() {
                 continue;
@@ -347,7 +347,7 @@ impl Checker<'_> {
             self.required_when(kind, &body, inst);
             let (label, ident) = if let Some(suffix) = suffix {
                 (
-                    format!("{}-{suffix}", inst.label),
+                    format!("{}-{suffix}", inst.label).into(),
                     format!(
                         "{}_{}",
                         self.names.idents[index],
@@ -614,7 +614,7 @@ impl Checker<'_> {
                                 None
                             }
                         })
-                        .unwrap_or_else(|| i.label.clone());
+                        .unwrap_or_else(|| i.label.to_string());
                     (name, n)
                 })
                 .collect()

@@ -28,7 +28,7 @@ impl Zones {
         let mut claimed = HashMap::new();
         for inst in instances {
             if let Some((_, record_kind)) = ZONE_KINDS.iter().find(|(z, _)| *z == inst.kind) {
-                let name = text(&inst.props, "name").unwrap_or_else(|| inst.label.clone());
+                let name = text(&inst.props, "name").unwrap_or_else(|| inst.label.to_string());
                 zones.push((name, *record_kind));
             }
             let address_record = text(&inst.props, "type")
@@ -77,6 +77,6 @@ pub fn prop(name: &str, value: Value, span: Span) -> IField {
 pub fn record(kind: &'static str, label: String, props: Vec<IField>, span: Span) -> Instance {
     Instance {
         props,
-        ..Instance::new(kind, label, span, Extras::default())
+        ..Instance::new(kind, label.into(), span, Extras::default())
     }
 }

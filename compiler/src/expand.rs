@@ -120,7 +120,8 @@ pub struct IChild {
 pub struct Instance {
     pub kind: &'static str,
     pub kind_span: Span,
-    pub label: String,
+    /// Inline up to 23 bytes (`node-1234`): no allocation per instance.
+    pub label: SmolStr,
     pub label_span: Span,
     /// The label before `count`/`for-each` numbered it; references to it
     /// mean every member. Shared by the members, not copied to each.
@@ -163,7 +164,7 @@ impl Instance {
     /// An instance of `kind` with no props or children yet; `extras` is
     /// boxed only when it holds something.
     #[inline]
-    pub fn new(kind: &'static str, label: String, span: Span, extras: Extras) -> Instance {
+    pub fn new(kind: &'static str, label: SmolStr, span: Span, extras: Extras) -> Instance {
         Instance {
             kind,
             kind_span: span,
@@ -1161,7 +1162,8 @@ impl Expander<'_> {
         // `count` would otherwise double the list, copying all of it.
         self.out.instances.reserve(iterations.len() + 256);
         for (i, (suffix, local)) in iterations.iter().enumerate() {
-            let label = [base.as_str(), suffix.as_str()].concat();
+            // Built inline when short, as almost every label is.
+            let label: SmolStr = [base.as_str(), suffix.as_str()].into_iter().collect();
             let props = self.fields(&r.props, local);
             let children = self.children(children.iter().copied(), local);
             let depends_on = r
@@ -1369,7 +1371,7 @@ impl Expander<'_> {
             label_span,
             props,
             children,
-            ..Instance::new(kind.kind.as_str(), label, c.span, extras)
+            ..Instance::new(kind.kind.as_str(), label.into(), c.span, extras)
         });
     }
 

@@ -99,7 +99,7 @@ pub struct NestedBlock {
 #[derive(Clone, Debug)]
 pub struct Resource {
     pub kind: &'static Kind,
-    pub label: String,
+    pub label: SmolStr,
     /// Terraform name: `digitalocean_droplet.<ident>`.
     pub ident: String,
     pub span: Span,

@@ -63,9 +63,9 @@ pub fn lower(exp: &mut Expanded, diags: &mut Diagnostics) -> Workloads {
                     .find(|f| f.name == name)
                     .and_then(|f| f.value.value.as_text())
             };
-            let name = text("name").unwrap_or_else(|| i.label.clone());
+            let name = text("name").unwrap_or_else(|| i.label.to_string());
             let context = text("region").map(|r| format!("do-{r}-{name}"));
-            (i.label.clone(), Cluster { name, context })
+            (i.label.to_string(), Cluster { name, context })
         })
         .collect();
     let environments = std::mem::take(&mut exp.environments);
@@ -362,7 +362,7 @@ impl Lowerer<'_> {
             ok = false;
         }
         ok.then(|| ConfigMap {
-            name: inst.label.clone(),
+            name: inst.label.to_string(),
             namespace: namespace.unwrap_or_default(),
             data,
         })
@@ -626,7 +626,7 @@ impl Lowerer<'_> {
             }
         };
         let instance = if self.env == crate::expand::DEFAULT_ENVIRONMENT {
-            inst.label.clone()
+            inst.label.to_string()
         } else {
             format!("{}-{}", inst.label, self.env)
         };
@@ -643,7 +643,7 @@ impl Lowerer<'_> {
         }
         Some((
             Workload {
-                name: inst.label.clone(),
+                name: inst.label.to_string(),
                 namespace: namespace?,
                 instance,
                 version,

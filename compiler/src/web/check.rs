@@ -270,7 +270,7 @@ fn tags_at(plan: &Plan, v: Option<&PValue>) -> Vec<String> {
     out.extend(
         refs_in(v)
             .into_iter()
-            .map(|id| plan.resources[id].label.clone()),
+            .map(|id| plan.resources[id].label.to_string()),
     );
     out
 }

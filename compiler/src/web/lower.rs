@@ -60,13 +60,16 @@ pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostic
     };
     for (i, inst) in exp.instances.iter().enumerate() {
         if inst.kind == "droplet" {
-            l.droplets.entry(inst.label.clone()).or_default().push(i);
+            l.droplets
+                .entry(inst.label.to_string())
+                .or_default()
+                .push(i);
             let ipv6 = field(&inst.props, "ipv6").is_some_and(|f| {
                 matches!(&f.value.value, Value::Bool(true))
                     || f.value.value.as_text().as_deref() == Some("true")
             });
             if ipv6 {
-                l.ipv6.insert(inst.label.clone());
+                l.ipv6.insert(inst.label.to_string());
                 l.ipv6.extend(inst.group.as_deref().map(str::to_string));
             }
             if let Some(g) = &inst.group {
@@ -78,7 +81,7 @@ pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostic
     let mut labels: HashMap<String, Span> = HashMap::new();
     let mut sites = Vec::new();
     for inst in &site_instances {
-        if let Some(first) = labels.get(&inst.label) {
+        if let Some(first) = labels.get(inst.label.as_str()) {
             l.diags.push(
                 Diagnostic::error(
                     Code::DuplicateName,
@@ -90,7 +93,7 @@ pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostic
             );
             continue;
         }
-        labels.insert(inst.label.clone(), inst.label_span);
+        labels.insert(inst.label.to_string(), inst.label_span);
         // The label names log files and nginx upstreams.
         if !crate::resolve::valid_label(&inst.label) {
             l.diags.push(
@@ -190,7 +193,7 @@ impl Lowerer<'_> {
         let mut tls_mode: Option<(&str, Span)> = None;
         let (mut email, mut cert, mut key) = (None, None, None);
         let mut site = Site {
-            label: inst.label.clone(),
+            label: inst.label.to_string(),
             span: inst.label_span,
             engine: Engine::Caddy,
             servers: Vec::new(),
@@ -794,7 +797,9 @@ impl Lowerer<'_> {
                 } else {
                     ids.clone()
                 };
-                ids.into_iter().map(|i| (all[i].label.clone(), i)).collect()
+                ids.into_iter()
+                    .map(|i| (all[i].label.to_string(), i))
+                    .collect()
             }
             None => {
                 let mut names: Vec<&str> = self.droplets.keys().map(String::as_str).collect();
