@@ -544,7 +544,9 @@ impl Checker<'_> {
                                 .map(|a| format!(".{a}"))
                                 .unwrap_or_default();
                             let value = SValue {
-                                value: Value::Ref(format!("{}.{label}{attr_part}", kind.kind)),
+                                value: Value::Ref(
+                                    format!("{}.{label}{attr_part}", kind.kind).into(),
+                                ),
                                 span: v.span,
                             };
                             (value, suffix)
@@ -656,7 +658,11 @@ impl Checker<'_> {
             name: SmolStr::new(&spec.domain),
             name_span: field.name_span,
             value: SValue {
-                value: Value::Ref([&spec.domain_kind, ".", &all[index].label].concat()),
+                value: Value::Ref(
+                    [spec.domain_kind.as_str(), ".", &all[index].label]
+                        .into_iter()
+                        .collect(),
+                ),
                 span,
             },
         }));

@@ -880,7 +880,7 @@ impl Lowerer<'_> {
                 let mut props = vec![
                     prop("fqdn", Value::Str(host.into()), span),
                     prop("type", Value::Str((*record_type).into()), span),
-                    prop("value", Value::Ref(format!("{path}.{export}")), span),
+                    prop("value", Value::Ref(format!("{path}.{export}").into()), span),
                 ];
                 if record_kind == "cloudflare-record" {
                     props.push(prop("ttl", Value::Int(1), span));
@@ -923,7 +923,7 @@ impl Lowerer<'_> {
                     prop("type", Value::Str("A".into()), u.span),
                     prop(
                         "value",
-                        Value::Ref(format!("droplet.{label}.private-ipv4")),
+                        Value::Ref(format!("droplet.{label}.private-ipv4").into()),
                         u.span,
                     ),
                     prop(
