@@ -382,7 +382,56 @@ impl<'a> Names<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{tf_ident, valid_label};
+    use super::{tf_ident, valid_label, Names, Target};
+    use crate::diag::Diagnostics;
+    use crate::expand::{Extras, Instance};
+    use crate::source::Span;
+
+    /// A dotted label (a domain) is found whole; in a kind without dotted
+    /// labels the part after the last dot is always the attribute.
+    #[test]
+    fn member_paths_split_where_labels_allow() {
+        let kinds = crate::kinds::registry();
+        let inst = |kind, label: &str, group: Option<&str>| Instance {
+            group: group.map(Into::into),
+            ..Instance::new(kind, label.into(), Span::default(), Extras::default())
+        };
+        let instances = vec![
+            inst("domain", "example.com", None),
+            inst("droplet", "web-1", Some("web")),
+            inst("droplet", "web-2", Some("web")),
+            inst("droplet", "db", None),
+        ];
+        let mut diags = Diagnostics::default();
+        let names = Names::build(&instances, kinds, &mut diags);
+        let resolve = |path: &str| {
+            let mut diags = Diagnostics::default();
+            names
+                .resolve(path, Span::default(), kinds, &mut diags)
+                .map(|r| (r.target, r.attr))
+        };
+        assert_eq!(resolve("domain.example.com"), Some((Target::One(0), None)));
+        assert_eq!(
+            resolve("domain.example.com.urn"),
+            Some((Target::One(0), Some("urn")))
+        );
+        assert_eq!(
+            resolve("droplet.db.ipv4"),
+            Some((Target::One(3), Some("ipv4_address")))
+        );
+        assert_eq!(
+            resolve("droplet.web"),
+            Some((Target::Group(vec![1, 2]), None))
+        );
+        assert_eq!(
+            resolve("droplet.web.ipv4"),
+            Some((Target::Group(vec![1, 2]), Some("ipv4_address")))
+        );
+        assert_eq!(resolve("droplet.db.x.ipv4"), None);
+        assert!(names.may_be_group("droplet.web.ipv4"));
+        assert!(!names.may_be_group("droplet.db.ipv4"));
+        assert!(!names.may_be_group("domain.example.com"));
+    }
 
     #[test]
     fn labels_become_terraform_identifiers() {
