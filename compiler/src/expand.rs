@@ -351,7 +351,11 @@ fn expand_pass(
         vars: BTreeMap::new(),
         unset: BTreeMap::new(),
         patches: Vec::new(),
-        declared: BTreeSet::new(),
+        declared: project
+            .environments
+            .iter()
+            .any(|e| !e.patches.is_empty())
+            .then(BTreeSet::new),
         used_vars: std::mem::take(used_vars),
         out: Expanded::default(),
         used_at: Vec::new(),
@@ -520,8 +524,10 @@ struct Expander<'a> {
     unset: BTreeMap<String, bool>,
     /// Overrides of the environment in force.
     patches: Vec<&'a ResourceDecl>,
-    /// (kind, label) of every declaration met, to check overrides against.
-    declared: BTreeSet<(String, String)>,
+    /// (kind, label) of every declaration met, to check overrides against;
+    /// kept only when some environment overrides something, as a large
+    /// written-out project spent a tenth of its expansion filling it.
+    declared: Option<BTreeSet<(String, String)>>,
     used_vars: BTreeSet<String>,
     out: Expanded,
     used_at: Vec<Span>,
@@ -1130,7 +1136,9 @@ impl Expander<'_> {
         let Some(base) = self.text(&r.label, r.label_span, scope) else {
             return;
         };
-        self.declared.insert((r.kind.clone(), base.to_string()));
+        if let Some(declared) = &mut self.declared {
+            declared.insert((r.kind.clone(), base.to_string()));
+        }
         if !self.condition(&r.meta, scope) {
             return;
         }
@@ -1226,22 +1234,24 @@ impl Expander<'_> {
     /// Every override of `env` must name a declaration: workload overrides
     /// in the workload pass (`workloads`), the others in the resource pass.
     fn check_patches(&mut self, env: Option<&EnvironmentDecl>, workloads: bool) {
-        let Some(env) = env else { return };
+        let (Some(env), Some(declared)) = (env, &self.declared) else {
+            return;
+        };
+        let mut unknown = Vec::new();
         for p in &env.patches {
             if crate::apps::KINDS.contains(&p.kind.as_str()) != workloads {
                 continue;
             }
             let label = p.label.as_literal().unwrap_or_default();
-            if self.declared.contains(&(p.kind.clone(), label.to_string())) {
+            if declared.contains(&(p.kind.clone(), label.to_string())) {
                 continue;
             }
-            let names: Vec<&str> = self
-                .declared
+            let names: Vec<&str> = declared
                 .iter()
                 .filter(|(k, _)| *k == p.kind)
                 .map(|(_, l)| l.as_str())
                 .collect();
-            self.err(
+            unknown.push(
                 Diagnostic::error(
                     Code::UnresolvedReference,
                     format!("environment `{}` overrides {} `{label}`, which is not declared", env.name, p.kind),
@@ -1249,6 +1259,9 @@ impl Expander<'_> {
                 .at(p.label_span, "no such declaration")
                 .help(suggest(label, &names, &format!("an override names a declared `{}` by its name (before count or for-each numbers it)", p.kind))),
             );
+        }
+        for d in unknown {
+            self.err(d);
         }
     }
 
