@@ -164,7 +164,12 @@ impl Diagnostics {
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
-        let score = strsim::jaro_winkler(word, c);
+        // Jaro-Winkler misses a swap of neighbours in a short word (`wbe`
+        // for `web` scores 0.56): one edit or swap always counts as close.
+        let mut score = strsim::jaro_winkler(word, c);
+        if score <= 0.8 && word.len() >= 3 && strsim::osa_distance(word, c) == 1 {
+            score = 0.81;
+        }
         if score > 0.8 && best.is_none_or(|(s, b)| score > s || (score == s && c < b)) {
             best = Some((score, c));
         }
@@ -338,4 +343,22 @@ pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> serde_json::Val
         })
         .collect();
     serde_json::Value::Array(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn did_you_mean_catches_close_names_and_swaps() {
+        assert_eq!(
+            did_you_mean("dropplet", ["droplet", "domain"]),
+            "did you mean `droplet`?"
+        );
+        // A swap of neighbours in a short word.
+        assert_eq!(did_you_mean("wbe", ["api", "web"]), "did you mean `web`?");
+        // Nothing close, and no guessing on two letters.
+        assert_eq!(did_you_mean("cache", ["droplet", "domain"]), "");
+        assert_eq!(did_you_mean("ab", ["ba"]), "");
+    }
 }
