@@ -527,7 +527,7 @@ struct Expander<'a> {
     /// (kind, label) of every declaration met, to check overrides against;
     /// kept only when some environment overrides something, as a large
     /// written-out project spent a tenth of its expansion filling it.
-    declared: Option<BTreeSet<(String, String)>>,
+    declared: Option<BTreeSet<(SmolStr, SmolStr)>>,
     used_vars: BTreeSet<String>,
     out: Expanded,
     used_at: Vec<Span>,
@@ -1137,7 +1137,7 @@ impl Expander<'_> {
             return;
         };
         if let Some(declared) = &mut self.declared {
-            declared.insert((r.kind.clone(), base.to_string()));
+            declared.insert((r.kind.clone(), base.clone()));
         }
         if !self.condition(&r.meta, scope) {
             return;
@@ -1243,7 +1243,7 @@ impl Expander<'_> {
                 continue;
             }
             let label = p.label.as_literal().unwrap_or_default();
-            if declared.contains(&(p.kind.clone(), label.to_string())) {
+            if declared.contains(&(p.kind.clone(), SmolStr::new(label))) {
                 continue;
             }
             let names: Vec<&str> = declared

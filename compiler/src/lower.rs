@@ -187,7 +187,7 @@ impl Lowerer<'_> {
                         .help("attributes are written as properties: `name=value`"),
                     );
                 }
-                Some((s.clone(), *span))
+                Some((s.to_string(), *span))
             }
             Some(e) => {
                 self.err(
@@ -250,7 +250,7 @@ impl Lowerer<'_> {
     fn string_prop(&mut self, node: &Node, name: &str) -> Option<String> {
         let p = node.prop(name)?;
         match &p.value.value {
-            Literal::Str(s) => Some(s.clone()),
+            Literal::Str(s) => Some(s.to_string()),
             _ => {
                 self.err(
                     Diagnostic::error(Code::WrongType, format!("`{name}` must be a string"))
@@ -532,8 +532,8 @@ impl Lowerer<'_> {
             (None, Literal::Bool(b)) => Expr::Bool(*b),
             (None, Literal::Null) => Expr::Null,
             (Some("ref"), Literal::Str(s)) => Expr::Ref(self.template(s, span)),
-            (Some("var"), Literal::Str(s)) => Expr::Var(s.clone()),
-            (Some("secret"), Literal::Str(s)) => Expr::Secret(s.clone()),
+            (Some("var"), Literal::Str(s)) => Expr::Var(s.to_string()),
+            (Some("secret"), Literal::Str(s)) => Expr::Secret(s.to_string()),
             (Some(ty @ ("ref" | "var" | "secret")), _) => {
                 self.err(
                     Diagnostic::error(

@@ -124,7 +124,7 @@ pub struct Meta {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceDecl {
-    pub kind: String,
+    pub kind: SmolStr,
     pub kind_span: Span,
     pub label: Template,
     pub label_span: Span,

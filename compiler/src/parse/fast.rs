@@ -13,6 +13,7 @@
 
 use super::{Entry, Literal, Node, Prop};
 use crate::source::{FileId, Span};
+use smol_str::SmolStr;
 
 /// Every node of the document, or `None` to leave the text to the `kdl`
 /// crate.
@@ -233,7 +234,7 @@ impl Parser<'_> {
     }
 
     /// `(type)? value`.
-    fn typed_value(&mut self) -> Option<(Option<String>, Literal)> {
+    fn typed_value(&mut self) -> Option<(Option<SmolStr>, Literal)> {
         let ty = if self.peek() == Some(b'(') {
             let ty = self.annotation()?;
             self.node_space()?;
@@ -245,7 +246,7 @@ impl Parser<'_> {
     }
 
     /// `( type )`
-    fn annotation(&mut self) -> Option<String> {
+    fn annotation(&mut self) -> Option<SmolStr> {
         self.pos += 1;
         self.node_space()?;
         let ty = self.string()?;
@@ -294,7 +295,7 @@ impl Parser<'_> {
     }
 
     /// A string: bare identifier, quoted or raw.
-    fn string(&mut self) -> Option<String> {
+    fn string(&mut self) -> Option<SmolStr> {
         match self.peek()? {
             b'"' => self.quoted(),
             b'#' => self.raw(),
@@ -302,7 +303,7 @@ impl Parser<'_> {
         }
     }
 
-    fn identifier(&mut self) -> Option<String> {
+    fn identifier(&mut self) -> Option<SmolStr> {
         let start = self.pos;
         while let Some(b) = self.peek() {
             if b >= 0x80 {
@@ -325,22 +326,34 @@ impl Parser<'_> {
         if numeric || matches!(token, "true" | "false" | "null" | "inf" | "-inf" | "nan") {
             return None;
         }
-        Some(token.to_string())
+        Some(SmolStr::new(token))
     }
 
-    fn quoted(&mut self) -> Option<String> {
+    fn quoted(&mut self) -> Option<SmolStr> {
         if self.bytes[self.pos..].starts_with(b"\"\"\"") {
-            return self.multiline(0);
+            return self.multiline(0).map(SmolStr::from);
         }
         self.pos += 1;
+        // Most strings are plain printable ASCII up to the closing quote:
+        // taken whole, and kept inline when short.
+        let start = self.pos;
+        let run = self.bytes[start..]
+            .iter()
+            .position(|&b| !(b' '..0x7F).contains(&b) || b == b'"' || b == b'\\')
+            .unwrap_or(self.bytes.len() - start);
+        self.pos += run;
+        if self.peek() == Some(b'"') {
+            self.pos += 1;
+            return Some(SmolStr::new(&self.text[start..self.pos - 1]));
+        }
         let mut out = String::new();
-        let mut run = self.pos;
+        let mut run = start;
         loop {
             match self.peek()? {
                 b'"' => {
                     out.push_str(&self.text[run..self.pos]);
                     self.pos += 1;
-                    return Some(out);
+                    return Some(out.into());
                 }
                 b'\\' => {
                     out.push_str(&self.text[run..self.pos]);
@@ -397,14 +410,14 @@ impl Parser<'_> {
     }
 
     /// `#"…"#`, with as many `#` on each side.
-    fn raw(&mut self) -> Option<String> {
+    fn raw(&mut self) -> Option<SmolStr> {
         let hashes = self.bytes[self.pos..]
             .iter()
             .take_while(|&&b| b == b'#')
             .count();
         self.pos += hashes;
         if self.bytes[self.pos..].starts_with(b"\"\"\"") {
-            return self.multiline(hashes);
+            return self.multiline(hashes).map(SmolStr::from);
         }
         if self.peek() != Some(b'"') {
             return None;
@@ -414,7 +427,7 @@ impl Parser<'_> {
         loop {
             match self.peek()? {
                 b'"' if self.hashes_at(self.pos + 1, hashes) => {
-                    let text = self.text[start..self.pos].to_string();
+                    let text = SmolStr::new(&self.text[start..self.pos]);
                     self.pos += 1 + hashes;
                     return Some(text);
                 }

@@ -10,11 +10,12 @@ mod tests;
 
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
+use smol_str::SmolStr;
 
 /// A literal KDL value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Literal {
-    Str(String),
+    Str(SmolStr),
     Int(i128),
     Float(f64),
     Bool(bool),
@@ -25,21 +26,21 @@ pub enum Literal {
 /// (`(ref)"droplet.web"`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
-    pub ty: Option<String>,
+    pub ty: Option<SmolStr>,
     pub value: Literal,
     pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prop {
-    pub name: String,
+    pub name: SmolStr,
     pub name_span: Span,
     pub value: Entry,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
-    pub name: String,
+    pub name: SmolStr,
     pub name_span: Span,
     pub args: Vec<Entry>,
     pub props: Vec<Prop>,
@@ -93,9 +94,9 @@ fn convert(file: FileId, node: &kdl::KdlNode) -> Node {
     let mut props = Vec::new();
     for e in node.entries() {
         let value = Entry {
-            ty: e.ty().map(|t| t.value().to_string()),
+            ty: e.ty().map(|t| t.value().into()),
             value: match e.value() {
-                kdl::KdlValue::String(s) => Literal::Str(s.clone()),
+                kdl::KdlValue::String(s) => Literal::Str(s.into()),
                 kdl::KdlValue::Integer(i) => Literal::Int(*i),
                 kdl::KdlValue::Float(f) => Literal::Float(*f),
                 kdl::KdlValue::Bool(b) => Literal::Bool(*b),
@@ -105,7 +106,7 @@ fn convert(file: FileId, node: &kdl::KdlNode) -> Node {
         };
         match e.name() {
             Some(name) => props.push(Prop {
-                name: name.value().to_string(),
+                name: name.value().into(),
                 name_span: Span::from_miette(file, name.span()),
                 value,
             }),
@@ -113,7 +114,7 @@ fn convert(file: FileId, node: &kdl::KdlNode) -> Node {
         }
     }
     Node {
-        name: node.name().value().to_string(),
+        name: node.name().value().into(),
         name_span: Span::from_miette(file, node.name().span()),
         args,
         props,
