@@ -827,7 +827,7 @@ impl Expander<'_> {
 
     fn template(&mut self, t: &Template, span: Span, scope: &Scope) -> SValue {
         // A template that is one interpolation keeps the value's own type.
-        if let [single] = t.parts.as_slice() {
+        if let [single] = t.parts() {
             match single {
                 Part::Lit(s) => {
                     return SValue {
@@ -850,7 +850,7 @@ impl Expander<'_> {
         // reference or secret interrupts it: most templates end as one
         // string, built in one allocation.
         let literal_len: usize = t
-            .parts
+            .parts()
             .iter()
             .map(|p| match p {
                 Part::Lit(s) => s.len(),
@@ -868,7 +868,7 @@ impl Expander<'_> {
                 parts.push(TPart::Lit(std::mem::take(lit)));
             }
         };
-        for p in &t.parts {
+        for p in t.parts() {
             let v = match p {
                 Part::Lit(s) => {
                     lit.push_str(s);

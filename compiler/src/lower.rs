@@ -70,7 +70,7 @@ impl Lowerer<'_> {
                     self.only_props(node, &["description"]);
                     self.no_children(node);
                     project.secrets.push(SecretDecl {
-                        name,
+                        name: name.into(),
                         name_span,
                         description: self.string_prop(node, "description"),
                         span: node.span,
@@ -80,7 +80,7 @@ impl Lowerer<'_> {
             "provider" => {
                 if let Some((name, name_span)) = self.label(node, "provider") {
                     project.providers.push(ProviderDecl {
-                        name,
+                        name: name.into(),
                         name_span,
                         props: node.props.iter().map(|p| self.field(p)).collect(),
                         children: node.children.iter().map(|c| self.child(c)).collect(),
@@ -131,7 +131,7 @@ impl Lowerer<'_> {
                         });
                     }
                     project.environments.push(EnvironmentDecl {
-                        name,
+                        name: name.into(),
                         name_span,
                         values,
                         patches,
@@ -170,7 +170,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn label(&mut self, node: &Node, what: &str) -> Option<(String, Span)> {
+    fn label(&mut self, node: &Node, what: &str) -> Option<(SmolStr, Span)> {
         match node.args.first() {
             Some(Entry {
                 value: Literal::Str(s),
@@ -187,7 +187,7 @@ impl Lowerer<'_> {
                         .help("attributes are written as properties: `name=value`"),
                     );
                 }
-                Some((s.to_string(), *span))
+                Some((s.clone(), *span))
             }
             Some(e) => {
                 self.err(
@@ -291,7 +291,7 @@ impl Lowerer<'_> {
         let ty = self.var_type(node);
         let default = node.prop("default").map(|p| self.expr(&p.value));
         Some(VarDecl {
-            name,
+            name: name.into(),
             name_span,
             ty,
             default,
@@ -313,7 +313,7 @@ impl Lowerer<'_> {
                 self.only_props(c, &["default", "type", "description"]);
                 let ty = self.var_type(c);
                 params.push(ParamDecl {
-                    name: pname,
+                    name: pname.into(),
                     name_span: pspan,
                     ty,
                     default: c.prop("default").map(|p| self.expr(&p.value)),
@@ -324,7 +324,7 @@ impl Lowerer<'_> {
             }
         }
         Some(ComponentDecl {
-            name,
+            name: name.into(),
             name_span,
             doc: self.string_prop(node, "doc"),
             params,
@@ -455,7 +455,7 @@ impl Lowerer<'_> {
         let (component, component_span) = self.label(node, "use")?;
         self.no_children(node);
         Some(UseDecl {
-            component,
+            component: component.into(),
             component_span,
             args: node
                 .props
@@ -562,7 +562,10 @@ impl Lowerer<'_> {
     }
 
     /// Splits `${…}` interpolations out of a string. `$${` is a literal `${`.
-    fn template(&mut self, s: &str, span: Span) -> Template {
+    fn template(&mut self, s: &SmolStr, span: Span) -> Template {
+        if !has_interpolation(s) {
+            return Template::literal(s.clone());
+        }
         match parse_template(s) {
             Ok(t) => t,
             Err(why) => {
@@ -571,14 +574,20 @@ impl Lowerer<'_> {
                         .at(span, "in this string")
                         .help("interpolations are `${var.NAME}`, `${secret.NAME}`, `${KIND.NAME.ATTR}` or `${PARAM}`; write `$${` for a literal `${`"),
                 );
-                Template::literal(s)
+                Template::literal(s.clone())
             }
         }
     }
 }
 
+/// A byte scan: `str::contains` with a pattern sets up a substring search,
+/// which costs more than a short string takes to read.
+fn has_interpolation(s: &str) -> bool {
+    s.as_bytes().windows(2).any(|w| w == b"${")
+}
+
 pub fn parse_template(s: &str) -> Result<Template, String> {
-    if !s.contains("${") {
+    if !has_interpolation(s) {
         return Ok(Template::literal(s));
     }
     let mut parts = Vec::new();
@@ -612,7 +621,7 @@ pub fn parse_template(s: &str) -> Result<Template, String> {
     if !lit.is_empty() {
         parts.push(Part::Lit(lit.into()));
     }
-    Ok(Template { parts })
+    Ok(Template::from_parts(parts))
 }
 
 fn classify(inner: &str) -> Option<Part> {
@@ -647,7 +656,7 @@ mod tests {
     fn templates_split_interpolations() {
         let t = parse_template("web-${index}.${var.domain}").unwrap();
         assert_eq!(
-            t.parts,
+            t.parts(),
             vec![
                 Part::Lit("web-".into()),
                 Part::Local("index".into()),
@@ -656,7 +665,7 @@ mod tests {
             ]
         );
         let t = parse_template("${droplet.web.ipv4}").unwrap();
-        assert_eq!(t.parts, vec![Part::Ref("droplet.web.ipv4".into())]);
+        assert_eq!(t.parts(), vec![Part::Ref("droplet.web.ipv4".into())]);
     }
 
     #[test]

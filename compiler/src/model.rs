@@ -27,8 +27,14 @@ pub fn stage_kind(kind: &str) -> &'static str {
 
 /// A string with `${…}` interpolations, split into parts.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Template {
-    pub parts: Vec<Part>,
+pub struct Template(TemplateParts);
+
+/// Nearly every template is one part (a literal, or one reference): kept
+/// without a list of its own, one allocation less for each string written.
+#[derive(Clone, Debug, PartialEq)]
+enum TemplateParts {
+    One(Part),
+    Many(Vec<Part>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -46,14 +52,26 @@ pub enum Part {
 
 impl Template {
     pub fn literal(s: impl Into<SmolStr>) -> Template {
-        Template {
-            parts: vec![Part::Lit(s.into())],
+        Template(TemplateParts::One(Part::Lit(s.into())))
+    }
+
+    pub fn from_parts(mut parts: Vec<Part>) -> Template {
+        match parts.len() {
+            1 => Template(TemplateParts::One(parts.pop().expect("one part"))),
+            _ => Template(TemplateParts::Many(parts)),
+        }
+    }
+
+    pub fn parts(&self) -> &[Part] {
+        match &self.0 {
+            TemplateParts::One(part) => std::slice::from_ref(part),
+            TemplateParts::Many(parts) => parts,
         }
     }
 
     /// The text, if the template has no interpolation.
     pub fn as_literal(&self) -> Option<&str> {
-        match self.parts.as_slice() {
+        match self.parts() {
             [] => Some(""),
             [Part::Lit(s)] => Some(s),
             _ => None,
