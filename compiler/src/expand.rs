@@ -1139,7 +1139,7 @@ impl Expander<'_> {
         if let Some(declared) = &mut self.declared {
             declared.insert((r.kind.clone(), base.clone()));
         }
-        if !self.condition(&r.meta, scope) {
+        if !self.condition(r.meta(), scope) {
             return;
         }
         let patched;
@@ -1154,11 +1154,11 @@ impl Expander<'_> {
             }
             None => r,
         };
-        let iterations = self.iterations(&r.meta, scope);
+        let iterations = self.iterations(r.meta(), scope);
         let grouped = iterations.is_some();
         let group: Option<std::sync::Arc<str>> = grouped.then(|| base.as_str().into());
         let iterations = iterations.unwrap_or_else(|| vec![(String::new(), scope.clone())]);
-        let import_ids = self.import_ids(&r.meta, scope, iterations.len(), grouped);
+        let import_ids = self.import_ids(r.meta(), scope, iterations.len(), grouped);
         let kinds: &'static Registry = self.kinds;
         // Children that are resources of their own (a `db` in a cluster);
         // a site is not a provider resource and has none.
@@ -1176,7 +1176,7 @@ impl Expander<'_> {
             let props = self.fields(&r.props, local);
             let children = self.children(children.iter().copied(), local);
             let depends_on = r
-                .meta
+                .meta()
                 .depends_on
                 .iter()
                 .filter_map(|d| match self.eval(d, local).value {
@@ -1184,12 +1184,12 @@ impl Expander<'_> {
                     _ => None,
                 })
                 .collect();
-            let provider = r.meta.provider.as_ref().and_then(|p| {
+            let provider = r.meta().provider.as_ref().and_then(|p| {
                 let v = self.eval(p, local);
                 v.value.as_text().map(|t| (t, v.span))
             });
             let ignore_changes = r
-                .meta
+                .meta()
                 .ignore_changes
                 .iter()
                 .flat_map(|e| {

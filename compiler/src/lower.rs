@@ -151,7 +151,7 @@ impl Lowerer<'_> {
     /// inside components.
     fn item(&mut self, node: &Node) -> Option<Item> {
         match node.name.as_str() {
-            "use" => self.use_decl(node).map(Item::Use),
+            "use" => self.use_decl(node).map(|u| Item::Use(Box::new(u))),
             "output" => self.output(node).map(Item::Output),
             kind if STAGE_KINDS.contains(&kind) || self.kinds.get(kind).is_some() => {
                 self.resource(node).map(Item::Resource)
@@ -380,6 +380,16 @@ impl Lowerer<'_> {
         meta
     }
 
+    fn has_meta(&self, node: &Node) -> bool {
+        node.props
+            .iter()
+            .any(|p| META_PROPS.contains(&p.name.as_str()))
+            || node
+                .children
+                .iter()
+                .any(|c| META_CHILDREN.contains(&c.name.as_str()))
+    }
+
     fn resource(&mut self, node: &Node) -> Option<ResourceDecl> {
         let (label, label_span) = self.label(node, &node.name)?;
         let label = self.template(&label, label_span);
@@ -400,7 +410,7 @@ impl Lowerer<'_> {
                 .filter(|c| !META_CHILDREN.contains(&c.name.as_str()))
                 .map(|c| self.child(c))
                 .collect(),
-            meta: self.meta(node),
+            meta: self.has_meta(node).then(|| Box::new(self.meta(node))),
             span: node.span,
         })
     }

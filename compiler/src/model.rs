@@ -140,6 +140,18 @@ pub struct Meta {
     pub ignore_changes: Vec<SExpr>,
 }
 
+/// What a resource without meta-arguments, nearly every one, points at.
+static NO_META: Meta = Meta {
+    count: None,
+    for_each: None,
+    condition: None,
+    import_id: None,
+    import_ids: None,
+    depends_on: Vec::new(),
+    provider: None,
+    ignore_changes: Vec::new(),
+};
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceDecl {
     pub kind: SmolStr,
@@ -148,8 +160,16 @@ pub struct ResourceDecl {
     pub label_span: Span,
     pub props: Vec<Field>,
     pub children: Vec<Child>,
-    pub meta: Meta,
+    /// `None` when it has no meta-arguments (see `meta()`): they are most
+    /// of a declaration's size, and a large written-out project has none.
+    pub meta: Option<Box<Meta>>,
     pub span: Span,
+}
+
+impl ResourceDecl {
+    pub fn meta(&self) -> &Meta {
+        self.meta.as_deref().unwrap_or(&NO_META)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -176,7 +196,7 @@ pub struct OutputDecl {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     Resource(ResourceDecl),
-    Use(UseDecl),
+    Use(Box<UseDecl>),
     Output(OutputDecl),
 }
 
