@@ -527,17 +527,15 @@ impl Lowerer<'_> {
         let span = e.span;
         let expr = match (e.ty.as_deref(), &e.value) {
             (None, Literal::Str(s)) => Expr::Str(self.template(s, span)),
-            (None, Literal::Int(i)) => match i64::try_from(*i) {
-                Ok(i) => Expr::Int(i),
-                Err(_) => {
-                    self.err(
-                        Diagnostic::error(Code::WrongType, "number out of range")
-                            .at(span, "too large")
-                            .help("numbers must fit in 64 bits"),
-                    );
-                    Expr::Null
-                }
-            },
+            (None, Literal::Int(i)) => Expr::Int(*i),
+            (None, Literal::IntTooLarge) => {
+                self.err(
+                    Diagnostic::error(Code::WrongType, "number out of range")
+                        .at(span, "too large")
+                        .help("numbers must fit in 64 bits"),
+                );
+                Expr::Null
+            }
             (None, Literal::Float(f)) => Expr::Float(*f),
             (None, Literal::Bool(b)) => Expr::Bool(*b),
             (None, Literal::Null) => Expr::Null,

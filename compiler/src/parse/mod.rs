@@ -16,7 +16,11 @@ use smol_str::SmolStr;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Literal {
     Str(SmolStr),
-    Int(i128),
+    Int(i64),
+    /// An integer that does not fit in 64 bits: lowering reports it, at
+    /// the entry's span. (Kept out of `Int`, whose `i128` made every entry
+    /// half as large again.)
+    IntTooLarge,
     Float(f64),
     Bool(bool),
     Null,
@@ -48,6 +52,12 @@ pub struct Node {
     /// Whether the node had a `{ … }` block, even an empty one.
     pub has_block: bool,
     pub span: Span,
+}
+
+impl Literal {
+    pub fn integer(value: i128) -> Literal {
+        i64::try_from(value).map_or(Literal::IntTooLarge, Literal::Int)
+    }
 }
 
 impl Node {
@@ -97,7 +107,7 @@ fn convert(file: FileId, node: &kdl::KdlNode) -> Node {
             ty: e.ty().map(|t| t.value().into()),
             value: match e.value() {
                 kdl::KdlValue::String(s) => Literal::Str(s.into()),
-                kdl::KdlValue::Integer(i) => Literal::Int(*i),
+                kdl::KdlValue::Integer(i) => Literal::integer(*i),
                 kdl::KdlValue::Float(f) => Literal::Float(*f),
                 kdl::KdlValue::Bool(b) => Literal::Bool(*b),
                 kdl::KdlValue::Null => Literal::Null,
