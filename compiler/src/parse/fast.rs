@@ -47,15 +47,35 @@ enum Item {
     Prop(Prop),
 }
 
-/// A byte that may be part of a bare identifier (ASCII only: other
-/// identifiers are left to the `kdl` crate).
+/// Byte classes, looked up once per byte in the loops that read most of a
+/// document. `IDENT`: may be part of a bare identifier (ASCII only: other
+/// identifiers are left to the `kdl` crate). `PLAIN`: stands for itself in
+/// a quoted string (printable ASCII but the quote and the backslash).
+const IDENT: u8 = 1;
+const PLAIN: u8 = 2;
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0x20;
+    while b < 0x7F {
+        let byte = b as u8;
+        if byte != b'"' && byte != b'\\' {
+            table[b] |= PLAIN;
+        }
+        if byte > b' '
+            && !matches!(
+                byte,
+                b'\\' | b'/' | b'(' | b')' | b'{' | b'}' | b';' | b'[' | b']' | b'"' | b'#' | b'='
+            )
+        {
+            table[b] |= IDENT;
+        }
+        b += 1;
+    }
+    table
+};
+
 fn identifier_byte(b: u8) -> bool {
-    b > b' '
-        && b < 0x7F
-        && !matches!(
-            b,
-            b'\\' | b'/' | b'(' | b')' | b'{' | b'}' | b';' | b'[' | b']' | b'"' | b'#' | b'='
-        )
+    CLASS[usize::from(b)] & IDENT != 0
 }
 
 /// A non-ASCII character this parser does not take as plain text: KDL's
@@ -315,14 +335,12 @@ impl Parser<'_> {
 
     fn identifier(&mut self) -> Option<SmolStr> {
         let start = self.pos;
-        while let Some(b) = self.peek() {
-            if b >= 0x80 {
-                return None;
-            }
-            if !identifier_byte(b) {
-                break;
-            }
-            self.pos += 1;
+        self.pos += self.bytes[start..]
+            .iter()
+            .position(|&b| !identifier_byte(b))
+            .unwrap_or(self.bytes.len() - start);
+        if self.peek().is_some_and(|b| b >= 0x80) {
+            return None;
         }
         let token = &self.text[start..self.pos];
         let bytes = token.as_bytes();
@@ -349,7 +367,7 @@ impl Parser<'_> {
         let start = self.pos;
         let run = self.bytes[start..]
             .iter()
-            .position(|&b| !(b' '..0x7F).contains(&b) || b == b'"' || b == b'\\')
+            .position(|&b| CLASS[usize::from(b)] & PLAIN == 0)
             .unwrap_or(self.bytes.len() - start);
         self.pos += run;
         if self.peek() == Some(b'"') {
