@@ -211,8 +211,8 @@ impl Parser<'_> {
                 }
             }
         }
-        node.args = self.args.drain(args_start..).collect();
-        node.props = self.props.drain(props_start..).collect();
+        node.args = self.args.split_off(args_start);
+        node.props = self.props.split_off(props_start);
         node.span = self.span(start);
         Some(node)
     }
