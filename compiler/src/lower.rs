@@ -505,7 +505,7 @@ impl Lowerer<'_> {
 
     fn field(&mut self, p: &Prop) -> Field {
         Field {
-            name: SmolStr::new(&p.name),
+            name: p.name.clone(),
             name_span: p.name_span,
             value: self.expr(&p.value),
         }
@@ -513,7 +513,7 @@ impl Lowerer<'_> {
 
     fn child(&mut self, node: &Node) -> Child {
         Child {
-            name: SmolStr::new(&node.name),
+            name: node.name.clone(),
             name_span: node.name_span,
             args: node.args.iter().map(|a| self.expr(a)).collect(),
             props: node.props.iter().map(|p| self.field(p)).collect(),
