@@ -359,6 +359,9 @@ fn expand_pass(
         used_vars: std::mem::take(used_vars),
         out: Expanded::default(),
         used_at: Vec::new(),
+        in_use: Vec::new(),
+        spent: 0,
+        exhausted: false,
         scratch: String::new(),
     };
     for s in &project.secrets {
@@ -483,7 +486,7 @@ fn apply_patch(r: &ResourceDecl, patch: &ResourceDecl) -> ResourceDecl {
 #[derive(Clone, Default)]
 struct Scope {
     /// Component parameters, shared by every iteration.
-    params: std::rc::Rc<BTreeMap<String, SValue>>,
+    params: std::sync::Arc<BTreeMap<String, SValue>>,
     each: Option<SValue>,
     /// `index` of a `count`, and the span of the `count`.
     index: Option<(i64, Span)>,
@@ -510,6 +513,23 @@ impl Scope {
     }
 }
 
+/// What every iteration of one declaration shares.
+struct Iteration<'r> {
+    decl: &'r ResourceDecl,
+    kind: &'static str,
+    base: &'r SmolStr,
+    group: &'r Option<std::sync::Arc<str>>,
+    /// Children that are not resources of their own.
+    children: &'r [&'r Child],
+    import_ids: &'r [Option<(String, Span)>],
+}
+
+/// From this many iterations, a declaration is expanded on every core.
+const PARALLEL_FROM: usize = 4096;
+
+/// Iterations a thread takes at a time.
+const PARALLEL_RUN: usize = 1024;
+
 struct Expander<'a> {
     project: &'a Project,
     kinds: &'static Registry,
@@ -531,6 +551,15 @@ struct Expander<'a> {
     used_vars: BTreeSet<String>,
     out: Expanded,
     used_at: Vec<Span>,
+    /// Names of the components being expanded, outermost first: a use of
+    /// one of them is a recursion.
+    in_use: Vec<&'a str>,
+    /// Iterations and component uses expanded so far, against
+    /// `MAX_INSTANCES`: components that use others several times multiply,
+    /// and an input must not make the compiler work for hours.
+    spent: usize,
+    /// `spent` went over the limit (reported once; nothing more expands).
+    exhausted: bool,
     /// Where `template` builds text (kept to save an allocation each time).
     scratch: String,
 }
@@ -538,6 +567,26 @@ struct Expander<'a> {
 impl Expander<'_> {
     fn err(&mut self, d: Diagnostic) {
         self.diags.push(d);
+    }
+
+    /// Counts `n` more iterations or uses made at `span`; false, with the
+    /// error reported once, when the project expands to too many.
+    fn spend(&mut self, n: usize, span: Span) -> bool {
+        self.spent = self.spent.saturating_add(n);
+        if self.spent <= MAX_INSTANCES as usize {
+            return true;
+        }
+        if !std::mem::replace(&mut self.exhausted, true) {
+            self.err(
+                Diagnostic::error(
+                    Code::BadExpansion,
+                    format!("the project expands to more than {MAX_INSTANCES} resources and component uses"),
+                )
+                .at(span, "the limit is passed here")
+                .help("check `count` and `for-each`, and components that use other components several times: each use multiplies what the used one makes"),
+            );
+        }
+        false
     }
 
     fn bind_vars(&mut self, inputs: &Inputs) {
@@ -1063,11 +1112,16 @@ impl Expander<'_> {
                 }
             }
         };
-        let mut out = Vec::with_capacity(
-            keys.len()
-                .saturating_mul(count.map_or(1, |n| n as usize))
-                .min(MAX_INSTANCES as usize),
-        );
+        let total = keys.len().saturating_mul(count.map_or(1, |n| n as usize));
+        let span = meta
+            .count
+            .as_ref()
+            .or(meta.for_each.as_ref())
+            .map(|e| e.span);
+        if !self.spend(total, span.unwrap_or_default()) {
+            return Some(Vec::new());
+        }
+        let mut out = Vec::with_capacity(total);
         for key in keys {
             let mut base = scope.clone();
             let mut suffix = String::new();
@@ -1095,6 +1149,9 @@ impl Expander<'_> {
     }
 
     fn item(&mut self, item: &Item, scope: &Scope) {
+        if self.exhausted {
+            return;
+        }
         match item {
             Item::Resource(r) => self.resource(r, scope),
             Item::Use(u) => self.use_component(u, scope),
@@ -1155,6 +1212,9 @@ impl Expander<'_> {
             None => r,
         };
         let iterations = self.iterations(r.meta(), scope);
+        if iterations.is_none() && !self.spend(1, r.span) {
+            return;
+        }
         let grouped = iterations.is_some();
         let group: Option<std::sync::Arc<str>> = grouped.then(|| base.as_str().into());
         let iterations = iterations.unwrap_or_else(|| vec![(String::new(), scope.clone())]);
@@ -1170,64 +1230,143 @@ impl Expander<'_> {
         // With room for a few more: a lone resource declared after a large
         // `count` would otherwise double the list, copying all of it.
         self.out.instances.reserve(iterations.len() + 256);
+        let each = Iteration {
+            decl: r,
+            kind: kind.map_or_else(|| crate::model::stage_kind(&r.kind), |k| k.kind.as_str()),
+            base: &base,
+            group: &group,
+            children: &children,
+            import_ids: &import_ids,
+        };
+        if subs.is_empty() && iterations.len() >= PARALLEL_FROM {
+            self.instances_in_parallel(&each, &iterations);
+            return;
+        }
         for (i, (suffix, local)) in iterations.iter().enumerate() {
-            // Built inline when short, as almost every label is.
-            let label: SmolStr = [base.as_str(), suffix.as_str()].into_iter().collect();
-            let props = self.fields(&r.props, local);
-            let children = self.children(children.iter().copied(), local);
-            let depends_on = r
-                .meta()
-                .depends_on
-                .iter()
-                .filter_map(|d| match self.eval(d, local).value {
-                    Value::Ref(p) => Some((p.to_string(), d.span)),
-                    _ => None,
-                })
-                .collect();
-            let provider = r.meta().provider.as_ref().and_then(|p| {
-                let v = self.eval(p, local);
-                v.value.as_text().map(|t| (t, v.span))
-            });
-            let ignore_changes = r
-                .meta()
-                .ignore_changes
-                .iter()
-                .flat_map(|e| {
-                    let v = self.eval(e, local);
-                    let span = v.span;
-                    let items = match v.value {
-                        Value::List(items) => items,
-                        other => vec![SValue { value: other, span }],
-                    };
-                    items
-                        .into_iter()
-                        .filter_map(|i| i.value.as_text().map(|t| (t, i.span)))
-                        .collect::<Vec<_>>()
-                })
-                .filter(|(t, _)| !t.is_empty())
-                .collect();
-            let sub_parent = (!subs.is_empty()).then(|| (label.clone(), provider.clone()));
-            let extras = Extras {
-                import_id: import_ids.get(i).cloned().flatten(),
-                depends_on,
-                provider,
-                ignore_changes,
-                used_at: self.used_at.clone(),
-            };
-            let kind = kind.map_or_else(|| crate::model::stage_kind(&r.kind), |k| k.kind.as_str());
-            self.out.instances.push(Instance {
-                kind_span: r.kind_span,
-                label_span: r.label_span,
-                group: group.clone(),
-                props,
-                children,
-                ..Instance::new(kind, label, r.span, extras)
-            });
+            let instance = self.instance(&each, i, suffix, local);
+            let sub_parent =
+                (!subs.is_empty()).then(|| (instance.label.clone(), instance.provider().cloned()));
+            self.out.instances.push(instance);
             if let Some((parent, provider)) = sub_parent {
                 for sub in &subs {
                     self.sub_resource(&r.kind, &parent, provider.clone(), sub, local);
                 }
             }
+        }
+    }
+
+    /// The instance of iteration `i` of a declaration.
+    fn instance(&mut self, each: &Iteration, i: usize, suffix: &str, local: &Scope) -> Instance {
+        let r = each.decl;
+        // Built inline when short, as almost every label is.
+        let label: SmolStr = [each.base.as_str(), suffix].into_iter().collect();
+        let props = self.fields(&r.props, local);
+        let children = self.children(each.children.iter().copied(), local);
+        let depends_on = r
+            .meta()
+            .depends_on
+            .iter()
+            .filter_map(|d| match self.eval(d, local).value {
+                Value::Ref(p) => Some((p.to_string(), d.span)),
+                _ => None,
+            })
+            .collect();
+        let provider = r.meta().provider.as_ref().and_then(|p| {
+            let v = self.eval(p, local);
+            v.value.as_text().map(|t| (t, v.span))
+        });
+        let ignore_changes = r
+            .meta()
+            .ignore_changes
+            .iter()
+            .flat_map(|e| {
+                let v = self.eval(e, local);
+                let span = v.span;
+                let items = match v.value {
+                    Value::List(items) => items,
+                    other => vec![SValue { value: other, span }],
+                };
+                items
+                    .into_iter()
+                    .filter_map(|i| i.value.as_text().map(|t| (t, i.span)))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|(t, _)| !t.is_empty())
+            .collect();
+        let extras = Extras {
+            import_id: each.import_ids.get(i).cloned().flatten(),
+            depends_on,
+            provider,
+            ignore_changes,
+            used_at: self.used_at.clone(),
+        };
+        Instance {
+            kind_span: r.kind_span,
+            label_span: r.label_span,
+            group: each.group.clone(),
+            props,
+            children,
+            ..Instance::new(each.kind, label, r.span, extras)
+        }
+    }
+
+    /// The instances of a large `count` or `for-each`, made on every core.
+    /// Each run of iterations gets an expander of its own; what they
+    /// record is merged as one expander would have recorded it (the same
+    /// diagnostics, repeats removed when all are sorted, and the first use
+    /// of each secret), and the instances keep the iterations' order.
+    fn instances_in_parallel(&mut self, each: &Iteration, iterations: &[(String, Scope)]) {
+        let this: &Self = self;
+        let runs = crate::parallel::in_runs(
+            iterations.len(),
+            PARALLEL_RUN,
+            || (),
+            |_, run| {
+                let mut diags = Diagnostics::default();
+                let mut x = this.fork(&mut diags);
+                let instances: Vec<Instance> = run
+                    .map(|i| x.instance(each, i, &iterations[i].0, &iterations[i].1))
+                    .collect();
+                let (used_vars, unset, secrets) = (x.used_vars, x.unset, x.out.secrets);
+                (instances, used_vars, unset, secrets, diags)
+            },
+        );
+        for (instances, used_vars, unset, secrets, diags) in runs {
+            self.out.instances.extend(instances);
+            self.used_vars.extend(used_vars);
+            for (name, reported) in unset {
+                if reported {
+                    self.unset.insert(name, true);
+                }
+            }
+            for (name, secret) in secrets {
+                self.out.secrets.entry(name).or_insert(secret);
+            }
+            self.diags.items.extend(diags.items);
+        }
+    }
+
+    /// An expander for a run of iterations on another thread: the same
+    /// project, variables and component stack, with its own diagnostics
+    /// and its own record of what it used.
+    fn fork<'b>(&'b self, diags: &'b mut Diagnostics) -> Expander<'b> {
+        Expander {
+            project: self.project,
+            kinds: self.kinds,
+            diags,
+            pass: self.pass,
+            has_workloads: false,
+            vars: self.vars.clone(),
+            unset: self.unset.clone(),
+            patches: Vec::new(),
+            declared: None,
+            used_vars: BTreeSet::new(),
+            out: Expanded::default(),
+            used_at: self.used_at.clone(),
+            in_use: self.in_use.clone(),
+            spent: self.spent,
+            exhausted: self.exhausted,
+            scratch: String::new(),
         }
     }
 
@@ -1460,11 +1599,24 @@ impl Expander<'_> {
             );
             return;
         };
-        if self.used_at.len() >= MAX_COMPONENT_DEPTH {
+        if let Some(at) = self.in_use.iter().position(|c| *c == component.name) {
+            let chain: Vec<&str> = self.in_use[at..]
+                .iter()
+                .copied()
+                .chain([component.name.as_str()])
+                .collect();
             self.err(
                 Diagnostic::error(Code::ComponentMisuse, format!("component `{}` uses itself", u.component))
                     .at(u.span, "recursive use")
-                    .help("a component may use other components, but not itself, directly or through others"),
+                    .help(format!("a component may use other components, but not itself, directly or through others ({})", chain.join(" → "))),
+            );
+            return;
+        }
+        if self.used_at.len() >= MAX_COMPONENT_DEPTH {
+            self.err(
+                Diagnostic::error(Code::ComponentMisuse, format!("components are nested more than {MAX_COMPONENT_DEPTH} deep"))
+                    .at(u.span, "one level too deep")
+                    .help("flatten the components: use some of them side by side rather than each inside the last"),
             );
             return;
         }
@@ -1489,9 +1641,11 @@ impl Expander<'_> {
                 );
             }
         }
-        let iterations = self
-            .iterations(&u.meta, scope)
-            .unwrap_or_else(|| vec![(String::new(), scope.clone())]);
+        let iterations = match self.iterations(&u.meta, scope) {
+            Some(iterations) => iterations,
+            None if self.spend(1, u.span) => vec![(String::new(), scope.clone())],
+            None => return,
+        };
         for (_, local) in iterations {
             let mut params = BTreeMap::new();
             let mut complete = true;
@@ -1532,14 +1686,16 @@ impl Expander<'_> {
                 continue;
             }
             let inner = Scope {
-                params: std::rc::Rc::new(params),
+                params: std::sync::Arc::new(params),
                 each: None,
                 index: None,
             };
             self.used_at.push(u.span);
+            self.in_use.push(&component.name);
             for item in &component.items {
                 self.item(item, &inner);
             }
+            self.in_use.pop();
             self.used_at.pop();
         }
     }

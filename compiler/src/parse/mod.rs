@@ -76,6 +76,17 @@ pub fn parse(file: FileId, text: &str) -> Result<Vec<Node>, Vec<Diagnostic>> {
     }
 }
 
+/// Both parsers' readings of `text`: the hand-written parser's, when it
+/// reads the text, and the `kdl` crate's. For the fuzzer (`compiler/fuzz`),
+/// which checks that the first always equals the second.
+#[doc(hidden)]
+pub fn both_readings(
+    file: FileId,
+    text: &str,
+) -> (Option<Vec<Node>>, Result<Vec<Node>, Vec<Diagnostic>>) {
+    (fast::parse(file, text), parse_with_kdl_crate(file, text))
+}
+
 /// The `kdl` crate's reading of the file: slower, complete, and the source
 /// of the syntax errors' messages.
 fn parse_with_kdl_crate(file: FileId, text: &str) -> Result<Vec<Node>, Vec<Diagnostic>> {
