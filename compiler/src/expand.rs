@@ -486,7 +486,7 @@ fn apply_patch(r: &ResourceDecl, patch: &ResourceDecl) -> ResourceDecl {
 #[derive(Clone, Default)]
 struct Scope {
     /// Component parameters, shared by every iteration.
-    params: std::sync::Arc<BTreeMap<String, SValue>>,
+    params: std::rc::Rc<BTreeMap<String, SValue>>,
     each: Option<SValue>,
     /// `index` of a `count`, and the span of the `count`.
     index: Option<(i64, Span)>,
@@ -523,12 +523,6 @@ struct Iteration<'r> {
     children: &'r [&'r Child],
     import_ids: &'r [Option<(String, Span)>],
 }
-
-/// From this many iterations, a declaration is expanded on every core.
-const PARALLEL_FROM: usize = 4096;
-
-/// Iterations a thread takes at a time.
-const PARALLEL_RUN: usize = 1024;
 
 struct Expander<'a> {
     project: &'a Project,
@@ -1238,10 +1232,6 @@ impl Expander<'_> {
             children: &children,
             import_ids: &import_ids,
         };
-        if subs.is_empty() && iterations.len() >= PARALLEL_FROM {
-            self.instances_in_parallel(&each, &iterations);
-            return;
-        }
         for (i, (suffix, local)) in iterations.iter().enumerate() {
             let instance = self.instance(&each, i, suffix, local);
             let sub_parent =
@@ -1307,66 +1297,6 @@ impl Expander<'_> {
             props,
             children,
             ..Instance::new(each.kind, label, r.span, extras)
-        }
-    }
-
-    /// The instances of a large `count` or `for-each`, made on every core.
-    /// Each run of iterations gets an expander of its own; what they
-    /// record is merged as one expander would have recorded it (the same
-    /// diagnostics, repeats removed when all are sorted, and the first use
-    /// of each secret), and the instances keep the iterations' order.
-    fn instances_in_parallel(&mut self, each: &Iteration, iterations: &[(String, Scope)]) {
-        let this: &Self = self;
-        let runs = crate::parallel::in_runs(
-            iterations.len(),
-            PARALLEL_RUN,
-            || (),
-            |_, run| {
-                let mut diags = Diagnostics::default();
-                let mut x = this.fork(&mut diags);
-                let instances: Vec<Instance> = run
-                    .map(|i| x.instance(each, i, &iterations[i].0, &iterations[i].1))
-                    .collect();
-                let (used_vars, unset, secrets) = (x.used_vars, x.unset, x.out.secrets);
-                (instances, used_vars, unset, secrets, diags)
-            },
-        );
-        for (instances, used_vars, unset, secrets, diags) in runs {
-            self.out.instances.extend(instances);
-            self.used_vars.extend(used_vars);
-            for (name, reported) in unset {
-                if reported {
-                    self.unset.insert(name, true);
-                }
-            }
-            for (name, secret) in secrets {
-                self.out.secrets.entry(name).or_insert(secret);
-            }
-            self.diags.items.extend(diags.items);
-        }
-    }
-
-    /// An expander for a run of iterations on another thread: the same
-    /// project, variables and component stack, with its own diagnostics
-    /// and its own record of what it used.
-    fn fork<'b>(&'b self, diags: &'b mut Diagnostics) -> Expander<'b> {
-        Expander {
-            project: self.project,
-            kinds: self.kinds,
-            diags,
-            pass: self.pass,
-            has_workloads: false,
-            vars: self.vars.clone(),
-            unset: self.unset.clone(),
-            patches: Vec::new(),
-            declared: None,
-            used_vars: BTreeSet::new(),
-            out: Expanded::default(),
-            used_at: self.used_at.clone(),
-            in_use: self.in_use.clone(),
-            spent: self.spent,
-            exhausted: self.exhausted,
-            scratch: String::new(),
         }
     }
 
@@ -1686,7 +1616,7 @@ impl Expander<'_> {
                 continue;
             }
             let inner = Scope {
-                params: std::sync::Arc::new(params),
+                params: std::rc::Rc::new(params),
                 each: None,
                 index: None,
             };

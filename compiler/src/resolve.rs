@@ -112,19 +112,20 @@ fn add_members<'a>(
 pub fn tf_ident(label: &str) -> String {
     let lead = label.starts_with(|c: char| c.is_ascii_digit());
     if label.is_ascii() {
-        // Byte by byte (every label that passes `valid_label` is ASCII).
-        let mut s = String::with_capacity(label.len() + usize::from(lead));
+        // Byte by byte (every label that passes `valid_label` is ASCII):
+        // ASCII bytes in, ASCII bytes out, so the text stays UTF-8.
+        let mut s = Vec::with_capacity(label.len() + usize::from(lead));
         if lead {
-            s.push('_');
+            s.push(b'_');
         }
         s.extend(label.bytes().map(|b| {
             if b.is_ascii_alphanumeric() || b == b'_' {
-                char::from(b)
+                b
             } else {
-                '_'
+                b'_'
             }
         }));
-        return s;
+        return String::from_utf8(s).expect("ASCII");
     }
     let mut s = String::with_capacity(label.len() + usize::from(lead));
     if lead {
