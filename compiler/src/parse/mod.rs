@@ -69,27 +69,27 @@ impl Node {
 
 /// Parses one file. On a syntax error, returns every error the parser
 /// recovered to and no nodes.
-pub fn parse(file: FileId, text: &str) -> Result<Vec<Node>, Vec<Diagnostic>> {
+pub fn parse(file: FileId, text: &str) -> Reading {
     match fast::parse(file, text) {
         Some(nodes) => Ok(nodes),
         None => parse_with_kdl_crate(file, text),
     }
 }
 
+/// The nodes of a file, or its syntax errors.
+pub type Reading = Result<Vec<Node>, Vec<Diagnostic>>;
+
 /// Both parsers' readings of `text`: the hand-written parser's, when it
 /// reads the text, and the `kdl` crate's. For the fuzzer (`compiler/fuzz`),
 /// which checks that the first always equals the second.
 #[doc(hidden)]
-pub fn both_readings(
-    file: FileId,
-    text: &str,
-) -> (Option<Vec<Node>>, Result<Vec<Node>, Vec<Diagnostic>>) {
+pub fn both_readings(file: FileId, text: &str) -> (Option<Vec<Node>>, Reading) {
     (fast::parse(file, text), parse_with_kdl_crate(file, text))
 }
 
 /// The `kdl` crate's reading of the file: slower, complete, and the source
 /// of the syntax errors' messages.
-fn parse_with_kdl_crate(file: FileId, text: &str) -> Result<Vec<Node>, Vec<Diagnostic>> {
+fn parse_with_kdl_crate(file: FileId, text: &str) -> Reading {
     match kdl::KdlDocument::parse_v2(text) {
         Ok(doc) => Ok(doc.nodes().iter().map(|n| convert(file, n)).collect()),
         Err(err) => Err(err
