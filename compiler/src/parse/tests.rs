@@ -8,25 +8,8 @@ use crate::source::FileId;
 
 const FILE: FileId = FileId(0);
 
-/// Checks the fast parser against the `kdl` crate on `text`; true if the
-/// fast parser read it.
 fn agree(text: &str) -> bool {
-    let Some(fast) = fast::parse(FILE, text) else {
-        return false;
-    };
-    match parse_with_kdl_crate(FILE, text) {
-        // Debug text, so that NaN equals NaN.
-        Ok(slow) => assert_eq!(
-            format!("{fast:#?}"),
-            format!("{slow:#?}"),
-            "the parsers disagree on {text:?}"
-        ),
-        Err(errors) => panic!(
-            "the fast parser accepted {text:?}, which is invalid: {}",
-            errors[0].message
-        ),
-    }
-    true
+    super::parsers_agree(text)
 }
 
 #[test]
