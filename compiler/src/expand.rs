@@ -1206,7 +1206,9 @@ impl Expander<'_> {
             None => r,
         };
         let iterations = self.iterations(r.meta(), scope);
-        if iterations.is_none() && !self.spend(1, r.span) {
+        // Past the limit, nothing more is made or checked (import ids
+        // would not match the instances that were never made).
+        if self.exhausted || (iterations.is_none() && !self.spend(1, r.span)) {
             return;
         }
         let grouped = iterations.is_some();
