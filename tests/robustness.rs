@@ -104,6 +104,9 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
     }
 }
 
+/// The first line of a case that is not corrupted.
+const SKIP: &str = "// robustness: skip";
+
 #[test]
 fn corrupted_projects_never_panic() {
     let root = repo_root();
@@ -128,8 +131,16 @@ fn corrupted_projects_never_panic() {
         .unwrap_or(15);
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut compiled = 0;
+    let mut skipped = 0;
     for input in &inputs {
         let text = std::fs::read_to_string(input).unwrap();
+        // Cases about size limits: a corrupted digit turns them into
+        // legal projects of 100,000 resources, minutes of work in a
+        // debug build.
+        if text.starts_with(SKIP) {
+            skipped += 1;
+            continue;
+        }
         for _ in 0..rounds {
             let bad = mutate(&text, &mut rng);
             let c =
@@ -162,7 +173,7 @@ fn corrupted_projects_never_panic() {
         }
     }
     assert!(
-        inputs.len() > 40 && compiled == inputs.len() * rounds,
+        inputs.len() > 40 && skipped < 5 && compiled == (inputs.len() - skipped) * rounds,
         "{compiled} corruptions compiled"
     );
 }
