@@ -1,0 +1,173 @@
+//! Values and types: each written value converted to the plan for the
+//! type of the attribute it is written to.
+
+use super::*;
+
+impl Checker<'_> {
+    pub(super) fn type_error(&mut self, ctx: &Ctx, v: &SValue, ty: &TfType) {
+        let got = v.value.type_name();
+        let hint = match (ty, &v.value) {
+            (TfType::Number, Value::Str(s)) if s.parse::<f64>().is_ok() => {
+                format!("write {s} without quotes")
+            }
+            (TfType::Bool, Value::Str(s)) if s == "true" || s == "false" => format!("write #{s}"),
+            (TfType::String, Value::List(_)) => format!("`{}` takes one value", ctx.name),
+            _ => format!("`{}` takes a {}", ctx.name, ty.describe()),
+        };
+        self.err(
+            Diagnostic::error(
+                Code::WrongType,
+                format!("`{}` must be a {}, not a {got}", ctx.name, ty.describe()),
+            )
+            .at(v.span, format!("a {got}"))
+            .help(hint),
+        );
+    }
+
+    /// Converts a value to the plan for an attribute of type `ty`.
+    pub(super) fn value(&mut self, v: &SValue, ty: &TfType, ctx: &Ctx) -> Option<PValue> {
+        if ty.is_collection() {
+            let elem = ty.element().cloned().unwrap_or(TfType::Dynamic);
+            // Lists inside lists flatten: `tags "web" "${extra-tags}"`.
+            fn flatten(v: &SValue, out: &mut Vec<SValue>) {
+                match &v.value {
+                    Value::List(items) => items.iter().for_each(|i| flatten(i, out)),
+                    _ => out.push(v.clone()),
+                }
+            }
+            let mut items = Vec::new();
+            flatten(v, &mut items);
+            let mut out = Vec::with_capacity(items.len());
+            for item in &items {
+                match &item.value {
+                    // A group reference spreads into the list.
+                    Value::Ref(path) => {
+                        let r = self
+                            .names
+                            .resolve(path, item.span, self.kinds, self.diags)?;
+                        self.check_ref_kind(&r, ctx, item.span)?;
+                        let attr = self.ref_attr(&r, ctx);
+                        match r.target {
+                            Target::One(t) => out.push(PValue::Ref { target: t, attr }),
+                            Target::Group(g) => {
+                                out.extend(g.into_iter().map(|t| PValue::Ref { target: t, attr }))
+                            }
+                        }
+                    }
+                    _ => out.push(self.value(item, &elem, ctx)?),
+                }
+            }
+            return Some(PValue::List(out));
+        }
+        let value = match (&v.value, ty) {
+            (Value::Null, _) => PValue::Null,
+            (Value::Ref(path), _) => {
+                let r = self.names.resolve(path, v.span, self.kinds, self.diags)?;
+                self.check_ref_kind(&r, ctx, v.span)?;
+                let attr = self.ref_attr(&r, ctx);
+                match r.target.clone() {
+                    Target::One(t) => PValue::Ref { target: t, attr },
+                    Target::Group(g) if matches!(ty, TfType::Dynamic) => PValue::List(
+                        g.into_iter()
+                            .map(|t| PValue::Ref { target: t, attr })
+                            .collect(),
+                    ),
+                    Target::Group(g) => {
+                        self.err(
+                            Diagnostic::error(Code::ManyForOne, format!("`{path}` is a group of {} resources, but `{}` takes one value", g.len(), ctx.name))
+                                .at(v.span, "a group")
+                                .help(format!("refer to one member, e.g. `{}`, or use an attribute that takes a list", self.member_path(path, &r, g[0]))),
+                        );
+                        return None;
+                    }
+                }
+            }
+            (Value::Secret(name), TfType::String | TfType::Dynamic) => PValue::Secret(name.clone()),
+            (Value::Template(parts), TfType::String | TfType::Dynamic) => {
+                let mut out = Vec::with_capacity(parts.len());
+                for p in parts {
+                    out.push(match p {
+                        TPart::Lit(s) => PPart::Lit(s.clone()),
+                        TPart::Secret(s) => PPart::Secret(s.clone()),
+                        TPart::Ref(path) => {
+                            let r = self.names.resolve(path, v.span, self.kinds, self.diags)?;
+                            let attr = r.attr.unwrap_or(&r.kind.default_export);
+                            match r.target.clone() {
+                                Target::One(t) => PPart::Ref { target: t, attr },
+                                Target::Group(g) => {
+                                    self.err(
+                                        Diagnostic::error(Code::ManyForOne, format!("`{path}` is a group of {} resources and cannot be part of a string", g.len()))
+                                            .at(v.span, "a group in a string")
+                                            .help(format!("refer to one member, e.g. `{}`", self.member_path(path, &r, g[0]))),
+                                    );
+                                    return None;
+                                }
+                            }
+                        }
+                    });
+                }
+                PValue::Template(out)
+            }
+            (Value::Str(s), TfType::String | TfType::Dynamic) => {
+                if let Some(spec) = ctx.refs {
+                    if let Some(r) = self.named_ref(s, spec, v.span, ctx) {
+                        return Some(r);
+                    }
+                }
+                if ctx.sensitive {
+                    self.err(
+                        Diagnostic::error(Code::SecretMisuse, format!("`{}` is sensitive and must not be written in plain text", ctx.name))
+                            .at(v.span, "a literal secret")
+                            .help(format!("declare `secret \"NAME\"` and write `{}=(secret)\"NAME\"`; supply the value to Terraform at plan time", ctx.name)),
+                    );
+                    return None;
+                }
+                if let Some(values) = ctx.enum_values {
+                    if !values.iter().any(|e| e == s) {
+                        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+                        self.err(
+                            Diagnostic::error(
+                                Code::BadEnumValue,
+                                format!("`{s}` is not a valid {}", ctx.name),
+                            )
+                            .at(v.span, "not one of the allowed values")
+                            .help(suggest(
+                                s,
+                                &refs,
+                                &format!("allowed: {}", values.join(", ")),
+                            )),
+                        );
+                        return None;
+                    }
+                }
+                PValue::Str(s.clone())
+            }
+            (Value::Int(i), TfType::String) => PValue::Str(i.to_string().into()),
+            (Value::Int(i), TfType::Number | TfType::Dynamic) => PValue::Int(*i),
+            (Value::Float(f), TfType::Number | TfType::Dynamic) => PValue::Float(*f),
+            (Value::Bool(b), TfType::Bool | TfType::Dynamic) => PValue::Bool(*b),
+            (Value::List(items), TfType::Dynamic) => {
+                let mut out = Vec::new();
+                for i in items {
+                    out.push(self.value(i, ty, ctx)?);
+                }
+                PValue::List(out)
+            }
+            (Value::Str(s), TfType::Number) if ctx.refs.is_some() => {
+                let spec = ctx.refs.expect("checked");
+                return self.named_ref(s, spec, v.span, ctx).or_else(|| {
+                    // A strict reference has reported its own error.
+                    if !spec.strict {
+                        self.type_error(ctx, v, ty);
+                    }
+                    None
+                });
+            }
+            _ => {
+                self.type_error(ctx, v, ty);
+                return None;
+            }
+        };
+        Some(value)
+    }
+}
