@@ -121,7 +121,11 @@ fn terraform_plans_every_example_and_case() {
             continue;
         }
         let plan = c.plan.as_ref().unwrap();
-        let imports = plan.resources.iter().filter(|r| r.import_id().is_some()).count();
+        let imports = plan
+            .resources
+            .iter()
+            .filter(|r| r.import_id().is_some())
+            .count();
         dirs.push(out.join("terraform"));
         expected.push((project.clone(), plan.resources.len() - imports, imports));
     }

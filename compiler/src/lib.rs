@@ -27,6 +27,7 @@ pub mod resolve;
 pub mod schema;
 pub mod source;
 pub mod stdlib;
+pub mod types;
 pub mod web;
 
 /// Files the build script embeds or indexes (`build.rs`).

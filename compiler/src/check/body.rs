@@ -229,9 +229,31 @@ impl Checker<'_> {
                     }
                 }
             }
+            let mut seen: Vec<(&str, Span)> = Vec::with_capacity(entries.len());
             for (key, value) in entries {
-                if let Some(v) = self.value(value, &elem, ctx) {
-                    items.retain(|(k, _): &(String, PValue)| k != key);
+                if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                    let d = self.with_origin(
+                        Diagnostic::error(
+                            Code::DuplicateName,
+                            format!("`{key}` is given twice in `{}`", c.name),
+                        )
+                        .at(value.span, "given again here")
+                        .also(*first, "first given here")
+                        .help("keep one of the two entries"),
+                        origin,
+                    );
+                    self.err(d);
+                    continue;
+                }
+                seen.push((key, value.span));
+                // Errors name the entry, not the whole map.
+                let entry = Ctx {
+                    name: key,
+                    refs: ctx.refs,
+                    enum_values: ctx.enum_values,
+                    sensitive: ctx.sensitive,
+                };
+                if let Some(v) = self.value(value, &elem, &entry) {
                     items.push((key.to_string(), v));
                 }
             }

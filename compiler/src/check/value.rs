@@ -38,23 +38,40 @@ impl Checker<'_> {
             let mut items = Vec::new();
             flatten(v, &mut items);
             let mut out = Vec::with_capacity(items.len());
+            let single = items.len() == 1;
             for item in &items {
                 match &item.value {
-                    // A group reference spreads into the list.
+                    // A group reference spreads into the list, once.
                     Value::Ref(path) => {
                         let r = self
                             .names
                             .resolve(path, item.span, self.kinds, self.diags)?;
                         self.check_ref_kind(&r, ctx, item.span)?;
                         let attr = self.ref_attr(&r, ctx);
+                        let given = ref_type(&r, attr);
                         match r.target {
+                            // A list read whole where a list goes.
+                            Target::One(t)
+                                if single && !elem.accepts(given) && ty.accepts(given) =>
+                            {
+                                return Some(PValue::Ref { target: t, attr });
+                            }
+                            _ if !elem.accepts(given) => {
+                                self.ref_type_error(ctx, path, item.span, &elem, given, true);
+                                return None;
+                            }
                             Target::One(t) => out.push(PValue::Ref { target: t, attr }),
                             Target::Group(g) => {
                                 out.extend(g.into_iter().map(|t| PValue::Ref { target: t, attr }))
                             }
                         }
                     }
-                    _ => out.push(self.value(item, &elem, ctx)?),
+                    _ => match self.value(item, &elem, ctx)? {
+                        // A plain name of a group (`droplets "web"`) is its
+                        // members, spread like a group reference.
+                        PValue::List(members) if !elem.is_collection() => out.extend(members),
+                        one => out.push(one),
+                    },
                 }
             }
             return Some(PValue::List(out));
@@ -65,6 +82,11 @@ impl Checker<'_> {
                 let r = self.names.resolve(path, v.span, self.kinds, self.diags)?;
                 self.check_ref_kind(&r, ctx, v.span)?;
                 let attr = self.ref_attr(&r, ctx);
+                let given = ref_type(&r, attr);
+                if !ty.accepts(given) {
+                    self.ref_type_error(ctx, path, v.span, ty, given, false);
+                    return None;
+                }
                 match r.target.clone() {
                     Target::One(t) => PValue::Ref { target: t, attr },
                     Target::Group(g) if matches!(ty, TfType::Dynamic) => PValue::List(
@@ -92,6 +114,15 @@ impl Checker<'_> {
                         TPart::Ref(path) => {
                             let r = self.names.resolve(path, v.span, self.kinds, self.diags)?;
                             let attr = r.attr.unwrap_or(&r.kind.default_export);
+                            let given = ref_type(&r, attr);
+                            if !given.is_primitive() {
+                                self.err(
+                                    Diagnostic::error(Code::WrongType, format!("`{path}` is a {}, which cannot be part of a string", given.describe()))
+                                        .at(v.span, format!("a {} in a string", given.describe()))
+                                        .help("only strings, numbers and bools can be interpolated; refer to one of its values, or write the reference alone where a collection goes"),
+                                );
+                                return None;
+                            }
                             match r.target.clone() {
                                 Target::One(t) => PPart::Ref { target: t, attr },
                                 Target::Group(g) => {
@@ -143,6 +174,8 @@ impl Checker<'_> {
                 PValue::Str(s.clone())
             }
             (Value::Int(i), TfType::String) => PValue::Str(i.to_string().into()),
+            (Value::Float(f), TfType::String) => PValue::Str(f.to_string().into()),
+            (Value::Bool(b), TfType::String) => PValue::Str(b.to_string().into()),
             (Value::Int(i), TfType::Number | TfType::Dynamic) => PValue::Int(*i),
             (Value::Float(f), TfType::Number | TfType::Dynamic) => PValue::Float(*f),
             (Value::Bool(b), TfType::Bool | TfType::Dynamic) => PValue::Bool(*b),
@@ -163,6 +196,16 @@ impl Checker<'_> {
                     None
                 });
             }
+            // Terraform converts a string that reads as a number or a bool.
+            (Value::Str(s), TfType::Number) if s.parse::<f64>().is_ok_and(f64::is_finite) => {
+                match s.parse::<i64>() {
+                    Ok(i) => PValue::Int(i),
+                    Err(_) => PValue::Float(s.parse().expect("checked")),
+                }
+            }
+            (Value::Str(s), TfType::Bool) if s == "true" || s == "false" => {
+                PValue::Bool(s == "true")
+            }
             _ => {
                 self.type_error(ctx, v, ty);
                 return None;
@@ -170,4 +213,46 @@ impl Checker<'_> {
         };
         Some(value)
     }
+
+    /// A reference whose attribute's type cannot go where it is written.
+    fn ref_type_error(
+        &mut self,
+        ctx: &Ctx,
+        path: &str,
+        span: Span,
+        expected: &TfType,
+        given: &TfType,
+        in_list: bool,
+    ) {
+        let slot = if in_list {
+            format!("an element of `{}`", ctx.name)
+        } else {
+            format!("`{}`", ctx.name)
+        };
+        self.err(
+            Diagnostic::error(
+                Code::WrongType,
+                format!(
+                    "{slot} must be a {}, but `{path}` is a {}",
+                    expected.describe(),
+                    given.describe()
+                ),
+            )
+            .at(span, format!("a {}", given.describe()))
+            .help(format!(
+                "refer to an attribute that is a {}; `infrac kinds KIND` lists each attribute's type",
+                expected.describe()
+            )),
+        );
+    }
+}
+
+/// The type of the attribute a reference reads, from the provider schema.
+fn ref_type(r: &Resolved, attr: &str) -> &'static TfType {
+    static DYNAMIC: TfType = TfType::Dynamic;
+    r.kind
+        .schema()
+        .attributes
+        .get(attr)
+        .map_or(&DYNAMIC, |a| &a.ty)
 }
