@@ -2,6 +2,7 @@
 //! record name within it.
 
 use super::*;
+use crate::kinds::Apex;
 
 impl Checker<'_> {
     /// `fqdn="api.example.com"` → `domain` (a reference to the declared
@@ -40,27 +41,30 @@ impl Checker<'_> {
             );
             return;
         }
-        let domains = self.domains.get_or_insert_with(|| {
-            all.iter()
-                .enumerate()
-                .filter(|(_, i)| i.kind == spec.domain_kind)
-                .map(|(n, i)| {
-                    let name = i
-                        .props
-                        .iter()
-                        .find(|p| p.name == "name")
-                        .and_then(|p| {
-                            if let Value::Str(s) = &p.value.value {
-                                Some(s.to_string())
-                            } else {
-                                None
-                            }
-                        })
-                        .unwrap_or_else(|| i.label.to_string());
-                    (name, n)
-                })
-                .collect()
-        });
+        let domains = self
+            .domains
+            .entry(spec.domain_kind.clone())
+            .or_insert_with(|| {
+                all.iter()
+                    .enumerate()
+                    .filter(|(_, i)| i.kind == spec.domain_kind)
+                    .map(|(n, i)| {
+                        let name = i
+                            .props
+                            .iter()
+                            .find(|p| p.name == "name")
+                            .and_then(|p| {
+                                if let Value::Str(s) = &p.value.value {
+                                    Some(s.to_string())
+                                } else {
+                                    None
+                                }
+                            })
+                            .unwrap_or_else(|| i.label.to_string());
+                        (name, n)
+                    })
+                    .collect()
+            });
         let fq = fqdn.trim_end_matches('.');
         let best = domains
             .iter()
@@ -81,7 +85,10 @@ impl Checker<'_> {
             return;
         };
         let name = if fq.len() == domain_len {
-            "@".to_string()
+            match spec.apex {
+                Apex::At => "@".to_string(),
+                Apex::ZoneName => fq.to_string(),
+            }
         } else {
             fq[..fq.len() - domain_len - 1].to_string()
         };

@@ -17,6 +17,7 @@ use std::borrow::{Borrow, Cow};
 
 mod body;
 mod fqdn;
+mod ownership;
 mod providers;
 mod refs;
 mod value;
@@ -42,14 +43,14 @@ pub fn check(
     let mut first_of_instance = Vec::with_capacity(exp.instances.len());
     // Instances are checked independently; large projects use every core.
     // Each thread keeps the lookups it made from run to run.
-    let check_run = |(fields, domains): &mut (FxHashMap<_, _>, Option<_>),
+    let check_run = |(fields, domains): &mut (FxHashMap<_, _>, FxHashMap<_, _>),
                      run: std::ops::Range<usize>| {
         let mut local = Diagnostics::default();
         let mut c = Checker {
             names: &names,
             kinds,
             diags: &mut local,
-            domains: domains.take(),
+            domains: std::mem::take(domains),
             aliases,
             fields: std::mem::take(fields),
         };
@@ -94,7 +95,7 @@ pub fn check(
         names,
         kinds,
         diags,
-        domains: None,
+        domains: Default::default(),
         aliases,
         fields: Default::default(),
     };
@@ -122,6 +123,7 @@ pub fn check(
             });
         }
     }
+    ownership::check(&plan, c.diags);
     kind_outputs(&mut plan, kinds);
     plan.secrets = exp
         .secrets
@@ -225,8 +227,9 @@ struct Checker<'a> {
     names: &'a Names<'a>,
     kinds: &'static Registry,
     diags: &'a mut Diagnostics,
-    /// Declared domains by DNS name, for `fqdn=`; built on first use.
-    domains: Option<Vec<(String, usize)>>,
+    /// Declared zones by DNS name, for `fqdn=`, per zone kind (a project
+    /// may have DigitalOcean domains and Route 53 zones); built on first use.
+    domains: FxHashMap<String, Vec<(String, usize)>>,
     /// (provider, alias) of every aliased provider configuration.
     aliases: &'a [(String, String)],
     /// Attributes already looked up, by (kind, block) and name as written:

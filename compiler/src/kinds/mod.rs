@@ -56,6 +56,20 @@ pub struct FqdnSpec {
     pub domain: String,
     pub name: String,
     pub domain_kind: String,
+    /// How the record at the zone's apex is named.
+    #[serde(default)]
+    pub apex: Apex,
+}
+
+/// The name of a record at the zone apex: `@` (DigitalOcean, Cloudflare), or
+/// the zone's own name where the provider appends the zone to any other
+/// name (Route 53: `@` would make a record at `@.example.com`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Apex {
+    #[default]
+    At,
+    ZoneName,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -111,6 +125,11 @@ pub struct Kind {
     /// `{"type": {"MX": ["priority"]}}`.
     #[serde(default)]
     pub required_when: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// Attributes that together identify what the resource owns: two
+    /// resources of the kind with the same values would overwrite each
+    /// other (`["cluster_id"]`: one firewall per database cluster).
+    #[serde(default)]
+    pub unique_by: Vec<String>,
 }
 
 impl Kind {
