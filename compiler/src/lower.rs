@@ -95,7 +95,22 @@ impl Lowerer<'_> {
             }
             "environment" => {
                 if let Some((name, name_span)) = self.label(node, "environment") {
-                    let mut values = Vec::new();
+                    // Blocks of one environment (in several files, say) merge.
+                    let at = match project.environments.iter().position(|e| e.name == name) {
+                        Some(at) => at,
+                        None => {
+                            project.environments.push(EnvironmentDecl {
+                                name: name.to_string(),
+                                name_span,
+                                values: Vec::new(),
+                                patches: Vec::new(),
+                                span: node.span,
+                            });
+                            project.environments.len() - 1
+                        }
+                    };
+                    let mut values: Vec<Field> =
+                        std::mem::take(&mut project.environments[at].values);
                     let mut patches = Vec::new();
                     self.only_props(node, &[]);
                     for c in &node.children {
@@ -124,19 +139,27 @@ impl Lowerer<'_> {
                             );
                             continue;
                         };
+                        if let Some(first) = values.iter().find(|f| f.name == var.as_str()) {
+                            self.err(
+                                Diagnostic::error(
+                                    Code::DuplicateName,
+                                    format!("environment `{name}` sets `{var}` twice"),
+                                )
+                                .at(c.args[0].span, "set again here")
+                                .also(first.name_span, "first set here")
+                                .help("keep one of the two values"),
+                            );
+                            continue;
+                        }
                         values.push(Field {
                             name: SmolStr::new(var),
                             name_span: c.args[0].span,
                             value: self.expr(&c.args[1]),
                         });
                     }
-                    project.environments.push(EnvironmentDecl {
-                        name: name.into(),
-                        name_span,
-                        values,
-                        patches,
-                        span: node.span,
-                    });
+                    let env = &mut project.environments[at];
+                    env.values = values;
+                    env.patches.extend(patches);
                 }
             }
             _ => {

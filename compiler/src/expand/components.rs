@@ -1,0 +1,137 @@
+//! Components: a `use` expanded with its parameters bound, recursion and
+//! depth bounded.
+
+use super::*;
+
+impl Expander<'_> {
+    pub(super) fn use_component(&mut self, u: &UseDecl, scope: &Scope) {
+        if !self.condition(&u.meta, scope) {
+            return;
+        }
+        let Some(component) = self
+            .project
+            .components
+            .iter()
+            .find(|c| c.name == u.component)
+        else {
+            let names: Vec<&str> = self
+                .project
+                .components
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            self.err(
+                Diagnostic::error(
+                    Code::ComponentMisuse,
+                    format!("no component `{}`", u.component),
+                )
+                .at(u.component_span, "unknown component")
+                .help(suggest(
+                    &u.component,
+                    &names,
+                    &format!("components: {}", names.join(", ")),
+                )),
+            );
+            return;
+        };
+        if let Some(at) = self.in_use.iter().position(|c| *c == component.name) {
+            let chain: Vec<&str> = self.in_use[at..]
+                .iter()
+                .copied()
+                .chain([component.name.as_str()])
+                .collect();
+            self.err(
+                Diagnostic::error(Code::ComponentMisuse, format!("component `{}` uses itself", u.component))
+                    .at(u.span, "recursive use")
+                    .help(format!("a component may use other components, but not itself, directly or through others ({})", chain.join(" → "))),
+            );
+            return;
+        }
+        if self.used_at.len() >= MAX_COMPONENT_DEPTH {
+            self.err(
+                Diagnostic::error(Code::ComponentMisuse, format!("components are nested more than {MAX_COMPONENT_DEPTH} deep"))
+                    .at(u.span, "one level too deep")
+                    .help("flatten the components: use some of them side by side rather than each inside the last"),
+            );
+            return;
+        }
+        for a in &u.args {
+            if !component.params.iter().any(|p| p.name == a.name) {
+                let names: Vec<&str> = component.params.iter().map(|p| p.name.as_str()).collect();
+                self.err(
+                    Diagnostic::error(
+                        Code::ComponentMisuse,
+                        format!(
+                            "component `{}` has no parameter `{}`",
+                            component.name, a.name
+                        ),
+                    )
+                    .at(a.name_span, "unknown parameter")
+                    .help(suggest(
+                        &a.name,
+                        &names,
+                        &format!("its parameters: {}", names.join(", ")),
+                    ))
+                    .also(component.name_span, "component defined here"),
+                );
+            }
+        }
+        let iterations = match self.iterations(&u.meta, scope) {
+            Some(iterations) => iterations,
+            None if self.spend(1, u.span) => vec![(String::new(), scope.clone())],
+            None => return,
+        };
+        for (_, local) in iterations {
+            let mut params = BTreeMap::new();
+            let mut complete = true;
+            for p in &component.params {
+                let value = match u.args.iter().rev().find(|a| a.name == p.name) {
+                    Some(a) => self.eval(&a.value, &local),
+                    None => match &p.default {
+                        Some(d) => self.eval(d, &Scope::default()),
+                        None => {
+                            complete = false;
+                            self.err(
+                                Diagnostic::error(
+                                    Code::ComponentMisuse,
+                                    format!(
+                                        "missing parameter `{}` of component `{}`",
+                                        p.name, component.name
+                                    ),
+                                )
+                                .at(u.component_span, format!("`{}` is required", p.name))
+                                .help(format!(
+                                    "add `{}=…`{}",
+                                    p.name,
+                                    p.description
+                                        .as_ref()
+                                        .map(|d| format!(": {d}"))
+                                        .unwrap_or_default()
+                                ))
+                                .also(p.name_span, "parameter declared here"),
+                            );
+                            continue;
+                        }
+                    },
+                };
+                let value = self.coerce(value, p.ty, &p.name);
+                params.insert(p.name.clone(), value);
+            }
+            if !complete {
+                continue;
+            }
+            let inner = Scope {
+                params: std::rc::Rc::new(params),
+                each: None,
+                index: None,
+            };
+            self.used_at.push(u.span);
+            self.in_use.push(&component.name);
+            for item in &component.items {
+                self.item(item, &inner);
+            }
+            self.in_use.pop();
+            self.used_at.pop();
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! `if`, `count` and `for-each`: whether a declaration applies, and the
+//! iterations it expands to.
+
+use super::*;
+
+impl Expander<'_> {
+    pub(super) fn condition(&mut self, meta: &Meta, scope: &Scope) -> bool {
+        let Some(c) = &meta.condition else {
+            return true;
+        };
+        match self.eval(c, scope).value {
+            Value::Bool(b) => b,
+            Value::Null => false,
+            other => {
+                self.err(
+                    Diagnostic::error(Code::WrongType, format!("`if` needs a bool, not a {}", other.type_name()))
+                        .at(c.span, "not a bool")
+                        .help("write `if=#true`, `if=(var)\"enabled\"` or `if=\"${PARAM}\"` with a bool parameter"),
+                );
+                false
+            }
+        }
+    }
+
+    /// The iterations of `count` and `for-each`: (label suffix, locals).
+    pub(super) fn iterations(
+        &mut self,
+        meta: &Meta,
+        scope: &Scope,
+    ) -> Option<Vec<(String, Scope)>> {
+        if meta.count.is_none() && meta.for_each.is_none() {
+            return None;
+        }
+        let keys: Vec<Option<SValue>> = match &meta.for_each {
+            None => vec![None],
+            Some(e) => {
+                let v = self.eval(e, scope);
+                let items = match v.value {
+                    Value::List(items) => items,
+                    Value::Str(s) => s
+                        .split_whitespace()
+                        .map(|w| SValue {
+                            value: Value::Str(w.into()),
+                            span: v.span,
+                        })
+                        .collect(),
+                    other => {
+                        self.err(
+                            Diagnostic::error(Code::BadExpansion, format!("`for-each` needs a list, not a {}", other.type_name()))
+                                .at(e.span, "not a list")
+                                .help("write `for-each=\"ams3 nyc3\"` or a child `for-each \"ams3\" \"nyc3\"`"),
+                        );
+                        return Some(Vec::new());
+                    }
+                };
+                let mut seen = BTreeSet::new();
+                let mut keys = Vec::new();
+                for item in items {
+                    match item.value.as_text() {
+                        Some(text) if seen.insert(text.clone()) => keys.push(Some(item)),
+                        Some(text) => self.err(
+                            Diagnostic::error(
+                                Code::BadExpansion,
+                                format!("`for-each` lists `{text}` twice"),
+                            )
+                            .at(item.span, "repeated key")
+                            .help("each key names one instance; remove the repeat"),
+                        ),
+                        None => self.err(
+                            Diagnostic::error(
+                                Code::BadExpansion,
+                                format!(
+                                    "`for-each` keys must be strings or numbers, not a {}",
+                                    item.value.type_name()
+                                ),
+                            )
+                            .at(item.span, "not a key")
+                            .help("keys become part of resource names"),
+                        ),
+                    }
+                }
+                keys
+            }
+        };
+        let count: Option<i64> = match &meta.count {
+            None => None,
+            Some(e) => {
+                match self.eval(e, scope).value {
+                    Value::Int(n) if (0..=MAX_INSTANCES).contains(&n) => Some(n),
+                    Value::Str(s)
+                        if s.parse::<i64>()
+                            .is_ok_and(|n| (0..=MAX_INSTANCES).contains(&n)) =>
+                    {
+                        s.parse().ok()
+                    }
+                    // The value's own error (an unset variable) was reported.
+                    Value::Null => return Some(Vec::new()),
+                    other => {
+                        self.err(
+                        Diagnostic::error(Code::BadExpansion, format!("`count` must be a whole number from 0 to {MAX_INSTANCES}, not {}", match &other {
+                            Value::Int(n) => n.to_string(),
+                            o => format!("a {}", o.type_name()),
+                        }))
+                        .at(e.span, "bad count")
+                        .help("write `count=3`, or `count=(var)\"replicas\"` with a number variable"),
+                    );
+                        return Some(Vec::new());
+                    }
+                }
+            }
+        };
+        let total = keys.len().saturating_mul(count.map_or(1, |n| n as usize));
+        let span = meta
+            .count
+            .as_ref()
+            .or(meta.for_each.as_ref())
+            .map(|e| e.span);
+        if !self.spend(total, span.unwrap_or_default()) {
+            return Some(Vec::new());
+        }
+        let mut out = Vec::with_capacity(total);
+        for key in keys {
+            let mut base = scope.clone();
+            let mut suffix = String::new();
+            if let Some(k) = key {
+                suffix = format!("-{}", k.value.as_text().unwrap_or_default());
+                base.each = Some(k);
+            }
+            match count {
+                None => out.push((suffix, base)),
+                Some(n) => {
+                    let span = meta.count.as_ref().map(|c| c.span).unwrap_or_default();
+                    for i in 1..=n {
+                        let mut s = base.clone();
+                        s.index = Some((i, span));
+                        let mut numbered = String::with_capacity(suffix.len() + 8);
+                        numbered.push_str(&suffix);
+                        numbered.push('-');
+                        push_int(&mut numbered, i);
+                        out.push((numbered, s));
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+}

@@ -1,0 +1,304 @@
+//! Resources: a declaration expanded to its instances, with its children
+//! (sub-resources) and import ids.
+
+use super::*;
+
+impl Expander<'_> {
+    pub(super) fn resource(&mut self, r: &ResourceDecl, scope: &Scope) {
+        let workload = crate::apps::KINDS.contains(&r.kind.as_str());
+        if workload && self.pass == Pass::Resources {
+            self.has_workloads = true;
+            return;
+        }
+        if !workload && self.pass == Pass::Workloads {
+            return;
+        }
+        let Some(base) = self.text(&r.label, r.label_span, scope) else {
+            return;
+        };
+        if let Some(declared) = &mut self.declared {
+            declared.insert((r.kind.clone(), base.clone()));
+        }
+        if !self.condition(r.meta(), scope) {
+            return;
+        }
+        let patched;
+        let r = match self
+            .patches
+            .iter()
+            .find(|p| p.kind == r.kind && p.label.as_literal() == Some(base.as_str()))
+        {
+            Some(patch) => {
+                patched = apply_patch(r, patch);
+                &patched
+            }
+            None => r,
+        };
+        let iterations = self.iterations(r.meta(), scope);
+        // Past the limit, nothing more is made or checked (import ids
+        // would not match the instances that were never made).
+        if self.exhausted || (iterations.is_none() && !self.spend(1, r.span)) {
+            return;
+        }
+        let grouped = iterations.is_some();
+        let group: Option<std::sync::Arc<str>> = grouped.then(|| base.as_str().into());
+        let iterations = iterations.unwrap_or_else(|| vec![(String::new(), scope.clone())]);
+        let import_ids = self.import_ids(r.meta(), scope, iterations.len(), grouped);
+        let kinds: &'static Registry = self.kinds;
+        // Children that are resources of their own (a `db` in a cluster);
+        // a site is not a provider resource and has none.
+        let kind = kinds.get(&r.kind);
+        let (subs, children): (Vec<&Child>, Vec<&Child>) = r
+            .children
+            .iter()
+            .partition(|c| kind.is_some_and(|k| k.children.contains_key(c.name.as_str())));
+        // With room for a few more: a lone resource declared after a large
+        // `count` would otherwise double the list, copying all of it.
+        self.out.instances.reserve(iterations.len() + 256);
+        let each = Iteration {
+            decl: r,
+            kind: kind.map_or_else(|| crate::model::stage_kind(&r.kind), |k| k.kind.as_str()),
+            base: &base,
+            group: &group,
+            children: &children,
+            import_ids: &import_ids,
+        };
+        for (i, (suffix, local)) in iterations.iter().enumerate() {
+            let instance = self.instance(&each, i, suffix, local);
+            let sub_parent =
+                (!subs.is_empty()).then(|| (instance.label.clone(), instance.provider().cloned()));
+            self.out.instances.push(instance);
+            if let Some((parent, provider)) = sub_parent {
+                for sub in &subs {
+                    self.sub_resource(&r.kind, &parent, provider.clone(), sub, local);
+                }
+            }
+        }
+    }
+
+    /// The instance of iteration `i` of a declaration.
+    pub(super) fn instance(
+        &mut self,
+        each: &Iteration,
+        i: usize,
+        suffix: &str,
+        local: &Scope,
+    ) -> Instance {
+        let r = each.decl;
+        // Built inline when short, as almost every label is.
+        let label: SmolStr = [each.base.as_str(), suffix].into_iter().collect();
+        let props = self.fields(&r.props, local);
+        let children = self.children(each.children.iter().copied(), local);
+        let depends_on = r
+            .meta()
+            .depends_on
+            .iter()
+            .filter_map(|d| match self.eval(d, local).value {
+                Value::Ref(p) => Some((p.to_string(), d.span)),
+                _ => None,
+            })
+            .collect();
+        let provider = r.meta().provider.as_ref().and_then(|p| {
+            let v = self.eval(p, local);
+            v.value.as_text().map(|t| (t, v.span))
+        });
+        let ignore_changes = r
+            .meta()
+            .ignore_changes
+            .iter()
+            .flat_map(|e| {
+                let v = self.eval(e, local);
+                let span = v.span;
+                let items = match v.value {
+                    Value::List(items) => items,
+                    other => vec![SValue { value: other, span }],
+                };
+                items
+                    .into_iter()
+                    .filter_map(|i| i.value.as_text().map(|t| (t, i.span)))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|(t, _)| !t.is_empty())
+            .collect();
+        let extras = Extras {
+            import_id: each.import_ids.get(i).cloned().flatten(),
+            depends_on,
+            provider,
+            ignore_changes,
+            used_at: self.used_at.clone(),
+        };
+        Instance {
+            kind_span: r.kind_span,
+            label_span: r.label_span,
+            group: each.group.clone(),
+            props,
+            children,
+            ..Instance::new(each.kind, label, r.span, extras)
+        }
+    }
+
+    /// `db "app"` inside `database-cluster "main"` becomes the resource
+    /// `database-db "main-app"` with `name="app"` and a reference to its parent.
+    pub(super) fn sub_resource(
+        &mut self,
+        parent_kind: &str,
+        parent: &str,
+        provider: Option<(String, Span)>,
+        c: &Child,
+        scope: &Scope,
+    ) {
+        let spec = &self.kinds.get(parent_kind).expect("checked").children[c.name.as_str()];
+        let kind = self.kinds.get(&spec.kind).expect("checked by a test");
+        if !spec.named {
+            // One per parent (an S3 bucket's versioning): named after it.
+            if let Some(a) = c.args.first() {
+                self.err(
+                    Diagnostic::error(
+                        Code::WrongType,
+                        format!("`{}` takes properties and children, not a name", c.name),
+                    )
+                    .at(a.span, "unexpected value")
+                    .help(format!(
+                        "write `{} key=value …` or `{} {{ … }}`",
+                        c.name, c.name
+                    )),
+                );
+                return;
+            }
+            let props = self.fields(&c.props, scope);
+            self.push_child(
+                kind,
+                parent_kind,
+                parent,
+                parent.to_string(),
+                c.name_span,
+                provider,
+                props,
+                c,
+                scope,
+            );
+            return;
+        }
+        let Some(first) = c.args.first() else {
+            self.err(
+                Diagnostic::error(Code::MissingRequired, format!("`{}` needs a name", c.name))
+                    .at(c.name_span, "name missing")
+                    .help(format!("write `{} \"NAME\" …`", c.name)),
+            );
+            return;
+        };
+        let name = self.eval(first, scope);
+        let Some(name_text) = name.value.as_text() else {
+            self.err(
+                Diagnostic::error(
+                    Code::WrongType,
+                    format!("the name of a `{}` must be a string", c.name),
+                )
+                .at(first.span, "not a name")
+                .help(format!("write `{} \"NAME\" …`", c.name)),
+            );
+            return;
+        };
+        let mut props = self.fields(&c.props, scope);
+        if let Some(attr) = spec.arg.as_ref().or(kind.name_attribute.as_ref()) {
+            if !props.iter().any(|p| kind.tf_name(&p.name) == *attr) {
+                props.push(IField {
+                    name: SmolStr::new(attr),
+                    name_span: first.span,
+                    value: name.clone(),
+                });
+            }
+        }
+        let label = format!("{parent}-{name_text}");
+        self.push_child(
+            kind,
+            parent_kind,
+            parent,
+            label,
+            first.span,
+            provider,
+            props,
+            c,
+            scope,
+        );
+    }
+
+    /// Adds a child resource with a reference to its parent.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn push_child(
+        &mut self,
+        kind: &'static crate::kinds::Kind,
+        parent_kind: &str,
+        parent: &str,
+        label: String,
+        label_span: Span,
+        provider: Option<(String, Span)>,
+        mut props: Vec<IField>,
+        c: &Child,
+        scope: &Scope,
+    ) {
+        let spec = &self.kinds.get(parent_kind).expect("checked").children[c.name.as_str()];
+        props.push(IField {
+            name: SmolStr::new(&spec.parent),
+            name_span: c.name_span,
+            value: SValue {
+                value: Value::Ref(format!("{parent_kind}.{parent}").into()),
+                span: c.name_span,
+            },
+        });
+        let children = self.children(&c.children, scope);
+        let extras = Extras {
+            provider,
+            used_at: self.used_at.clone(),
+            ..Extras::default()
+        };
+        self.out.instances.push(Instance {
+            kind_span: c.name_span,
+            label_span,
+            props,
+            children,
+            ..Instance::new(kind.kind.as_str(), label.into(), c.span, extras)
+        });
+    }
+
+    pub(super) fn import_ids(
+        &mut self,
+        meta: &Meta,
+        scope: &Scope,
+        n: usize,
+        grouped: bool,
+    ) -> Vec<Option<(String, Span)>> {
+        let as_id = |v: &SValue| v.value.as_text().map(|t| (t, v.span));
+        if let Some(e) = &meta.import_id {
+            let v = self.eval(e, scope);
+            if grouped {
+                self.err(
+                    Diagnostic::error(Code::BadExpansion, "`import-id` names one resource, but this declares a group")
+                        .at(e.span, "one id for many resources")
+                        .help("list one id per instance, in order: a child `import-ids \"id1\" \"id2\" …`"),
+                );
+                return Vec::new();
+            }
+            return vec![as_id(&v)];
+        }
+        let Some(e) = &meta.import_ids else {
+            return Vec::new();
+        };
+        let v = self.eval(e, scope);
+        let Value::List(items) = v.value else {
+            return Vec::new();
+        };
+        if items.len() != n {
+            self.err(
+                Diagnostic::error(
+                    Code::BadExpansion,
+                    format!("{} import ids for {n} instances", items.len()),
+                )
+                .at(e.span, "count differs")
+                .help("give exactly one id per instance, in the order the instances are numbered"),
+            );
+            return Vec::new();
+        }
+        items.iter().map(as_id).collect()
+    }
+}

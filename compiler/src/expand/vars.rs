@@ -1,0 +1,306 @@
+//! Variables and secrets: the value each variable takes (command line,
+//! environment, default) and their uses.
+
+use super::*;
+
+impl Expander<'_> {
+    pub(super) fn bind_vars(&mut self, inputs: &Inputs) {
+        let env = match inputs.environment {
+            None => None,
+            Some((name, span)) => match self.project.environments.iter().find(|e| e.name == name) {
+                Some(e) => Some(e),
+                None => {
+                    let names: Vec<&str> = self
+                        .project
+                        .environments
+                        .iter()
+                        .map(|e| e.name.as_str())
+                        .collect();
+                    self.err(
+                        Diagnostic::error(Code::BadCliVar, format!("no environment `{name}`"))
+                            .at(span, "unknown environment")
+                            .help(suggest(
+                                name,
+                                &names,
+                                &format!(
+                                    "declared environments: {}",
+                                    if names.is_empty() {
+                                        "none".to_string()
+                                    } else {
+                                        names.join(", ")
+                                    }
+                                ),
+                            )),
+                    );
+                    None
+                }
+            },
+        };
+        if let Some(env) = env {
+            self.patches = env.patches.iter().collect();
+        }
+        let environments = match self.pass {
+            Pass::Resources => self.project.environments.as_slice(),
+            Pass::Workloads => &[],
+        };
+        for e in environments {
+            for f in &e.values {
+                if !self.project.vars.iter().any(|v| v.name == f.name) {
+                    let names: Vec<&str> =
+                        self.project.vars.iter().map(|v| v.name.as_str()).collect();
+                    self.err(
+                        Diagnostic::error(
+                            Code::UndefinedVariable,
+                            format!(
+                                "environment `{}` sets undeclared variable `{}`",
+                                e.name, f.name
+                            ),
+                        )
+                        .at(f.name_span, "not declared")
+                        .help(suggest(
+                            &f.name,
+                            &names,
+                            "declare it with `var \"NAME\" default=…`",
+                        )),
+                    );
+                }
+            }
+        }
+        let cli_vars = if self.pass == Pass::Resources {
+            inputs.vars
+        } else {
+            &[]
+        };
+        for cli in cli_vars {
+            if self.project.secrets.iter().any(|s| s.name == cli.name) {
+                self.err(
+                    Diagnostic::error(Code::SecretMisuse, format!("`{}` is a secret and cannot be set with --var", cli.name))
+                        .at(cli.span, "secret value on the command line")
+                        .help(format!("secrets are Terraform variables: pass it at plan time, e.g. TF_VAR_{}=… terraform plan", cli.name)),
+                );
+            }
+        }
+        // Each variable's source; values are evaluated on first need, so a
+        // default may use a variable declared after it.
+        for v in &self.project.vars {
+            let source = if let Some(cli) = inputs.vars.iter().rev().find(|c| c.name == v.name) {
+                match parse_cli_value(&cli.value, v.ty) {
+                    Ok(value) => VarSource::Given(SValue {
+                        value,
+                        span: cli.span,
+                    }),
+                    Err(why) => {
+                        self.err(
+                            Diagnostic::error(Code::BadCliVar, format!("--var {}: {why}", v.name))
+                                .at(cli.span, format!("expected a {}", v.ty.name()))
+                                .help(format!(
+                                    "`{}` is declared with type={}",
+                                    v.name,
+                                    v.ty.name()
+                                )),
+                        );
+                        continue;
+                    }
+                }
+            } else if let Some(f) =
+                env.and_then(|e| e.values.iter().rev().find(|f| f.name == v.name))
+            {
+                VarSource::Expr(&f.value)
+            } else if let Some(d) = &v.default {
+                VarSource::Expr(d)
+            } else {
+                self.unset.insert(v.name.clone(), false);
+                continue;
+            };
+            self.var_sources.insert(v.name.as_str(), source);
+        }
+        for v in &self.project.vars {
+            self.bind_var(&v.name);
+        }
+    }
+
+    /// Gives a variable its value, evaluating first the variables its
+    /// value uses; a variable whose value uses itself is an error.
+    fn bind_var(&mut self, name: &str) {
+        let Some((key, source)) = self.var_sources.remove_entry(name) else {
+            return;
+        };
+        let value = match source {
+            VarSource::Given(value) => value,
+            VarSource::Expr(e) => {
+                self.var_sources.insert(key, VarSource::Binding(e.span));
+                let value = self.eval(e, &Scope::default());
+                self.var_sources.remove(key);
+                value
+            }
+            VarSource::Binding(span) => {
+                self.err(
+                    Diagnostic::error(
+                        Code::Cycle,
+                        format!("the value of variable `{name}` depends on itself"),
+                    )
+                    .at(span, "uses itself, directly or through other variables")
+                    .help("give one of the variables in the loop a value of its own"),
+                );
+                self.unset.insert(name.to_string(), true);
+                return;
+            }
+        };
+        let ty = self
+            .project
+            .vars
+            .iter()
+            .find(|v| v.name == name)
+            .expect("sources are declared variables")
+            .ty;
+        let value = self.coerce(value, ty, name);
+        self.vars.insert(name.to_string(), value);
+    }
+
+    /// Checks a variable's or parameter's value against its declared type;
+    /// a `list` accepts a whitespace-separated string.
+    pub(super) fn coerce(&mut self, v: SValue, ty: VarType, name: &str) -> SValue {
+        let ok = match (&v.value, ty) {
+            (Value::Str(s), VarType::List) => {
+                let items = s
+                    .split_whitespace()
+                    .map(|w| SValue {
+                        value: Value::Str(w.into()),
+                        span: v.span,
+                    })
+                    .collect();
+                return SValue {
+                    value: Value::List(items),
+                    span: v.span,
+                };
+            }
+            (Value::List(_), VarType::List) => true,
+            (
+                Value::Str(_) | Value::Template(_) | Value::Ref(_) | Value::Secret(_),
+                VarType::String,
+            ) => true,
+            (Value::Int(_) | Value::Float(_) | Value::Ref(_), VarType::Number) => true,
+            (Value::Bool(_) | Value::Ref(_), VarType::Bool) => true,
+            (Value::Null, _) => true,
+            _ => false,
+        };
+        if !ok {
+            self.err(
+                Diagnostic::error(
+                    Code::WrongType,
+                    format!(
+                        "`{name}` must be a {}, not a {}",
+                        ty.name(),
+                        v.value.type_name()
+                    ),
+                )
+                .at(v.span, format!("a {}", v.value.type_name()))
+                .help(format!("`{name}` is declared with type={}", ty.name())),
+            );
+        }
+        v
+    }
+
+    pub(super) fn var(&mut self, name: &str, span: Span) -> SValue {
+        self.used_vars.insert(name.to_string());
+        if self.var_sources.contains_key(name) {
+            self.bind_var(name);
+        }
+        if let Some(v) = self.vars.get(name) {
+            return SValue {
+                value: v.value.clone(),
+                span,
+            };
+        }
+        if let Some(reported) = self.unset.get_mut(name) {
+            if !std::mem::replace(reported, true) {
+                let decl = self.project.vars.iter().find(|v| v.name == name);
+                let mut d = Diagnostic::error(
+                    Code::MissingRequired,
+                    format!("variable `{name}` has no value"),
+                )
+                .at(span, "used here")
+                .help(format!(
+                    "give it a default, set it in every environment that uses it, or pass --var {name}=VALUE"
+                ));
+                if let Some(decl) = decl {
+                    d = d.also(decl.name_span, "declared here without a default");
+                }
+                self.err(d);
+            }
+        } else if !self.project.vars.iter().any(|v| v.name == name) {
+            let names: Vec<&str> = self.project.vars.iter().map(|v| v.name.as_str()).collect();
+            self.err(
+                Diagnostic::error(
+                    Code::UndefinedVariable,
+                    format!("undefined variable `{name}`"),
+                )
+                .at(span, "not declared")
+                .help(suggest(
+                    name,
+                    &names,
+                    "declare it with `var \"NAME\" default=…`",
+                )),
+            );
+        }
+        SValue {
+            value: Value::Null,
+            span,
+        }
+    }
+
+    pub(super) fn secret(&mut self, name: &str, span: Span) -> SValue {
+        if self.vars.contains_key(name) || self.project.vars.iter().any(|v| v.name == name) {
+            self.err(
+                Diagnostic::error(Code::SecretMisuse, format!("`{name}` is a plain variable, not a secret"))
+                    .at(span, "used as a secret")
+                    .help(format!("declare it with `secret \"{name}\"` instead of `var`, so that its value never reaches the output")),
+            );
+        }
+        self.out
+            .secrets
+            .entry(name.to_string())
+            .or_insert_with(|| SecretVar {
+                name: name.to_string(),
+                description: None,
+                span,
+            });
+        SValue {
+            value: Value::Secret(name.to_string()),
+            span,
+        }
+    }
+
+    pub(super) fn local(&mut self, name: &str, span: Span, scope: &Scope) -> SValue {
+        if let Some(value) = scope.get(name) {
+            return SValue { value, span };
+        }
+        let names = scope.names();
+        self.err(
+            Diagnostic::error(Code::UndefinedVariable, format!("`{name}` is not defined here"))
+                .at(span, "unknown name")
+                .help(suggest(name, &names, "inside `${…}` use `var.NAME` for variables, `index`/`each` in a count or for-each, or a component parameter")),
+        );
+        SValue {
+            value: Value::Null,
+            span,
+        }
+    }
+}
+
+pub(super) fn parse_cli_value(text: &str, ty: VarType) -> Result<Value, String> {
+    match ty {
+        VarType::String => Ok(Value::Str(text.into())),
+        VarType::Number => text
+            .parse::<i64>()
+            .map(Value::Int)
+            .or_else(|_| text.parse::<f64>().map(Value::Float))
+            .map_err(|_| format!("`{text}` is not a number")),
+        VarType::Bool => match text {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("`{text}` is not true or false")),
+        },
+        VarType::List => Ok(Value::Str(text.replace(',', " ").into())),
+    }
+}
