@@ -53,7 +53,15 @@ pub struct Block {
 }
 
 impl Block {
+    /// A resource's (or provider's) top-level block.
     fn from_json(v: &serde_json::Value) -> Block {
+        Block::decode(v, true)
+    }
+
+    /// `top`: SDKv2 providers mark a resource's own `id` optional, though no
+    /// user sets it; in nested blocks `id` is an ordinary attribute (an S3
+    /// replication rule's `id`).
+    fn decode(v: &serde_json::Value, top: bool) -> Block {
         let mut block = Block {
             deprecated: v["deprecated"].as_bool().unwrap_or(false),
             description: v["description"].as_str().unwrap_or("").to_string(),
@@ -62,7 +70,7 @@ impl Block {
         if let Some(attrs) = v["attributes"].as_object() {
             for (name, a) in attrs {
                 // `id` is marked optional by SDKv2 providers but is never set by users.
-                if name == "id" && !a["required"].as_bool().unwrap_or(false) {
+                if top && name == "id" && !a["required"].as_bool().unwrap_or(false) {
                     block.attributes.insert(
                         name.clone(),
                         Attribute {
@@ -116,7 +124,7 @@ impl Block {
                     name.clone(),
                     BlockType {
                         nesting,
-                        block: Block::from_json(&b["block"]),
+                        block: Block::decode(&b["block"], false),
                         min_items: b["min_items"].as_u64().unwrap_or(0),
                         max_items: b["max_items"].as_u64().unwrap_or(0),
                     },
