@@ -143,15 +143,29 @@ pub trait ReadValues {
     }
 
     fn unknown(&mut self, span: Span, name: &str, what: &str, known: &[&str]) {
+        let fallback = if known.is_empty() {
+            format!("{what} takes no `{name}`: remove it")
+        } else {
+            format!("{what} takes: {}", known.join(", "))
+        };
         self.diags().push(
             Diagnostic::error(Code::UnknownAttribute, format!("{what} has no `{name}`"))
                 .at(span, "unknown here")
-                .help(suggest(
-                    name,
-                    known,
-                    &format!("{what} takes: {}", known.join(", ")),
-                )),
+                .help(suggest(name, known, &fallback)),
         );
+    }
+
+    /// Reports the properties of `c` other than `props`, and all of its
+    /// children: nothing written is silently dropped.
+    fn only(&mut self, c: &IChild, what: &str, props: &[&str]) {
+        for p in &c.props {
+            if !props.contains(&p.name.as_str()) {
+                self.unknown(p.name_span, &p.name, what, props);
+            }
+        }
+        for ch in &c.children {
+            self.unknown(ch.name_span, &ch.name, what, &[]);
+        }
     }
 
     /// The values of a child's arguments, lists flattened.

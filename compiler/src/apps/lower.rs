@@ -551,8 +551,20 @@ impl Lowerer<'_> {
         }
         for c in &inst.children {
             match c.name.as_str() {
-                "command" => container.command = self.words(c, "a command word"),
-                "args" => container.args = self.words(c, "an argument"),
+                "command" | "args" => {
+                    self.only(c, &format!("`{}`", c.name), &[]);
+                    let what = if c.name == "command" {
+                        "a command word"
+                    } else {
+                        "an argument"
+                    };
+                    let words = self.words(c, what);
+                    if c.name == "command" {
+                        container.command = words;
+                    } else {
+                        container.args = words;
+                    }
+                }
                 "env" => {
                     if let Some(e) =
                         self.env_var(c, config_maps, namespace.as_deref(), &container.env)
@@ -688,6 +700,9 @@ impl Lowerer<'_> {
         if !self.name_ok(name_span, &name, "port name", is_port_name(&name), "a port name is up to 15 lower-case letters, digits and `-`, with a letter (`http`, `grpc`, `metrics`)") {
             return None;
         }
+        for ch in &c.children {
+            self.unknown(ch.name_span, &ch.name, "a port", &[]);
+        }
         let container_port = self.number(number, "port", 1..=65535)? as u16;
         let mut service_port = container_port;
         let mut protocol = "TCP";
@@ -736,6 +751,9 @@ impl Lowerer<'_> {
                 "proxied" => proxied = self.boolean(&p.value, "proxied").unwrap_or(false),
                 other => self.unknown(p.name_span, other, "a host", &["proxied"]),
             }
+        }
+        for ch in &c.children {
+            self.unknown(ch.name_span, &ch.name, "a host", &[]);
         }
         for v in self.args(c) {
             let span = v.span;
@@ -1087,6 +1105,9 @@ impl Lowerer<'_> {
                     ],
                 ),
             }
+        }
+        for ch in &c.children {
+            self.unknown(ch.name_span, &ch.name, "a probe", &[]);
         }
         let command = self.words(c, "a probe command word");
         let port_ref = |l: &mut Self, v: Option<&SValue>| -> Option<PortRef> {

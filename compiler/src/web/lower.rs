@@ -293,9 +293,14 @@ impl Lowerer<'_> {
             },
         };
 
+        // A host written but invalid has its own error; "no host" would
+        // only repeat it.
+        let mut wrote_host = false;
         for c in &inst.children {
             match c.name.as_str() {
                 "host" | "alias" => {
+                    self.only(c, &format!("`{}`", c.name), &[]);
+                    wrote_host |= c.name == "host";
                     for v in self.args(c) {
                         let Some(h) = self.text(v, "a host name") else {
                             continue;
@@ -321,6 +326,7 @@ impl Lowerer<'_> {
                     }
                 }
                 "header" => {
+                    self.only(c, "a header", &[]);
                     let args = self.args(c);
                     let [name, value] = args.as_slice() else {
                         self.bad(
@@ -361,7 +367,7 @@ impl Lowerer<'_> {
                 other => self.unknown(c.name_span, other, "a site", SITE_CHILDREN),
             }
         }
-        if site.hosts.is_empty() {
+        if site.hosts.is_empty() && !wrote_host {
             self.diags.push(
                 Diagnostic::error(
                     Code::MissingRequired,
@@ -482,6 +488,7 @@ impl Lowerer<'_> {
             );
             return None;
         }
+        self.only(c, "basic-auth", &["hash"]);
         let mut secret = None;
         for p in &c.props {
             match (p.name.as_str(), &p.value.value) {
