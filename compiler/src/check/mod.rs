@@ -124,7 +124,7 @@ pub fn check(
         }
     }
     ownership::check(&plan, c.diags);
-    kind_outputs(&mut plan, kinds);
+    kind_outputs(&mut plan, kinds, &exp.outputs, c.diags);
     plan.secrets = exp
         .secrets
         .values()
@@ -174,7 +174,12 @@ fn remap_body(b: &mut Body, f: &impl Fn(&mut PValue)) {
 
 /// Each kind's declared outputs, gathered into one map per export:
 /// `droplet_ipv4 = { web = digitalocean_droplet.web.ipv4_address, … }`.
-fn kind_outputs(plan: &mut Plan, kinds: &Registry) {
+fn kind_outputs(
+    plan: &mut Plan,
+    kinds: &Registry,
+    declared: &[crate::expand::OutputInstance],
+    diags: &mut Diagnostics,
+) {
     for kind in kinds.kinds.values() {
         for export in &kind.outputs {
             let (attr, schema_attr) = kind.export(export).expect("checked by a test");
@@ -188,8 +193,20 @@ fn kind_outputs(plan: &mut Plan, kinds: &Registry) {
             if items.is_empty() {
                 continue;
             }
+            let name = format!("{}_{}", kind.kind, export).replace('-', "_");
+            if let Some(o) = declared.iter().find(|o| o.name == name) {
+                diags.push(
+                    Diagnostic::error(
+                        Code::DuplicateName,
+                        format!("output `{name}` is also the output infrac writes for every {}'s {export}", kind.kind),
+                    )
+                    .at(o.name_span, "named like a generated output")
+                    .help(format!("give it another name; `{name}` already holds the {export} of every {}, by name", kind.kind)),
+                );
+                continue;
+            }
             plan.outputs.push(Output {
-                name: format!("{}_{}", kind.kind, export).replace('-', "_"),
+                name,
                 value: PValue::Map(items),
                 description: Some(format!("The {export} of every {}, by name.", kind.kind)),
                 sensitive: schema_attr.sensitive,

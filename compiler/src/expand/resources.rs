@@ -268,7 +268,6 @@ impl Expander<'_> {
         n: usize,
         grouped: bool,
     ) -> Vec<Option<(String, Span)>> {
-        let as_id = |v: &SValue| v.value.as_text().map(|t| (t, v.span));
         if let Some(e) = &meta.import_id {
             let v = self.eval(e, scope);
             if grouped {
@@ -279,7 +278,7 @@ impl Expander<'_> {
                 );
                 return Vec::new();
             }
-            return vec![as_id(&v)];
+            return vec![self.import_id(&v)];
         }
         let Some(e) = &meta.import_ids else {
             return Vec::new();
@@ -299,6 +298,36 @@ impl Expander<'_> {
             );
             return Vec::new();
         }
-        items.iter().map(as_id).collect()
+        items.iter().map(|i| self.import_id(i)).collect()
+    }
+
+    /// An import id as text. It is written into `import` blocks and shown
+    /// by `terraform plan`, so it can never be a secret; and it must be
+    /// known before apply, so it cannot be a reference.
+    fn import_id(&mut self, v: &SValue) -> Option<(String, Span)> {
+        if crate::read::contains_secret(&v.value) {
+            self.err(
+                Diagnostic::error(Code::SecretMisuse, "an import id cannot be a secret")
+                    .at(v.span, "would be written in plain text")
+                    .help("an import id names an existing resource (a droplet number, a zone id) and is written into the `import` block as it is: write it as text, `import-id=\"…\"`"),
+            );
+            return None;
+        }
+        match v.value.as_text() {
+            Some(t) => Some((t, v.span)),
+            // A component's parameter left unset: nothing to import.
+            None if v.value == Value::Null => None,
+            None => {
+                self.err(
+                    Diagnostic::error(
+                        Code::WrongType,
+                        format!("an import id must be text, not a {}", v.value.type_name()),
+                    )
+                    .at(v.span, "not text")
+                    .help("write the id of the existing resource: `import-id=\"301234567\"`"),
+                );
+                None
+            }
+        }
     }
 }
