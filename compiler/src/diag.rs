@@ -61,6 +61,7 @@ codes! {
     UpstreamUnreachable = "E024", "upstream-unreachable";
     EngineCannot = "E025", "engine-cannot";
     InvalidWorkloadValue = "E026", "invalid-workload-value";
+    InvalidFormat = "E027", "invalid-format";
     UnusedVariable = "W001", "unused-variable";
     Deprecated = "W002", "deprecated";
     PassiveHealthOnly = "W003", "passive-health-only";

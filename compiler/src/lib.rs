@@ -13,6 +13,7 @@ pub mod diag;
 pub mod diff;
 pub mod dns;
 pub mod expand;
+pub mod formats;
 pub mod graph;
 pub mod kinds;
 pub mod load;

@@ -38,6 +38,7 @@ impl Checker<'_> {
                     name: &p.name,
                     refs: known.refs,
                     enum_values: known.enum_values,
+                    format: known.format,
                     sensitive: known.attr.sensitive,
                 };
                 match self.value(&p.value, &known.attr.ty, &ctx) {
@@ -251,6 +252,7 @@ impl Checker<'_> {
                     name: key,
                     refs: ctx.refs,
                     enum_values: ctx.enum_values,
+                    format: ctx.format,
                     sensitive: ctx.sensitive,
                 };
                 if let Some(v) = self.value(value, &elem, &entry) {
@@ -397,6 +399,7 @@ impl Checker<'_> {
                     attr,
                     refs: ctx.refs,
                     enum_values: ctx.enum_values,
+                    format: ctx.format,
                 })
             }
             _ => None,

@@ -226,6 +226,7 @@ struct Ctx<'a> {
     name: &'a str,
     refs: Option<&'static RefSpec>,
     enum_values: Option<&'a [String]>,
+    format: Option<crate::formats::Format>,
     sensitive: bool,
 }
 
@@ -235,6 +236,7 @@ impl<'a> Ctx<'a> {
             name,
             refs: None,
             enum_values: None,
+            format: None,
             sensitive: false,
         }
     }
@@ -262,6 +264,7 @@ struct KnownField {
     attr: &'static schema::Attribute,
     refs: Option<&'static RefSpec>,
     enum_values: Option<&'static [String]>,
+    format: Option<crate::formats::Format>,
 }
 
 impl Checker<'_> {
@@ -540,6 +543,7 @@ impl Checker<'_> {
                 .and_then(|k| k.enums.get(path))
                 .and_then(|e| self.kinds.enums.get(e))
                 .map(Vec::as_slice),
+            format: kind.and_then(|k| k.formats.get(path)).copied(),
             sensitive,
         }
     }

@@ -39,6 +39,7 @@ impl Checker<'_> {
             flatten(v, &mut items);
             let mut out = Vec::with_capacity(items.len());
             let single = items.len() == 1;
+            let mut failed = false;
             for item in &items {
                 match &item.value {
                     // A group reference spreads into the list, once.
@@ -66,15 +67,17 @@ impl Checker<'_> {
                             }
                         }
                     }
-                    _ => match self.value(item, &elem, ctx)? {
+                    // Every bad item is reported, not only the first.
+                    _ => match self.value(item, &elem, ctx) {
                         // A plain name of a group (`droplets "web"`) is its
                         // members, spread like a group reference.
-                        PValue::List(members) if !elem.is_collection() => out.extend(members),
-                        one => out.push(one),
+                        Some(PValue::List(members)) if !elem.is_collection() => out.extend(members),
+                        Some(one) => out.push(one),
+                        None => failed = true,
                     },
                 }
             }
-            return Some(PValue::List(out));
+            return (!failed).then_some(PValue::List(out));
         }
         let value = match (&v.value, ty) {
             (Value::Null, _) => PValue::Null,
@@ -166,6 +169,22 @@ impl Checker<'_> {
                                 s,
                                 &refs,
                                 &format!("allowed: {}", values.join(", ")),
+                            )),
+                        );
+                        return None;
+                    }
+                }
+                if let Some(format) = ctx.format {
+                    if let Err(why) = format.check(s) {
+                        self.err(
+                            Diagnostic::error(
+                                Code::InvalidFormat,
+                                format!("{why}: `{}` takes {}", ctx.name, format.describe()),
+                            )
+                            .at(v.span, "not in the expected format")
+                            .help(format!(
+                                "write {}; the provider rejects anything else at apply time",
+                                format.describe()
                             )),
                         );
                         return None;

@@ -130,6 +130,9 @@ pub struct Kind {
     /// other (`["cluster_id"]`: one firewall per database cluster).
     #[serde(default)]
     pub unique_by: Vec<String>,
+    /// Attribute path → the format its values must have.
+    #[serde(default)]
+    pub formats: BTreeMap<String, crate::formats::Format>,
 }
 
 impl Kind {
@@ -473,6 +476,8 @@ mod tests {
                 .keys()
                 .chain(kind.enums.keys())
                 .chain(kind.defaults.keys())
+                .chain(kind.formats.keys())
+                .chain(&kind.unique_by)
             {
                 assert!(exists(path), "{file}: `{path}` is not in {}", kind.resource);
             }
