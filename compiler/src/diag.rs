@@ -67,6 +67,15 @@ codes! {
     PassiveHealthOnly = "W003", "passive-health-only";
 }
 
+/// `word` with its indefinite article: "a droplet", "an app", "an object".
+pub fn a(word: &str) -> String {
+    let vowel = word
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {word}", if vowel { "an" } else { "a" })
+}
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "infrac::{}", self.as_str())

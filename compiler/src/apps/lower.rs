@@ -446,7 +446,7 @@ impl Lowerer<'_> {
         for p in &inst.props {
             let v = &p.value;
             match p.name.as_str() {
-                n if !known.contains(&n) => self.unknown(p.name_span, n, &format!("a {kind}"), &known),
+                n if !known.contains(&n) => self.unknown(p.name_span, n, &crate::diag::a(kind), &known),
                 "cluster" => {} // read by the environment
                 "image" => image_at = Some(v),
                 "namespace" => namespace = self.namespace(v),
@@ -538,7 +538,7 @@ impl Lowerer<'_> {
         for c in &inst.children {
             match c.name.as_str() {
                 n if !children.contains(&n) => {
-                    self.unknown(c.name_span, n, &format!("a {kind}"), &children)
+                    self.unknown(c.name_span, n, &crate::diag::a(kind), &children)
                 }
                 "port" => {
                     if let Some(p) = self.port(c, &ports) {
@@ -1185,7 +1185,7 @@ impl Lowerer<'_> {
             }
             (None, None, false) => ProbeAction::Exec { command },
             _ => {
-                self.bad(c.span, format!("a {} probe checks one way", c.name), "expected one of http=, tcp= or a command", "write `readiness http=\"/healthz\"`, `liveness tcp=\"http\"` or `liveness \"pg_isready\" \"-U\" \"app\"`");
+                self.bad(c.span, format!("{} probe checks one way", crate::diag::a(&c.name)), "expected one of http=, tcp= or a command", "write `readiness http=\"/healthz\"`, `liveness tcp=\"http\"` or `liveness \"pg_isready\" \"-U\" \"app\"`");
                 return None;
             }
         };

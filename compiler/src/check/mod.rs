@@ -4,7 +4,7 @@
 //! resolves references through `resolve::Names`. Whatever passes here can
 //! be written by the backends without further checks.
 
-use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
+use crate::diag::{a, suggest, Code, Diagnostic, Diagnostics};
 use crate::expand::{Expanded, IChild, IField, Instance, SValue, TPart, Value};
 use crate::kinds::{Kind, RefSpec, Registry};
 use crate::plan::*;
@@ -511,8 +511,8 @@ impl Checker<'_> {
                         Diagnostic::error(
                             Code::MissingRequired,
                             format!(
-                                "a {} with {attr}={v} needs `{}`",
-                                kind.kind,
+                                "{} with {attr}={v} needs `{}`",
+                                a(&kind.kind),
                                 need.replace('_', "-")
                             ),
                         )

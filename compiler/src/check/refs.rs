@@ -183,14 +183,17 @@ impl Checker<'_> {
                     Diagnostic::error(
                         Code::WrongType,
                         format!(
-                            "`{}` refers to a {}, not a {}",
-                            ctx.name, spec.kind, r.kind.kind
+                            "`{}` refers to {}, not {}",
+                            ctx.name,
+                            a(&spec.kind),
+                            a(&r.kind.kind)
                         ),
                     )
-                    .at(span, format!("a {}", r.kind.kind))
+                    .at(span, a(&r.kind.kind))
                     .help(format!(
-                        "refer to a {} here, e.g. `(ref)\"{}.NAME\"`",
-                        spec.kind, spec.kind
+                        "refer to {} here, e.g. `(ref)\"{}.NAME\"`",
+                        a(&spec.kind),
+                        spec.kind
                     )),
                 );
                 return None;

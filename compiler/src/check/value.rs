@@ -12,14 +12,19 @@ impl Checker<'_> {
             }
             (TfType::Bool, Value::Str(s)) if s == "true" || s == "false" => format!("write #{s}"),
             (TfType::String, Value::List(_)) => format!("`{}` takes one value", ctx.name),
-            _ => format!("`{}` takes a {}", ctx.name, ty.describe()),
+            _ => format!("`{}` takes {}", ctx.name, a(&ty.describe())),
         };
         self.err(
             Diagnostic::error(
                 Code::WrongType,
-                format!("`{}` must be a {}, not a {got}", ctx.name, ty.describe()),
+                format!(
+                    "`{}` must be {}, not {}",
+                    ctx.name,
+                    a(&ty.describe()),
+                    a(got)
+                ),
             )
-            .at(v.span, format!("a {got}"))
+            .at(v.span, a(got))
             .help(hint),
         );
     }
@@ -120,8 +125,8 @@ impl Checker<'_> {
                             let given = ref_type(&r, attr);
                             if !given.is_primitive() {
                                 self.err(
-                                    Diagnostic::error(Code::WrongType, format!("`{path}` is a {}, which cannot be part of a string", given.describe()))
-                                        .at(v.span, format!("a {} in a string", given.describe()))
+                                    Diagnostic::error(Code::WrongType, format!("`{path}` is {}, which cannot be part of a string", a(&given.describe())))
+                                        .at(v.span, format!("{} in a string", a(&given.describe())))
                                         .help("only strings, numbers and bools can be interpolated; refer to one of its values, or write the reference alone where a collection goes"),
                                 );
                                 return None;
@@ -252,15 +257,15 @@ impl Checker<'_> {
             Diagnostic::error(
                 Code::WrongType,
                 format!(
-                    "{slot} must be a {}, but `{path}` is a {}",
-                    expected.describe(),
-                    given.describe()
+                    "{slot} must be {}, but `{path}` is {}",
+                    a(&expected.describe()),
+                    a(&given.describe())
                 ),
             )
-            .at(span, format!("a {}", given.describe()))
+            .at(span, a(&given.describe()))
             .help(format!(
-                "refer to an attribute that is a {}; `infrac kinds KIND` lists each attribute's type",
-                expected.describe()
+                "refer to an attribute that is {}; `infrac kinds KIND` lists each attribute's type",
+                a(&expected.describe())
             )),
         );
     }

@@ -94,6 +94,8 @@ pub struct Report {
     pub counts: Counts,
     /// Kubernetes objects, over every environment.
     pub kubernetes: Counts,
+    /// Sites (one web server's configuration of a site each).
+    pub sites: Counts,
     pub changes: Vec<Change>,
     pub files: Vec<FileChange>,
 }
@@ -145,7 +147,8 @@ pub fn diff(
         let counts = match (c.resource, c.backend) {
             (true, _) => &mut report.counts,
             (false, "kubernetes") => &mut report.kubernetes,
-            _ => continue,
+            (false, "terraform") => continue,
+            (false, _) => &mut report.sites,
         };
         match c.action {
             Action::Create => counts.create += 1,
@@ -589,6 +592,16 @@ fn counts_line(r: &Report) -> String {
         "{} to create, {} to update, {} to replace, {} to delete",
         c.create, c.update, c.replace, c.delete
     );
+    let s = &r.sites;
+    if *s != Counts::default() {
+        let _ = write!(
+            line,
+            "; sites: {} to add, {} to change, {} to remove",
+            s.create,
+            s.update + s.replace,
+            s.delete
+        );
+    }
     let k = &r.kubernetes;
     if *k != Counts::default() {
         let _ = write!(
@@ -663,8 +676,50 @@ pub fn render_human(r: &Report, color: bool) -> String {
     out
 }
 
+/// Text in a table cell, with everything Markdown or HTML would
+/// interpret escaped: a value from the project must not become a link, an
+/// image, markup or a new cell in a pull-request comment.
 fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c if c.is_ascii_punctuation()
+                && !matches!(
+                    c,
+                    '.' | ',' | ':' | ';' | '/' | '=' | '"' | '\'' | '-' | '?' | '@' | '%'
+                ) =>
+            {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A code span for a table cell: a fence longer than any run of
+/// backticks inside, padded where the text starts or ends with one, and
+/// `|` escaped (GitHub splits cells on it even in code).
+fn md_code(s: &str) -> String {
+    let text = s.replace(['\n', '\r'], " ").replace('|', "\\|");
+    let mut fence = fence(&text);
+    fence.truncate(
+        fence
+            .len()
+            .min(text.split(|c| c != '`').map(str::len).max().unwrap_or(0) + 1),
+    );
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 /// A fence longer than any run of backticks in the text.
@@ -694,7 +749,7 @@ pub fn render_markdown(r: &Report) -> String {
     let c = &r.counts;
     let _ = writeln!(
         out,
-        "**{}** to create · **{}** to update · **{}** to replace{} · **{}** to delete\n",
+        "Terraform resources: **{}** to create · **{}** to update · **{}** to replace{} · **{}** to delete\n",
         c.create,
         c.update,
         c.replace,
@@ -705,6 +760,16 @@ pub fn render_markdown(r: &Report) -> String {
         },
         c.delete
     );
+    let s = &r.sites;
+    if *s != Counts::default() {
+        let _ = writeln!(
+            out,
+            "Sites: **{}** to add · **{}** to change · **{}** to remove\n",
+            s.create,
+            s.update + s.replace,
+            s.delete
+        );
+    }
     let k = &r.kubernetes;
     if *k != Counts::default() {
         let _ = writeln!(
@@ -724,10 +789,10 @@ pub fn render_markdown(r: &Report) -> String {
             };
             let _ = writeln!(
                 out,
-                "| `{}` {} | `{}` | {} | {} |",
+                "| `{}` {} | {} | {} | {} |",
                 ch.action.sign(),
                 action,
-                md_cell(&ch.address),
+                md_code(&ch.address),
                 md_cell(&attr_summary(ch)),
                 md_cell(&dependents_summary(ch))
             );
@@ -803,6 +868,22 @@ mod tests {
         assert_eq!(a[1], ("tags".into(), "[ x.id, y.id, ]".into()));
         assert_eq!(a[2], ("rule".into(), "port = 1".into()));
         assert_eq!(a[3], ("rule[2]".into(), "port = 2".into()));
+    }
+
+    #[test]
+    fn code_spans_hold_backticks() {
+        assert_eq!(md_code("site `shop` (caddy)"), "``site `shop` (caddy)``");
+        assert_eq!(md_code("plain"), "`plain`");
+        assert_eq!(md_code("`a`"), "`` `a` ``");
+        assert_eq!(md_code("a|b"), "`a\\|b`");
+    }
+
+    #[test]
+    fn cells_cannot_carry_markup() {
+        assert_eq!(
+            md_cell("![x](https://e.example/i.png) <img> `c` |"),
+            "\\!\\[x\\]\\(https://e.example/i.png\\) &lt;img&gt; \\`c\\` \\|"
+        );
     }
 
     #[test]
