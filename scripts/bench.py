@@ -13,7 +13,12 @@ port), `infrac diff` against the output folder and against `--base HEAD` in a
 git repository, beside the build they are compared with.
 
 Usage: python3 scripts/bench.py [--sizes 1000,10000] [--runs 5] [--no-diff]
+       python3 scripts/bench.py --emit DIR [--sizes 20]
 Build first: cargo build --release
+
+`--emit DIR` only writes the two projects, at the first size, into DIR/loop
+and DIR/written: the tests build them and have real Terraform plan them, so
+the benchmark measures projects whose output is correct.
 """
 import argparse
 import os
@@ -27,7 +32,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "infrac")
 
-HEAD = 'provider "digitalocean" token=(secret)"do_token"\ndomain "bench.example"\n'
+HEAD = 'provider "digitalocean" token=(secret)"do_token"\nsecret "do_token"\ndomain "bench.example"\n'
 FIREWALL = 'firewall "shared" {{\n    droplets {names}\n    inbound protocol="tcp" ports="22" {{\n        from-addresses "0.0.0.0/0"\n    }}\n}}\n'
 
 
@@ -104,7 +109,15 @@ def main():
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-diff", action="store_true")
+    ap.add_argument("--emit", metavar="DIR")
     args = ap.parse_args()
+    if args.emit:
+        n = int(args.sizes.split(",")[0])
+        for form, make in (("loop", loop_project), ("written", written_project)):
+            os.makedirs(os.path.join(args.emit, form), exist_ok=True)
+            with open(os.path.join(args.emit, form, "infra.kdl"), "w") as f:
+                f.write(make(n))
+        return
     if not os.path.exists(BIN):
         sys.exit("build first: cargo build --release")
     print(f"{'form':<8} {'N':>7} {'resources':>9} {'input':>9} {'median':>9} {'min':>7} {'peak RSS':>9}")

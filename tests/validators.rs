@@ -113,7 +113,22 @@ fn terraform_plans_every_example_and_case() {
     let scratch = std::env::temp_dir().join(format!("infrac-judge-{}", std::process::id()));
     let mut dirs = Vec::new();
     let mut expected = Vec::new();
-    for (i, project) in terraform_projects().iter().enumerate() {
+    // The benchmark's two projects, small: it must measure correct output.
+    let bench = scratch.join("bench");
+    let emitted = Command::new(tools.join("venv/bin/python"))
+        .arg(repo_root().join("scripts/bench.py"))
+        .args([
+            "--emit".as_ref(),
+            bench.as_os_str(),
+            "--sizes".as_ref(),
+            "20".as_ref(),
+        ])
+        .status()
+        .unwrap();
+    assert!(emitted.success(), "bench.py --emit failed");
+    let mut projects = terraform_projects();
+    projects.extend([bench.join("loop"), bench.join("written")]);
+    for (i, project) in projects.iter().enumerate() {
         let out = scratch.join(format!("{i}"));
         let _ = std::fs::remove_dir_all(&out);
         let c = build_into(project, &out);
