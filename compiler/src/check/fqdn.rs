@@ -10,7 +10,7 @@ impl Checker<'_> {
     pub(super) fn fqdn(
         &mut self,
         kind: &Kind,
-        spec: &crate::kinds::FqdnSpec,
+        spec: &'static crate::kinds::FqdnSpec,
         props: &mut Vec<Cow<IField>>,
         all: &[Instance],
         inst: &Instance,
@@ -43,7 +43,7 @@ impl Checker<'_> {
         }
         let domains = self
             .domains
-            .entry(spec.domain_kind.clone())
+            .entry(spec.domain_kind.as_str())
             .or_insert_with(|| {
                 all.iter()
                     .enumerate()

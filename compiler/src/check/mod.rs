@@ -248,7 +248,7 @@ struct Checker<'a> {
     diags: &'a mut Diagnostics,
     /// Declared zones by DNS name, for `fqdn=`, per zone kind (a project
     /// may have DigitalOcean domains and Route 53 zones); built on first use.
-    domains: FxHashMap<String, Vec<(String, usize)>>,
+    domains: FxHashMap<&'static str, Vec<(String, usize)>>,
     /// (provider, alias) of every aliased provider configuration.
     aliases: &'a [(String, String)],
     /// Attributes already looked up, by (kind, block) and name as written:

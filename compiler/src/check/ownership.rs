@@ -94,6 +94,14 @@ fn unique_by(plan: &Plan, diags: &mut Diagnostics) {
 /// A CNAME record cannot share its name with any other record (RFC 1034,
 /// 3.6.2), in every provider's zones.
 fn cname_alone(plan: &Plan, diags: &mut Diagnostics) {
+    let is_cname = |r: &Resource| {
+        r.kind.fqdn.is_some()
+            && matches!(r.body.get("type").map(|a| &a.value), Some(PValue::Str(t)) if t.eq_ignore_ascii_case("CNAME"))
+    };
+    // Most projects have few CNAMEs or none: then there is nothing to do.
+    if !plan.resources.iter().any(is_cname) {
+        return;
+    }
     // (zone kind, zone, name) → (first record, whether it is a CNAME)
     let mut names: FxHashMap<(&str, String, String), (usize, bool)> = FxHashMap::default();
     for (i, r) in plan.resources.iter().enumerate() {
