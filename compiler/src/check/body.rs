@@ -289,9 +289,13 @@ impl Checker<'_> {
 
     /// Each nested block's count within the schema's bounds.
     fn block_counts(&mut self, block: &'static Block, body: &Body, at: Span, origin: &[Span]) {
-        // Block counts and required attributes.
         for (name, bt) in &block.blocks {
             let n = body.blocks.iter().filter(|b| b.name == name).count() as u64;
+            // A `single` or `group` block is one at most, whatever max_items says.
+            let max_items = match bt.nesting {
+                schema::Nesting::Single | schema::Nesting::Group => 1,
+                _ => bt.max_items,
+            };
             if n < bt.min_items {
                 let shown = name.replace('_', "-");
                 let d = self.with_origin(
@@ -302,19 +306,19 @@ impl Checker<'_> {
                 );
                 self.err(d);
             }
-            if bt.max_items > 0 && n > bt.max_items {
+            if max_items > 0 && n > max_items {
                 let shown = name.replace('_', "-");
                 let extra = body
                     .blocks
                     .iter()
                     .filter(|b| b.name == name)
-                    .nth(bt.max_items as usize)
+                    .nth(max_items as usize)
                     .map(|b| b.span)
                     .unwrap_or(at);
                 let d = self.with_origin(
-                Diagnostic::error(Code::SchemaViolation, format!("at most {} `{shown}` allowed, found {n}", bt.max_items))
+                Diagnostic::error(Code::SchemaViolation, format!("at most {max_items} `{shown}` allowed, found {n}"))
                     .at(extra, "one too many")
-                    .help(format!("the provider accepts at most {} `{shown}` here; merge or remove the others", bt.max_items)),
+                    .help(format!("the provider accepts at most {max_items} `{shown}` here; merge or remove the others")),
                 origin,
             );
                 self.err(d);
