@@ -11,6 +11,7 @@ impl Checker<'_> {
                 format!("write {s} without quotes")
             }
             (TfType::Bool, Value::Str(s)) if s == "true" || s == "false" => format!("write #{s}"),
+            (TfType::Bool, _) => format!("`{}` takes #true or #false", ctx.name),
             (TfType::String, Value::List(_)) => format!("`{}` takes one value", ctx.name),
             _ => format!("`{}` takes {}", ctx.name, a(&ty.describe())),
         };
@@ -179,25 +180,18 @@ impl Checker<'_> {
                         return None;
                     }
                 }
-                if let Some(format) = ctx.format {
-                    if let Err(why) = format.check(s) {
-                        self.err(
-                            Diagnostic::error(
-                                Code::InvalidFormat,
-                                format!("{why}: `{}` takes {}", ctx.name, format.describe()),
-                            )
-                            .at(v.span, "not in the expected format")
-                            .help(format!(
-                                "write {}; the provider rejects anything else at apply time",
-                                format.describe()
-                            )),
-                        );
-                        return None;
-                    }
+                if !self.formatted(s, ctx, v.span) {
+                    return None;
                 }
                 PValue::Str(s.clone())
             }
-            (Value::Int(i), TfType::String) => PValue::Str(i.to_string().into()),
+            (Value::Int(i), TfType::String) => {
+                let s: SmolStr = i.to_string().into();
+                if !self.formatted(&s, ctx, v.span) {
+                    return None;
+                }
+                PValue::Str(s)
+            }
             (Value::Float(f), TfType::String) => PValue::Str(f.to_string().into()),
             (Value::Bool(b), TfType::String) => PValue::Str(b.to_string().into()),
             (Value::Int(i), TfType::Number | TfType::Dynamic) => PValue::Int(*i),
@@ -236,6 +230,28 @@ impl Checker<'_> {
             }
         };
         Some(value)
+    }
+
+    /// Whether `s` has the attribute's format, if it has one (E027 if not).
+    fn formatted(&mut self, s: &str, ctx: &Ctx, span: Span) -> bool {
+        let Some(format) = ctx.format else {
+            return true;
+        };
+        let Err(why) = format.check(s) else {
+            return true;
+        };
+        self.err(
+            Diagnostic::error(
+                Code::InvalidFormat,
+                format!("{why}: `{}` takes {}", ctx.name, format.describe()),
+            )
+            .at(span, "not in the expected format")
+            .help(format!(
+                "write {}; the provider rejects anything else at apply time",
+                format.describe()
+            )),
+        );
+        false
     }
 
     /// A reference whose attribute's type cannot go where it is written.
