@@ -67,6 +67,9 @@ impl Lowerer<'_> {
             }
             "secret" => {
                 if let Some((name, name_span)) = self.label(node, "secret") {
+                    if !crate::resolve::valid_secret_name(&name) {
+                        self.err(crate::expand::bad_secret_name(&name, name_span));
+                    }
                     self.only_props(node, &["description"]);
                     self.no_children(node);
                     project.secrets.push(SecretDecl {

@@ -35,6 +35,20 @@ pub struct Names<'a> {
 
 /// Labels become file-independent Terraform names, so they are restricted
 /// to characters every target accepts.
+/// A secret becomes a Terraform variable of its name, so the name is a
+/// Terraform identifier: a letter or `_`, then letters, digits, `_` and `-`.
+/// Nothing else may be spliced into the output's `var.NAME`.
+pub fn valid_secret_name(name: &str) -> bool {
+    name.len() <= 200
+        && name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 pub fn valid_label(label: &str) -> bool {
     !label.is_empty()
         && label.len() <= 200

@@ -8,6 +8,8 @@ mod resources;
 mod values;
 mod vars;
 
+pub(crate) use vars::bad_secret_name;
+
 use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
 use crate::kinds::Registry;
 use crate::model::*;

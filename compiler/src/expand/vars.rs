@@ -250,6 +250,13 @@ impl Expander<'_> {
     }
 
     pub(super) fn secret(&mut self, name: &str, span: Span) -> SValue {
+        if !crate::resolve::valid_secret_name(name) {
+            self.err(bad_secret_name(name, span));
+            return SValue {
+                value: Value::Null,
+                span,
+            };
+        }
         if self.vars.contains_key(name) || self.project.vars.iter().any(|v| v.name == name) {
             self.err(
                 Diagnostic::error(Code::SecretMisuse, format!("`{name}` is a plain variable, not a secret"))
@@ -303,4 +310,14 @@ pub(super) fn parse_cli_value(text: &str, ty: VarType) -> Result<Value, String> 
         },
         VarType::List => Ok(Value::Str(text.replace(',', " ").into())),
     }
+}
+
+/// A secret's name that cannot be a Terraform variable's (E012).
+pub(crate) fn bad_secret_name(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidName,
+        format!("`{}` cannot name a secret", name.escape_debug()),
+    )
+    .at(span, "not a Terraform variable name")
+    .help("a secret becomes a Terraform variable: a letter or `_`, then letters, digits, `_` and `-` (`db_password`)")
 }
