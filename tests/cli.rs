@@ -163,6 +163,16 @@ fn secrets_never_reach_the_output() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("infrac::E016"));
     assert!(!dir.join("out").exists());
+    // The refusal never prints the value, in any format (CI logs).
+    for format in ["human", "json"] {
+        let o = infrac(
+            &["check", ".", "--format", format, "--var", &format!("do_token={canary}")],
+            &dir,
+        );
+        let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        assert!(all.contains("E016"), "{all}");
+        assert!(!all.contains(canary), "{format} prints the secret:\n{all}");
+    }
     // From the environment, it is not read at all.
     let o = Command::new(env!("CARGO_BIN_EXE_infrac"))
         .args(["build", "."])

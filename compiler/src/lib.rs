@@ -122,6 +122,18 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     };
     t.stage("lower");
     let mut expanded = expand::expand(&project, &inputs, kinds, &mut diags);
+    // A value given on the command line for a secret (refused, E016) is
+    // never shown: a diagnostic quoting the command line would print it
+    // into a CI log.
+    for cli in inputs.vars {
+        if expanded.secrets.contains_key(&cli.name) || project.secrets.iter().any(|s| s.name == cli.name) {
+            let written = sources.slice(cli.span);
+            if let Some(eq) = written.find('=') {
+                let value = Span::new(cli.span.file, cli.span.start as usize + eq + 1, cli.span.end as usize);
+                sources.mask(value);
+            }
+        }
+    }
     drop(project);
     t.stage("expand");
     let mut web = web::lower(&mut expanded, options.plain_http, &mut diags);

@@ -90,6 +90,20 @@ impl SourceMap {
         (line, col)
     }
 
+    /// Replaces the text under `span` with `*`, byte for byte, so that every
+    /// span stays valid (for a secret's value typed on the command line).
+    pub fn mask(&mut self, span: Span) {
+        let file = &mut self.files[span.file.0 as usize];
+        let text = &file.text;
+        let end = (span.end as usize).min(text.len());
+        let start = (span.start as usize).min(end);
+        let mut masked = String::with_capacity(text.len());
+        masked.push_str(&text[..start]);
+        masked.push_str(&"*".repeat(end - start));
+        masked.push_str(&text[end..]);
+        file.text = masked.into();
+    }
+
     pub fn slice(&self, span: Span) -> &str {
         let text = &self.get(span.file).text;
         let end = (span.end as usize).min(text.len());
