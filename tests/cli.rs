@@ -166,10 +166,21 @@ fn secrets_never_reach_the_output() {
     // The refusal never prints the value, in any format (CI logs).
     for format in ["human", "json"] {
         let o = infrac(
-            &["check", ".", "--format", format, "--var", &format!("do_token={canary}")],
+            &[
+                "check",
+                ".",
+                "--format",
+                format,
+                "--var",
+                &format!("do_token={canary}"),
+            ],
             &dir,
         );
-        let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
         assert!(all.contains("E016"), "{all}");
         assert!(!all.contains(canary), "{format} prints the secret:\n{all}");
     }
@@ -425,4 +436,34 @@ fn a_secret_shared_across_providers_stays_a_variable() {
         heroku.contains("DB_PASSWORD           = var.db_password"),
         "{heroku}"
     );
+}
+
+/// A reader that stops early (`infrac graph … | head -1`) ends the process
+/// quietly: no panic, no error.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    let dir = scratch("pipe");
+    std::fs::write(
+        dir.join("infra.kdl"),
+        format!("{PROJECT}\ndroplet \"n\" count=3000 region=\"ams3\" size=\"s-1vcpu-1gb\" image=\"ubuntu-24-04-x64\"\n"),
+    )
+    .unwrap();
+    for args in [&["graph", "."][..], &["kinds", "--markdown"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .args(args)
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+    }
 }

@@ -9,6 +9,28 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// Writes to standard output; a reader that went away (`infrac graph … |
+/// head -1`) ends the process quietly, as Unix tools do, instead of a panic.
+fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(EXIT_OK.into());
+        }
+        eprintln!("error: writing to standard output: {e}");
+        std::process::exit(EXIT_IO.into());
+    }
+}
+
+macro_rules! say {
+    ($($arg:tt)*) => { write_stdout(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+macro_rules! say_raw {
+    ($($arg:tt)*) => { write_stdout(&format!($($arg)*)) };
+}
+
 /// Exit codes, documented in `--help` and docs/cli.md.
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_PROJECT_ERRORS: u8 = 1;
@@ -257,7 +279,7 @@ pub fn main() -> ExitCode {
             std::mem::forget(c);
             match written {
                 Ok(s) => {
-                    println!(
+                    say!(
                         "built {resources} resources into {}: {} files written, {} unchanged, {} removed in {} ms",
                         display(&out),
                         s.written,
@@ -283,12 +305,12 @@ pub fn main() -> ExitCode {
                     print_diagnostics(&c);
                     if !c.has_errors() {
                         let n = c.plan.as_ref().map_or(0, |p| p.resources.len());
-                        println!("ok: {n} resources, no errors");
+                        say!("ok: {n} resources, no errors");
                     }
                 }
                 CheckFormat::Json => {
                     let json = render_json(&c.diagnostics, &c.sources);
-                    println!(
+                    say!(
                         "{}",
                         serde_json::to_string_pretty(&json).unwrap_or_default()
                     );
@@ -316,7 +338,7 @@ pub fn main() -> ExitCode {
                 GraphFormat::Dot => graph.to_dot(plan, &plan.order),
                 GraphFormat::Mermaid => graph.to_mermaid(plan, &plan.order),
             };
-            print!("{text}");
+            say_raw!("{text}");
             ExitCode::from(EXIT_OK)
         }
         Command::Diff {
@@ -327,14 +349,14 @@ pub fn main() -> ExitCode {
             exit_code,
         } => diff(&project, out, base, format, exit_code),
         Command::Kinds { markdown: true, .. } => {
-            print!("{}", infrac::kinds::reference_markdown());
+            say_raw!("{}", infrac::kinds::reference_markdown());
             ExitCode::from(EXIT_OK)
         }
         Command::Kinds { kind, .. } => {
             let text = infrac::kinds::describe(kind.as_deref());
             match text {
                 Ok(t) => {
-                    print!("{t}");
+                    say_raw!("{t}");
                     ExitCode::from(EXIT_OK)
                 }
                 Err(e) => {
@@ -425,8 +447,7 @@ fn diff(
         DiffFormat::Markdown => infrac::diff::render_markdown(&report),
         DiffFormat::Json => infrac::diff::render_json(&report),
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
+    say_raw!("{text}");
     let changed = !report.is_empty();
     std::mem::forget(c);
     ExitCode::from(if changed && exit_code {

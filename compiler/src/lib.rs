@@ -126,10 +126,16 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     // never shown: a diagnostic quoting the command line would print it
     // into a CI log.
     for cli in inputs.vars {
-        if expanded.secrets.contains_key(&cli.name) || project.secrets.iter().any(|s| s.name == cli.name) {
+        if expanded.secrets.contains_key(&cli.name)
+            || project.secrets.iter().any(|s| s.name == cli.name)
+        {
             let written = sources.slice(cli.span);
             if let Some(eq) = written.find('=') {
-                let value = Span::new(cli.span.file, cli.span.start as usize + eq + 1, cli.span.end as usize);
+                let value = Span::new(
+                    cli.span.file,
+                    cli.span.start as usize + eq + 1,
+                    cli.span.end as usize,
+                );
                 sources.mask(value);
             }
         }
