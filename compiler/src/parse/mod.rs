@@ -70,6 +70,9 @@ impl Node {
 /// Parses one file. On a syntax error, returns every error the parser
 /// recovered to and no nodes.
 pub fn parse(file: FileId, text: &str) -> Reading {
+    if let Some(too_deep) = nesting_too_deep(file, text) {
+        return Err(vec![too_deep]);
+    }
     match fast::parse(file, text) {
         Some(nodes) => Ok(nodes),
         None => parse_with_kdl_crate(file, text),
@@ -78,6 +81,82 @@ pub fn parse(file: FileId, text: &str) -> Reading {
 
 /// The nodes of a file, or its syntax errors.
 pub type Reading = Result<Vec<Node>, Vec<Diagnostic>>;
+
+/// Children nested deeper than this are refused before parsing: both
+/// parsers, and the stages after them, recurse once per level, and a few
+/// kilobytes of `{` must not overflow the stack. Real projects nest a
+/// handful of levels.
+pub const MAX_NESTING: usize = 128;
+
+/// The `{` that opens level `MAX_NESTING + 1`, if any, as an error. Braces
+/// in strings and comments do not count; one left open counts as open.
+fn nesting_too_deep(file: FileId, text: &str) -> Option<Diagnostic> {
+    let b = text.as_bytes();
+    let (mut i, mut depth) = (0, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut level = 0;
+                while i < b.len() {
+                    if b[i..].starts_with(b"/*") {
+                        level += 1;
+                        i += 2;
+                    } else if b[i..].starts_with(b"*/") {
+                        level -= 1;
+                        i += 2;
+                        if level == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            b'#' | b'"' => {
+                // A (raw, multi-line) string: skip to its closing quote.
+                let hashes = b[i..].iter().take_while(|&&c| c == b'#').count();
+                if b.get(i + hashes) != Some(&b'"') {
+                    i += hashes.max(1);
+                    continue;
+                }
+                i += hashes;
+                let quotes = if b[i..].starts_with(b"\"\"\"") { 3 } else { 1 };
+                i += quotes;
+                let close: Vec<u8> = std::iter::repeat_n(b'"', quotes)
+                    .chain(std::iter::repeat_n(b'#', hashes))
+                    .collect();
+                while i < b.len() && !b[i..].starts_with(&close) {
+                    i += if hashes == 0 && b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += close.len();
+                continue;
+            }
+            b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(
+                        Diagnostic::error(
+                            Code::Syntax,
+                            format!("children nested more than {MAX_NESTING} levels deep"),
+                        )
+                        .at(Span::new(file, i, i + 1), "one level too deep")
+                        .help("a project nests a few levels (a resource, its blocks, theirs); check for unclosed or repeated `{`"),
+                    );
+                }
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
 
 /// Checks the hand-written parser against the `kdl` crate on `text`:
 /// whatever the first reads, the second must read too, to the same nodes,
