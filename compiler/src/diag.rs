@@ -208,9 +208,105 @@ struct MietteView {
     severity: Severity,
     message: String,
     help: Option<String>,
-    source: miette::NamedSource<String>,
+    source: Window,
     labels: Vec<miette::LabeledSpan>,
     related: Vec<MietteView>,
+}
+
+/// The part of a file a report needs, from a few lines before its first
+/// label on: miette finds a span's line by scanning from the start of the
+/// text it is given, so given whole files, reporting thousands of errors in
+/// one file took quadratic time. Line numbers and offsets are shifted back,
+/// so the rendering is the same as over the whole file.
+struct Window {
+    name: String,
+    text: std::sync::Arc<str>,
+    /// Byte offset of the window in the file, at the start of a line.
+    start: usize,
+    /// That line's number (0-based).
+    first_line: usize,
+}
+
+impl fmt::Debug for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Window({}, line {})", self.name, self.first_line)
+    }
+}
+
+impl miette::SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let local =
+            miette::SourceSpan::new(span.offset().saturating_sub(self.start).into(), span.len());
+        let c = self.text[self.start..].read_span(&local, before, after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            c.data(),
+            miette::SourceSpan::new((c.span().offset() + self.start).into(), c.span().len()),
+            c.line() + self.first_line,
+            c.column(),
+            c.line_count() + self.first_line,
+        )))
+    }
+}
+
+/// Line starts of each file, computed once per rendering.
+#[derive(Default)]
+struct LineIndex(std::collections::HashMap<crate::source::FileId, Vec<usize>>);
+
+impl LineIndex {
+    fn starts(&mut self, sources: &SourceMap, file: crate::source::FileId) -> &[usize] {
+        let text = &sources.get(file).text;
+        self.0.entry(file).or_insert_with(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+
+    /// 1-based line and column (in characters), as `SourceMap::line_col`,
+    /// without scanning the file from its start.
+    fn line_col(
+        &mut self,
+        sources: &SourceMap,
+        file: crate::source::FileId,
+        offset: u32,
+    ) -> (usize, usize) {
+        let text = sources.get(file).text.clone();
+        let mut offset = (offset as usize).min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let starts = self.starts(sources, file);
+        let line = starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let col = text[starts[line]..offset].chars().count() + 1;
+        (line + 1, col)
+    }
+
+    /// A window of `file` that starts `lines` lines before the line holding
+    /// `offset` (or at the start of the file).
+    fn window(
+        &mut self,
+        sources: &SourceMap,
+        file: crate::source::FileId,
+        offset: usize,
+        lines: usize,
+    ) -> Window {
+        let f = sources.get(file);
+        let starts = self.starts(sources, file);
+        let line = starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let first_line = line.saturating_sub(lines);
+        Window {
+            name: f.path.clone(),
+            text: f.text.clone(),
+            start: starts[first_line],
+            first_line,
+        }
+    }
 }
 
 impl fmt::Display for MietteView {
@@ -253,10 +349,9 @@ impl miette::Diagnostic for MietteView {
     }
 }
 
-fn named_source(sources: &SourceMap, span: Span) -> miette::NamedSource<String> {
-    let file = sources.get(span.file);
-    miette::NamedSource::new(file.path.clone(), file.text.to_string())
-}
+/// Lines of context miette shows around a label, and a margin more for the
+/// window to start before them.
+const WINDOW_LINES: usize = 3;
 
 fn labeled(span: Span, text: &str, primary: bool) -> miette::LabeledSpan {
     let label = (!text.is_empty()).then(|| text.to_string());
@@ -268,19 +363,26 @@ fn labeled(span: Span, text: &str, primary: bool) -> miette::LabeledSpan {
     }
 }
 
-fn view(diag: &Diagnostic, sources: &SourceMap) -> MietteView {
+fn view(diag: &Diagnostic, sources: &SourceMap, lines: &mut LineIndex) -> MietteView {
     let mut labels = vec![labeled(diag.span, &diag.label, true)];
     let mut related = Vec::new();
+    let mut first = diag.span.start;
     for other in &diag.others {
         if other.span.file == diag.span.file {
             labels.push(labeled(other.span, &other.text, false));
+            first = first.min(other.span.start);
         } else {
             related.push(MietteView {
                 code: None,
                 severity: diag.severity,
                 message: other.text.clone(),
                 help: None,
-                source: named_source(sources, other.span),
+                source: lines.window(
+                    sources,
+                    other.span.file,
+                    other.span.start as usize,
+                    WINDOW_LINES,
+                ),
                 labels: vec![labeled(other.span, &other.text, false)],
                 related: Vec::new(),
             });
@@ -291,7 +393,7 @@ fn view(diag: &Diagnostic, sources: &SourceMap) -> MietteView {
         severity: diag.severity,
         message: diag.message.clone(),
         help: (!diag.help.is_empty()).then(|| diag.help.clone()),
-        source: named_source(sources, diag.span),
+        source: lines.window(sources, diag.span.file, first as usize, WINDOW_LINES),
         labels,
         related,
     }
@@ -309,24 +411,26 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         .with_width(80)
         .with_links(false);
     let mut out = String::new();
+    let mut lines = LineIndex::default();
     for d in diags {
-        let _ = handler.render_report(&mut out, &view(d, sources));
+        let _ = handler.render_report(&mut out, &view(d, sources, &mut lines));
     }
     out
 }
 
 /// JSON for editors: one object per diagnostic.
 pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> serde_json::Value {
+    let mut lines = LineIndex::default();
     let items: Vec<serde_json::Value> = diags
         .iter()
         .map(|d| {
-            let (line, column) = sources.line_col(d.span.file, d.span.start);
-            let (end_line, end_column) = sources.line_col(d.span.file, d.span.end);
+            let (line, column) = lines.line_col(sources, d.span.file, d.span.start);
+            let (end_line, end_column) = lines.line_col(sources, d.span.file, d.span.end);
             let related: Vec<serde_json::Value> = d
                 .others
                 .iter()
                 .map(|l| {
-                    let (line, column) = sources.line_col(l.span.file, l.span.start);
+                    let (line, column) = lines.line_col(sources, l.span.file, l.span.start);
                     serde_json::json!({
                         "file": sources.get(l.span.file).path,
                         "line": line, "column": column,
