@@ -348,7 +348,7 @@ impl Lowerer<'_> {
                             name.span,
                             format!("`{n}` is not a header name"),
                             "not an HTTP token",
-                            "header names are letters, digits and `-` (e.g. `X-Robots-Tag`)",
+                            "a header name starts with a letter or digit, then letters, digits and `-` `_` `.` (e.g. `X-Robots-Tag`); `#`, `$`, quotes and a leading `-` or `+` mean something else to the servers",
                         );
                         continue;
                     }

@@ -29,9 +29,14 @@ pub fn is_route_path(s: &str) -> bool {
 
 /// An HTTP header name (an RFC 9110 token).
 pub fn is_header_name(s: &str) -> bool {
-    !s.is_empty()
+    // An RFC 9110 token, less what a server's config reads specially: a
+    // leading `-` or `+` (Caddy deletes or adds the header), `#` (an nginx
+    // comment), `$` (an nginx variable), quotes and backticks. Every header
+    // in use starts with a letter or digit.
+    s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && s.len() <= 256
         && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+.^_`|~-".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b"!%&*+.^_|~-".contains(&b))
 }
 
 pub use crate::read::{is_body, is_text};
