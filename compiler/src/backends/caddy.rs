@@ -50,11 +50,25 @@ pub fn quote(value: &str) -> String {
     token(&escape_placeholders(value))
 }
 
+/// Escapes what could read as a placeholder. `{` is always escaped; a `}`
+/// only when it closes an escaped `{`: Caddy reads `\{path\}` as the text
+/// `{path}` (without the second escape its Caddyfile adapter still expands
+/// the `{path}` shorthand), but serves a lone `\}` as written, backslash
+/// and all (Caddy 2.6 and 2.11).
 fn escape_placeholders(value: &str) -> String {
     let mut s = String::with_capacity(value.len());
+    let mut open = false;
     for c in value.chars() {
-        if c == '{' || c == '}' {
-            s.push('\\');
+        match c {
+            '{' => {
+                s.push('\\');
+                open = true;
+            }
+            '}' if open => {
+                s.push('\\');
+                open = false;
+            }
+            _ => {}
         }
         s.push(c);
     }
