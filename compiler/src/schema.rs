@@ -217,6 +217,9 @@ pub struct ProviderInfo {
     pub name: &'static str,
     pub source: &'static str,
     pub version: &'static str,
+    /// Provider arguments that hold credentials: never written as literals
+    /// (the schemas mark only some of them sensitive).
+    pub credentials: &'static [&'static str],
     text: &'static str,
 }
 
@@ -225,24 +228,28 @@ pub const VENDORED: &[ProviderInfo] = &[
         name: "aws",
         source: "hashicorp/aws",
         version: "~> 6.47.0",
+        credentials: &["access_key", "secret_key", "token"],
         text: include_str!("../../schemas/providers/aws.json"),
     },
     ProviderInfo {
         name: "cloudflare",
         source: "cloudflare/cloudflare",
         version: "~> 5.22.0",
+        credentials: &["api_key", "api_token", "api_user_service_key"],
         text: include_str!("../../schemas/providers/cloudflare.json"),
     },
     ProviderInfo {
         name: "digitalocean",
         source: "digitalocean/digitalocean",
         version: "~> 2.79.0",
+        credentials: &["token", "spaces_access_id", "spaces_secret_key"],
         text: include_str!("../../schemas/providers/digitalocean.json"),
     },
     ProviderInfo {
         name: "heroku",
         source: "heroku/heroku",
         version: "~> 5.3.2",
+        credentials: &["api_key"],
         text: include_str!("../../schemas/providers/heroku.json"),
     },
 ];

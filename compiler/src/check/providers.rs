@@ -69,6 +69,7 @@ impl Checker<'_> {
                 .provider_block();
             let fields: Vec<&IField> = props.iter().filter(|p| p.name != "as").collect();
             let body = self.body(None, block, "", &fields, children, decl.name_span, &[]);
+            self.literal_credentials(info, &body);
             out.push(ProviderConfig {
                 name: info.name.to_string(),
                 alias,
@@ -91,5 +92,31 @@ impl Checker<'_> {
         }
         out.sort_by(|a, b| (&a.name, &a.alias).cmp(&(&b.name, &b.alias)));
         out
+    }
+
+    /// A credential written in the project would be committed with it and
+    /// written into `providers.tf`: it must be a secret (E016).
+    fn literal_credentials(&mut self, info: &schema::ProviderInfo, body: &Body) {
+        for attr in &body.attrs {
+            if !info.credentials.contains(&attr.name) {
+                continue;
+            }
+            let literal = match &attr.value {
+                PValue::Str(_) | PValue::Int(_) => true,
+                PValue::Template(parts) => !parts.iter().any(|p| matches!(p, PPart::Secret(_))),
+                _ => false,
+            };
+            if literal {
+                let shown = attr.name.replace('_', "-");
+                self.err(
+                    Diagnostic::error(
+                        Code::SecretMisuse,
+                        format!("`{shown}` of the {} provider is a credential and must not be written in plain text", info.name),
+                    )
+                    .at(attr.span, "a literal credential")
+                    .help(format!("declare `secret \"NAME\"` and write `{shown}=(secret)\"NAME\"`; its value is given to Terraform at plan time (TF_VAR_NAME)")),
+                );
+            }
+        }
     }
 }
