@@ -467,3 +467,57 @@ fn a_closed_stdout_ends_quietly() {
         assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+/// An import is read only if, links followed, it is a regular file inside
+/// the project folder: a link to a credentials file is not read (nor
+/// printed in a diagnostic), a FIFO does not block, a device is refused.
+#[test]
+fn imports_stay_inside_the_project_and_read_only_files() {
+    let canary = "CANARY-creds-4d1e";
+    let outside = scratch("outside");
+    std::fs::write(
+        outside.join("creds.kdl"),
+        format!("aws_secret_access_key = {canary}\n"),
+    )
+    .unwrap();
+    let dir = scratch("links");
+    std::os::unix::fs::symlink(outside.join("creds.kdl"), dir.join("creds.kdl")).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("shared")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.kdl")).unwrap();
+    let fifo = dir.join("pipe.kdl");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for import in ["creds.kdl", "shared/creds.kdl", "zero.kdl", "pipe.kdl"] {
+        std::fs::write(
+            dir.join("infra.kdl"),
+            format!("{PROJECT}\nimport \"{import}\"\n"),
+        )
+        .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .args(["check", ".", "--format", "json"])
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > std::time::Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("importing {import} did not finish");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let o = child.wait_with_output().unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(all.contains("E010"), "{import}: {all}");
+        assert!(!all.contains(canary), "{import} leaks the file: {all}");
+    }
+}
