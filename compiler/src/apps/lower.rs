@@ -336,11 +336,17 @@ impl Lowerer<'_> {
                 ok = false;
                 continue;
             };
+            let value_span = value.span;
             let Some(value) = self.text(value, &format!("the value of `{key}`")) else {
                 ok = false;
                 continue;
             };
-            if !c.props.is_empty() || !c.children.is_empty() {
+            let plain = c.props.iter().any(|p| p.name == "plain")
+                && c.props
+                    .iter()
+                    .filter(|p| p.name == "plain")
+                    .all(|p| self.boolean(&p.value, "plain") == Some(true));
+            if c.props.iter().any(|p| p.name != "plain") || !c.children.is_empty() {
                 self.bad(
                     c.span,
                     format!("`{key}` takes one value"),
@@ -348,6 +354,24 @@ impl Lowerer<'_> {
                     "write `KEY \"value\"`",
                 );
                 ok = false;
+            }
+            // A config map is readable by anyone who can read the
+            // namespace: the same names are refused as for `env`.
+            if looks_secret(&key) && !plain {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::SecretMisuse,
+                        format!(
+                            "config map key `{key}` looks like a secret but is given as a literal"
+                        ),
+                    )
+                    .at(value_span, "would be written in plain text")
+                    .help(format!(
+                        "{SECRET_HELP}; if this value is not secret, add `plain=#true`"
+                    )),
+                );
+                ok = false;
+                continue;
             }
             size += key.len() + value.len();
             data.push((key.to_string(), value));

@@ -6,7 +6,7 @@
 //! ingress host, from every environment, to the Terraform side.
 
 mod lower;
-mod names;
+pub(crate) mod names;
 
 pub use lower::lower;
 

@@ -39,6 +39,8 @@ impl Checker<'_> {
                     refs: known.refs,
                     enum_values: known.enum_values,
                     format: known.format,
+                    public: known.public,
+                    environment: known.environment,
                     sensitive: known.attr.sensitive,
                 };
                 match self.value(&p.value, &known.attr.ty, &ctx) {
@@ -247,12 +249,30 @@ impl Checker<'_> {
                     continue;
                 }
                 seen.push((key, value.span));
+                if ctx.environment
+                    && crate::apps::names::looks_secret(key)
+                    && matches!(value.value, Value::Str(_) | Value::Int(_))
+                {
+                    let d = self.with_origin(
+                        Diagnostic::error(
+                            Code::SecretMisuse,
+                            format!("`{key}` looks like a secret but is given as a literal"),
+                        )
+                        .at(value.span, "would be written in plain text")
+                        .help(format!("declare `secret \"NAME\"` and set it among the sensitive values (`sensitive-{} {{ {key} (secret)\"NAME\" }}`)", c.name)),
+                        origin,
+                    );
+                    self.err(d);
+                    continue;
+                }
                 // Errors name the entry, not the whole map.
                 let entry = Ctx {
                     name: key,
                     refs: ctx.refs,
                     enum_values: ctx.enum_values,
                     format: ctx.format,
+                    public: ctx.public,
+                    environment: ctx.environment,
                     sensitive: ctx.sensitive,
                 };
                 if let Some(v) = self.value(value, &elem, &entry) {
@@ -404,6 +424,8 @@ impl Checker<'_> {
                     refs: ctx.refs,
                     enum_values: ctx.enum_values,
                     format: ctx.format,
+                    public: ctx.public,
+                    environment: ctx.environment,
                 })
             }
             _ => None,

@@ -215,6 +215,27 @@ fn kind_outputs(
     }
 }
 
+/// Attributes anyone can read, whatever the kind: names, tags, labels.
+const PUBLIC_ATTRIBUTES: &[&str] = &[
+    "name",
+    "tags",
+    "tags_all",
+    "labels",
+    "description",
+    "comment",
+    "hostname",
+];
+
+/// Whether the attribute at `path` is public: one of those, or the data of
+/// a DNS record (its value, content or records).
+fn is_public(kind: &Kind, path: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    PUBLIC_ATTRIBUTES.contains(&last)
+        || (kind.fqdn.is_some()
+            && (kind.multi_value.as_deref() == Some(last)
+                || matches!(last, "records" | "value" | "content" | "data")))
+}
+
 /// Below this many instances, one thread checks them all.
 const PARALLEL_FROM: usize = 4096;
 
@@ -227,6 +248,11 @@ struct Ctx<'a> {
     refs: Option<&'static RefSpec>,
     enum_values: Option<&'a [String]>,
     format: Option<crate::formats::Format>,
+    /// Anyone can read it (a name, a tag, DNS data): no secret goes here.
+    public: bool,
+    /// A map that is an app's environment: names that read like secrets
+    /// take secrets, not literals.
+    environment: bool,
     sensitive: bool,
 }
 
@@ -237,6 +263,8 @@ impl<'a> Ctx<'a> {
             refs: None,
             enum_values: None,
             format: None,
+            public: false,
+            environment: false,
             sensitive: false,
         }
     }
@@ -265,6 +293,8 @@ struct KnownField {
     refs: Option<&'static RefSpec>,
     enum_values: Option<&'static [String]>,
     format: Option<crate::formats::Format>,
+    public: bool,
+    environment: bool,
 }
 
 impl Checker<'_> {
@@ -544,6 +574,8 @@ impl Checker<'_> {
                 .and_then(|e| self.kinds.enums.get(e))
                 .map(Vec::as_slice),
             format: kind.and_then(|k| k.formats.get(path)).copied(),
+            public: kind.is_some_and(|k| is_public(k, path)),
+            environment: kind.is_some_and(|k| k.environment_maps.iter().any(|m| m == path)),
             sensitive,
         }
     }

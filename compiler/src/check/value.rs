@@ -113,7 +113,17 @@ impl Checker<'_> {
                     }
                 }
             }
+            (Value::Secret(_), _) if ctx.public => {
+                self.public_secret(ctx, v.span);
+                return None;
+            }
             (Value::Secret(name), TfType::String | TfType::Dynamic) => PValue::Secret(name.clone()),
+            (Value::Template(parts), _)
+                if ctx.public && parts.iter().any(|p| matches!(p, TPart::Secret(_))) =>
+            {
+                self.public_secret(ctx, v.span);
+                return None;
+            }
             (Value::Template(parts), TfType::String | TfType::Dynamic) => {
                 let mut out = Vec::with_capacity(parts.len());
                 for p in parts {
@@ -230,6 +240,18 @@ impl Checker<'_> {
             }
         };
         Some(value)
+    }
+
+    /// A secret where anyone can read it: a name, a tag, a DNS record.
+    fn public_secret(&mut self, ctx: &Ctx, span: Span) {
+        self.err(
+            Diagnostic::error(
+                Code::SecretMisuse,
+                format!("`{}` is public: a secret written there is published", ctx.name),
+            )
+            .at(span, "a secret in a public place")
+            .help("names, tags, labels and DNS records are visible to anyone who can list them; keep secrets in attributes the provider treats as sensitive"),
+        );
     }
 
     /// Whether `s` has the attribute's format, if it has one (E027 if not).

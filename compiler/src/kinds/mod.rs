@@ -133,6 +133,10 @@ pub struct Kind {
     /// Attribute path → the format its values must have.
     #[serde(default)]
     pub formats: BTreeMap<String, crate::formats::Format>,
+    /// Map attributes that are an app's environment (Heroku `config_vars`):
+    /// a key that reads like a secret (`DB_PASSWORD`) takes a secret.
+    #[serde(default)]
+    pub environment_maps: Vec<String>,
 }
 
 impl Kind {
@@ -477,6 +481,7 @@ mod tests {
                 .chain(kind.enums.keys())
                 .chain(kind.defaults.keys())
                 .chain(kind.formats.keys())
+                .chain(&kind.environment_maps)
                 .chain(&kind.unique_by)
             {
                 assert!(exists(path), "{file}: `{path}` is not in {}", kind.resource);
