@@ -22,6 +22,7 @@ pub fn check(web: &mut Web, plan: &Plan, diags: &mut Diagnostics) {
         }
     }
     host_conflicts(web, diags);
+    secret_variables(web, diags);
     for site in &web.sites {
         engine_support(site, diags);
         for r in &site.routes {
@@ -346,5 +347,31 @@ mod tests {
         assert!(cidr_contains("10.110.0.0/20", "10.110.0.0/20"));
         assert!(cidr_contains("10.110.0.0/16", "10.110.0.0/20"));
         assert!(!cidr_contains("10.110.0.0/24", "10.110.0.0/20"));
+    }
+}
+
+/// Two basic-auth secrets that would read one environment variable
+/// (`ba-hash` and `ba_hash` are both `INFRAC_SECRET_BA_HASH`): one site
+/// would get the other's password hash.
+fn secret_variables(web: &Web, diags: &mut Diagnostics) {
+    let mut seen: Vec<(String, &BasicAuth)> = Vec::new();
+    for auth in web.sites.iter().filter_map(|s| s.basic_auth.as_ref()) {
+        let env = secret_env(&auth.secret);
+        match seen.iter().find(|(e, _)| *e == env) {
+            Some((_, first)) if first.secret != auth.secret => diags.push(
+                Diagnostic::error(
+                    Code::SecretMisuse,
+                    format!(
+                        "secrets `{}` and `{}` would share the environment variable {env}",
+                        first.secret, auth.secret
+                    ),
+                )
+                .at(auth.span, "read from the same variable")
+                .also(first.span, "as this one")
+                .help("give the secrets names that differ in more than `-`, `_` and letter case"),
+            ),
+            Some(_) => {}
+            None => seen.push((env, auth)),
+        }
     }
 }

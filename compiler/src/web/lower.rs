@@ -497,7 +497,7 @@ impl Lowerer<'_> {
                         && s.bytes()
                             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
                 {
-                    secret = Some(s.clone())
+                    secret = Some((s.clone(), p.value.span))
                 }
                 ("hash", Value::Secret(s)) => {
                     // The name becomes a file name (nginx) and a variable name (Caddy).
@@ -520,7 +520,7 @@ impl Lowerer<'_> {
                 (other, _) => self.unknown(p.name_span, other, "basic-auth", &["hash"]),
             }
         }
-        let Some(secret) = secret else {
+        let Some((secret, span)) = secret else {
             self.diags.push(
                 Diagnostic::error(Code::MissingRequired, "basic-auth needs the password hash")
                     .at(c.span, "no `hash`")
@@ -528,7 +528,7 @@ impl Lowerer<'_> {
             );
             return None;
         };
-        Some(BasicAuth { user, secret })
+        Some(BasicAuth { user, secret, span })
     }
 
     fn route(&mut self, c: &IChild, site: &Site, all: &[Instance]) -> Option<Route> {

@@ -162,6 +162,8 @@ pub struct BasicAuth {
     pub user: String,
     /// The secret holding the bcrypt hash of the password.
     pub secret: String,
+    /// Where the secret is named.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
