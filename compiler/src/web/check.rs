@@ -323,6 +323,32 @@ fn cidr_contains(outer: &str, inner: &str) -> bool {
     ol <= il && (o & mask) == (i & mask)
 }
 
+/// Two basic-auth secrets that would read one environment variable
+/// (`ba-hash` and `ba_hash` are both `INFRAC_SECRET_BA_HASH`): one site
+/// would get the other's password hash.
+fn secret_variables(web: &Web, diags: &mut Diagnostics) {
+    let mut seen: Vec<(String, &BasicAuth)> = Vec::new();
+    for auth in web.sites.iter().filter_map(|s| s.basic_auth.as_ref()) {
+        let env = secret_env(&auth.secret);
+        match seen.iter().find(|(e, _)| *e == env) {
+            Some((_, first)) if first.secret != auth.secret => diags.push(
+                Diagnostic::error(
+                    Code::SecretMisuse,
+                    format!(
+                        "secrets `{}` and `{}` would share the environment variable {env}",
+                        first.secret, auth.secret
+                    ),
+                )
+                .at(auth.span, "read from the same variable")
+                .also(first.span, "as this one")
+                .help("give the secrets names that differ in more than `-`, `_` and letter case"),
+            ),
+            Some(_) => {}
+            None => seen.push((env, auth)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,31 +373,5 @@ mod tests {
         assert!(cidr_contains("10.110.0.0/20", "10.110.0.0/20"));
         assert!(cidr_contains("10.110.0.0/16", "10.110.0.0/20"));
         assert!(!cidr_contains("10.110.0.0/24", "10.110.0.0/20"));
-    }
-}
-
-/// Two basic-auth secrets that would read one environment variable
-/// (`ba-hash` and `ba_hash` are both `INFRAC_SECRET_BA_HASH`): one site
-/// would get the other's password hash.
-fn secret_variables(web: &Web, diags: &mut Diagnostics) {
-    let mut seen: Vec<(String, &BasicAuth)> = Vec::new();
-    for auth in web.sites.iter().filter_map(|s| s.basic_auth.as_ref()) {
-        let env = secret_env(&auth.secret);
-        match seen.iter().find(|(e, _)| *e == env) {
-            Some((_, first)) if first.secret != auth.secret => diags.push(
-                Diagnostic::error(
-                    Code::SecretMisuse,
-                    format!(
-                        "secrets `{}` and `{}` would share the environment variable {env}",
-                        first.secret, auth.secret
-                    ),
-                )
-                .at(auth.span, "read from the same variable")
-                .also(first.span, "as this one")
-                .help("give the secrets names that differ in more than `-`, `_` and letter case"),
-            ),
-            Some(_) => {}
-            None => seen.push((env, auth)),
-        }
     }
 }
