@@ -521,3 +521,72 @@ fn imports_stay_inside_the_project_and_read_only_files() {
         assert!(!all.contains(canary), "{import} leaks the file: {all}");
     }
 }
+
+/// The output is replaced whole or not at all: when one file cannot be
+/// replaced (here an immutable outputs.tf), the files already replaced are
+/// put back; no staging folder is left, and those of interrupted builds
+/// are cleaned up; a symbolic link to a folder inside the output is never
+/// written through.
+#[test]
+fn output_is_replaced_whole_or_not_at_all() {
+    let dir = scratch("atomic");
+    let project = format!("{PROJECT}\noutput \"web-ip\" value=(ref)\"droplet.web.ipv4\"\n");
+    std::fs::write(dir.join("infra.kdl"), &project).unwrap();
+    assert!(infrac(&["build", "."], &dir).status.success());
+    let out = dir.join("out");
+    // Leftovers of an interrupted build are removed by the next one.
+    std::fs::create_dir_all(out.join(".infrac-staging-999999/terraform")).unwrap();
+    std::fs::write(out.join(".infrac-manifest.tmp"), "x").unwrap();
+    assert!(infrac(&["build", "."], &dir).status.success());
+    assert!(!out.join(".infrac-staging-999999").exists());
+    assert!(!out.join(".infrac-manifest.tmp").exists());
+
+    let before = snapshot(&out);
+    let outputs = out.join("terraform/outputs.tf");
+    let immutable = Command::new("chattr").arg("+i").arg(&outputs).status();
+    if std::env::var("CI").is_ok() || immutable.as_ref().is_ok_and(|s| s.success()) {
+        assert!(
+            immutable.unwrap().success(),
+            "chattr +i must work here (root)"
+        );
+        std::fs::write(
+            dir.join("infra.kdl"),
+            project
+                .replace("s-1vcpu-1gb", "s-2vcpu-4gb")
+                .replace("web-ip", "web-address"),
+        )
+        .unwrap();
+        let o = infrac(&["build", "."], &dir);
+        let _ = Command::new("chattr").arg("-i").arg(&outputs).status();
+        assert_eq!(
+            o.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(snapshot(&out), before, "a failed write changed the output");
+        assert!(std::fs::read_dir(&out).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".infrac-staging")));
+    } else {
+        eprintln!("note: chattr unavailable; the rollback part is skipped");
+    }
+
+    // A linked folder is not written through.
+    let elsewhere = scratch("atomic-elsewhere");
+    std::fs::remove_dir_all(out.join("terraform")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("terraform")).unwrap();
+    let o = infrac(&["build", "."], &dir);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        std::fs::read_dir(&elsewhere).unwrap().next().is_none(),
+        "wrote through the link"
+    );
+}

@@ -1,9 +1,11 @@
 //! Writing the output folder. Used by the CLI only (the compiler itself
 //! does no IO). Every new file is first written to a staging folder and
-//! then renamed into place, so a failure while writing leaves the previous
-//! output as it was; files that an earlier build wrote and this one no
-//! longer produces are removed; files infrac did not write are never
-//! touched. What infrac wrote is listed in `.infrac-manifest`.
+//! then renamed into place, the file it replaces kept until all are in
+//! place, so a failure while writing or renaming leaves the previous output
+//! as it was; files that an earlier build wrote and this one no longer
+//! produces are removed; files infrac did not write are never touched, and
+//! a symbolic link to a folder inside the output is never written through.
+//! What infrac wrote is listed in `.infrac-manifest`.
 
 use crate::backends::Files;
 use std::collections::BTreeSet;
@@ -39,13 +41,54 @@ pub fn read_manifest(out: &Path) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
+/// Staging folders and manifest drafts that a build interrupted before it
+/// could clean up (killed, out of disk) left behind.
+fn remove_leftovers(out: &Path) {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".infrac-staging-") {
+            let _ = std::fs::remove_dir_all(e.path());
+        } else if name == format!("{MANIFEST}.tmp") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// A folder on the way to `path` inside `out` that is a symbolic link:
+/// writing through it would write outside the output folder.
+fn linked_folder(out: &Path, path: &str) -> Option<PathBuf> {
+    let mut at = out.to_path_buf();
+    let parts: Vec<&str> = path.split('/').collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(at);
+        }
+    }
+    None
+}
+
 pub fn write(out: &Path, files: &Files) -> io::Result<Summary> {
     let previous = read_manifest(out);
+    remove_leftovers(out);
     for path in files.keys() {
         if !safe_relative(path) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("refusing to write outside the output folder: {path}"),
+            ));
+        }
+        if let Some(link) = linked_folder(out, path) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{} is a symbolic link: refusing to write through it; make it a folder",
+                    link.display()
+                ),
             ));
         }
         let target = out.join(path);
@@ -85,14 +128,44 @@ pub fn write(out: &Path, files: &Files) -> io::Result<Summary> {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(e);
     }
-    for path in &changed {
-        let dest = out.join(path);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)?;
+    // Each file replaced keeps its previous version under the staging
+    // folder until all are in place: if one rename fails, those done are
+    // undone, and the output is the previous one, whole.
+    let backups = staging.join(".previous");
+    let mut done: Vec<(&String, bool)> = Vec::new();
+    let placed = (|| -> io::Result<()> {
+        for path in &changed {
+            let dest = out.join(path);
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let had = dest.exists();
+            if had {
+                let backup = backups.join(path);
+                if let Some(parent) = backup.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::rename(&dest, &backup)?;
+            }
+            done.push((path, had));
+            std::fs::rename(staging.join(path), &dest)?;
         }
-        std::fs::rename(staging.join(path), dest)?;
-        summary.written += 1;
+        Ok(())
+    })();
+    if let Err(e) = placed {
+        for (path, had) in done.into_iter().rev() {
+            let dest = out.join(path);
+            if had {
+                let _ = std::fs::rename(backups.join(path), &dest);
+            } else {
+                let _ = std::fs::remove_file(&dest);
+                remove_empty_parents(out, &dest);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
     }
+    summary.written = changed.len();
     let _ = std::fs::remove_dir_all(&staging);
 
     for old in previous.iter().filter(|p| !files.contains_key(*p)) {
