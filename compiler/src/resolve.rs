@@ -21,6 +21,9 @@ pub struct Resolved {
     pub kind: &'static Kind,
     /// Terraform attribute read, when the path names one.
     pub attr: Option<&'static str>,
+    /// The type of `attr` (or of the kind's default export), from the
+    /// schema: looked up once here, not again by each check.
+    pub ty: &'static crate::schema::TfType,
     pub sensitive: bool,
 }
 
@@ -365,16 +368,18 @@ impl<'a> Names<'a> {
             );
             return None;
         };
-        let (attr, sensitive) = match attr {
-            None => (
-                None,
-                kind.schema()
-                    .attributes
-                    .get(&kind.default_export)
-                    .is_some_and(|a| a.sensitive),
-            ),
+        static DYNAMIC: crate::schema::TfType = crate::schema::TfType::Dynamic;
+        let (attr, ty, sensitive) = match attr {
+            None => {
+                let export = kind.schema().attributes.get(&kind.default_export);
+                (
+                    None,
+                    export.map_or(&DYNAMIC, |a| &a.ty),
+                    export.is_some_and(|a| a.sensitive),
+                )
+            }
             Some(a) => match kind.export(a) {
-                Some((tf, schema_attr)) => (Some(tf), schema_attr.sensitive),
+                Some((tf, schema_attr)) => (Some(tf), &schema_attr.ty, schema_attr.sensitive),
                 None => {
                     let names = kind.export_names();
                     diags.push(
@@ -390,6 +395,7 @@ impl<'a> Names<'a> {
             target,
             kind,
             attr,
+            ty,
             sensitive,
         })
     }

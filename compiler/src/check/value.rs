@@ -312,6 +312,9 @@ impl Checker<'_> {
 /// The type of the attribute a reference reads, from the provider schema.
 fn ref_type(r: &Resolved, attr: &str) -> &'static TfType {
     static DYNAMIC: TfType = TfType::Dynamic;
+    if attr == r.attr.unwrap_or(&r.kind.default_export) {
+        return r.ty;
+    }
     r.kind
         .schema()
         .attributes

@@ -371,3 +371,24 @@ fn reads_multiline_strings_as_the_kdl_crate_does() {
     }
     assert!(accepted > 2_000, "only {accepted} accepted");
 }
+
+#[test]
+fn nesting_is_bounded_and_braces_in_text_do_not_count() {
+    use super::{nesting_too_deep, MAX_NESTING};
+    let nest = |n: usize| format!("a {}{}", "{ b ".repeat(n), "}".repeat(n));
+    assert!(nesting_too_deep(FILE, &nest(MAX_NESTING)).is_none());
+    let deep = nest(MAX_NESTING + 1);
+    let e = nesting_too_deep(FILE, &deep).expect("one level too deep");
+    assert_eq!(
+        e.span.start as usize,
+        deep.match_indices('{').nth(MAX_NESTING).unwrap().0
+    );
+    // Braces in strings, raw strings, multi-line strings and comments.
+    let text: String = [
+        "a \"{{{\\\"{\" #\"{\"{\"# ",
+        "// {{{{\n/* { /* { */ { */ \"\"\"\n{{{\n\"\"\" ",
+    ]
+    .concat()
+    .repeat(20);
+    assert!(nesting_too_deep(FILE, &text).is_none());
+}
