@@ -40,6 +40,10 @@ impl Expander<'_> {
         if self.exhausted || (iterations.is_none() && !self.spend(1, r.span)) {
             return;
         }
+        let n = iterations.as_ref().map_or(1, Vec::len);
+        if !self.spend_size(n, r) {
+            return;
+        }
         let grouped = iterations.is_some();
         let group: Option<std::sync::Arc<str>> = grouped.then(|| base.as_str().into());
         let iterations = iterations.unwrap_or_else(|| vec![(String::new(), scope.clone())]);
