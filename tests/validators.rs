@@ -378,3 +378,30 @@ fn walk(body: &Body, schema: &infrac::schema::Block, at: &str) {
         }
     }
 }
+
+/// Every hostile value (tests/hostile/values.json) in every string slot
+/// (tests/hostile/slots.json): a diagnostic, or output that HashiCorp's
+/// parser and a YAML loader read back equal; never an injection. The
+/// readers are first shown to catch what an escaping bug would write.
+#[test]
+fn hostile_values_are_refused_or_read_back_equal() {
+    let Some(tools) = tools() else { return };
+    let python = tools.join("venv/bin/python");
+    let script = repo_root().join("scripts/hostile_values.py");
+    let readers = Command::new(&python)
+        .arg(&script)
+        .arg("--self-test")
+        .status()
+        .unwrap();
+    assert!(readers.success(), "the readers accept an injection");
+    let run = Command::new(&python)
+        .arg(&script)
+        .arg(env!("CARGO_BIN_EXE_infrac"))
+        .arg(&tools)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&run.stdout);
+    eprint!("{report}{}", String::from_utf8_lossy(&run.stderr));
+    assert!(run.status.success(), "hostile values failed (see above)");
+    assert!(report.contains("0 injections"), "{report}");
+}

@@ -75,7 +75,7 @@ impl Lowerer<'_> {
                     project.secrets.push(SecretDecl {
                         name: name.into(),
                         name_span,
-                        description: self.string_prop(node, "description"),
+                        description: self.description(node),
                         span: node.span,
                     });
                 }
@@ -288,6 +288,14 @@ impl Lowerer<'_> {
         }
     }
 
+    /// A description is plain text (nothing is interpolated in it), read
+    /// with the language's one escape, `$${` for a literal `${`, as every
+    /// other string is: the same text means the same thing everywhere.
+    fn description(&mut self, node: &Node) -> Option<String> {
+        self.string_prop(node, "description")
+            .map(|d| d.replace("$${", "${"))
+    }
+
     fn var_type(&mut self, node: &Node) -> VarType {
         match self.string_prop(node, "type").as_deref() {
             None | Some("string") => VarType::String,
@@ -321,7 +329,7 @@ impl Lowerer<'_> {
             name_span,
             ty,
             default,
-            description: self.string_prop(node, "description"),
+            description: self.description(node),
             span: node.span,
         })
     }
@@ -343,7 +351,7 @@ impl Lowerer<'_> {
                     name_span: pspan,
                     ty,
                     default: c.prop("default").map(|p| self.expr(&p.value)),
-                    description: self.string_prop(c, "description"),
+                    description: self.description(c),
                 });
             } else if let Some(item) = self.item(c) {
                 items.push(item);
@@ -523,7 +531,7 @@ impl Lowerer<'_> {
             name: self.template(&name, name_span),
             name_span,
             value: self.expr(&value.value),
-            description: self.string_prop(node, "description"),
+            description: self.description(node),
             condition: node.prop("if").map(|p| self.expr(&p.value)),
             span: node.span,
         })
