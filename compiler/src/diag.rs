@@ -170,9 +170,11 @@ impl Diagnostics {
     }
 }
 
-/// "did you mean `x`?" from a list of candidates, or an empty string.
+/// "did you mean `x`?" from a list of candidates, or an empty string. When
+/// several are equally close (`nyc9`: `nyc1`, `nyc2`, `nyc3`), all of them.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    let mut best: Option<(f64, &str)> = None;
+    let mut best: Vec<&str> = Vec::new();
+    let mut best_score = 0.8;
     for c in candidates {
         // Jaro-Winkler misses a swap of neighbours in a short word (`wbe`
         // for `web` scores 0.56): one edit or swap always counts as close.
@@ -180,12 +182,21 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
         if score <= 0.8 && word.len() >= 3 && strsim::osa_distance(word, c) == 1 {
             score = 0.81;
         }
-        if score > 0.8 && best.is_none_or(|(s, b)| score > s || (score == s && c < b)) {
-            best = Some((score, c));
+        if score > best_score {
+            best_score = score;
+            best.clear();
+        }
+        if score == best_score && score > 0.8 && !best.contains(&c) {
+            best.push(c);
         }
     }
-    best.map(|(_, c)| format!("did you mean `{c}`?"))
-        .unwrap_or_default()
+    best.sort_unstable();
+    let names: Vec<String> = best.iter().map(|c| format!("`{c}`")).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => format!("did you mean {one}?"),
+        [first @ .., last] => format!("did you mean {} or {last}?", first.join(", ")),
+    }
 }
 
 /// Joins a did-you-mean with a fallback help line.
@@ -462,6 +473,18 @@ pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> serde_json::Val
 #[cfg(test)]
 mod tests {
     use super::did_you_mean;
+
+    #[test]
+    fn did_you_mean_names_every_equally_close_candidate() {
+        assert_eq!(
+            did_you_mean("nyc9", ["nyc1", "nyc3", "ams3", "nyc2"]),
+            "did you mean `nyc1`, `nyc2` or `nyc3`?"
+        );
+        assert_eq!(
+            did_you_mean("ams4", ["ams3", "sfo3"]),
+            "did you mean `ams3`?"
+        );
+    }
 
     #[test]
     fn did_you_mean_catches_close_names_and_swaps() {
