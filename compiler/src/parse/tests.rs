@@ -392,3 +392,14 @@ fn nesting_is_bounded_and_braces_in_text_do_not_count() {
     .repeat(20);
     assert!(nesting_too_deep(FILE, &text).is_none());
 }
+
+/// Found by the parse fuzz target: the kdl crate refuses a float of more
+/// digits than a 128-bit integer holds, so the fast parser leaves such
+/// floats to it rather than accept what the reference parser rejects.
+#[test]
+fn floats_too_long_for_the_kdl_crate_are_left_to_it() {
+    let text = format!(" A 9.{}", "8".repeat(39));
+    assert!(fast::parse(FILE, &text).is_none());
+    assert!(!agree(&text));
+    assert!(fast::parse(FILE, &format!(" A 9.{}", "8".repeat(30))).is_some());
+}
