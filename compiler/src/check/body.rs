@@ -347,7 +347,8 @@ impl Checker<'_> {
     }
 
     /// Required attributes that were not written (those written with a bad
-    /// value have their own error).
+    /// value have their own error, and so do those misspelt: `sise=` is
+    /// reported once, as unknown with "did you mean `size`?").
     fn missing_required(
         &mut self,
         kind: Option<&'static Kind>,
@@ -360,7 +361,12 @@ impl Checker<'_> {
         let mut missing: Vec<String> = block
             .required
             .iter()
-            .filter(|n| !failed.iter().any(|g| g == *n) && !body.attrs.iter().any(|b| b.name == *n))
+            .filter(|n| {
+                !failed
+                    .iter()
+                    .any(|g| g == *n || !crate::diag::did_you_mean(g, [n.as_str()]).is_empty())
+                    && !body.attrs.iter().any(|b| b.name == *n)
+            })
             .map(|n| n.replace('_', "-"))
             .collect();
         if !missing.is_empty() {
