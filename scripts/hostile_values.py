@@ -156,12 +156,13 @@ def main():
                                         for e in c.get("env", []):
                                             if e["name"] == key:
                                                 got = env_text(e.get("value", ""))
-                                                if got is None:
-                                                    counts["injections"] += 1
-                                                    failures.append(f"{slot['slot']} / {value[:40]!r}: $( expands")
                                 else:
                                     got = doc[field][key]
-                    record(counts, failures, slot, value, got)
+                    if got is None and field == "env":
+                        counts["injections"] += 1
+                        failures.append(f"{slot['slot']} / {value[:40]!r}: $( expands")
+                    else:
+                        record(counts, failures, slot, value, got)
                 else:
                     files = sorted(
                         os.path.join(out, "terraform", f) for f in os.listdir(os.path.join(out, "terraform"))

@@ -279,8 +279,8 @@ impl LineIndex {
         })
     }
 
-    /// 1-based line and column (in characters), as `SourceMap::line_col`,
-    /// without scanning the file from its start.
+    /// 1-based line and column (in characters) of a byte offset, found by
+    /// binary search in the line starts, not by scanning the file.
     fn line_col(
         &mut self,
         sources: &SourceMap,

@@ -79,17 +79,6 @@ impl SourceMap {
             .map(|(i, f)| (FileId(i as u32), f))
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_col(&self, file: FileId, offset: u32) -> (usize, usize) {
-        let text = &self.get(file).text;
-        let offset = (offset as usize).min(text.len());
-        let before = &text[..floor_char_boundary(text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
-        (line, col)
-    }
-
     /// Replaces the text under `span` with `*`, byte for byte, so that every
     /// span stays valid (for a secret's value typed on the command line).
     pub fn mask(&mut self, span: Span) {
@@ -110,11 +99,4 @@ impl SourceMap {
         let start = (span.start as usize).min(end);
         text.get(start..end).unwrap_or("")
     }
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }

@@ -36,12 +36,7 @@ impl Checker<'_> {
                 }
                 let ctx = Ctx {
                     name: &p.name,
-                    refs: known.refs,
-                    enum_values: known.enum_values,
-                    format: known.format,
-                    public: known.public,
-                    environment: known.environment,
-                    sensitive: known.attr.sensitive,
+                    ..known.ctx
                 };
                 match self.value(&p.value, &known.attr.ty, &ctx) {
                     Some(value) => body.attrs.push(Attr {
@@ -266,15 +261,7 @@ impl Checker<'_> {
                     continue;
                 }
                 // Errors name the entry, not the whole map.
-                let entry = Ctx {
-                    name: key,
-                    refs: ctx.refs,
-                    enum_values: ctx.enum_values,
-                    format: ctx.format,
-                    public: ctx.public,
-                    environment: ctx.environment,
-                    sensitive: ctx.sensitive,
-                };
+                let entry = Ctx { name: key, ..*ctx };
                 if let Some(v) = self.value(value, &elem, &entry) {
                     items.push((key.to_string(), v));
                 }
@@ -423,15 +410,10 @@ impl Checker<'_> {
                 if attr.settable() && !attr.deprecated && !block.blocks.contains_key(&*name) =>
             {
                 let path = attr_path(prefix, key);
-                let ctx = self.ctx(kind, &path, "", false);
                 Some(KnownField {
                     key,
                     attr,
-                    refs: ctx.refs,
-                    enum_values: ctx.enum_values,
-                    format: ctx.format,
-                    public: ctx.public,
-                    environment: ctx.environment,
+                    ctx: self.ctx(kind, &path, "", attr.sensitive),
                 })
             }
             _ => None,

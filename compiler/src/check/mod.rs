@@ -243,6 +243,7 @@ const PARALLEL_FROM: usize = 4096;
 const RUN: usize = 512;
 
 /// What is known about the attribute a value is checked for.
+#[derive(Clone, Copy)]
 struct Ctx<'a> {
     name: &'a str,
     refs: Option<&'static RefSpec>,
@@ -290,11 +291,8 @@ struct Checker<'a> {
 struct KnownField {
     key: &'static str,
     attr: &'static schema::Attribute,
-    refs: Option<&'static RefSpec>,
-    enum_values: Option<&'static [String]>,
-    format: Option<crate::formats::Format>,
-    public: bool,
-    environment: bool,
+    /// Its context, the name as written aside.
+    ctx: Ctx<'static>,
 }
 
 impl Checker<'_> {
