@@ -15,12 +15,25 @@ goes) and built with INFRAC. Then each build is one of:
         an injection);
       Kubernetes: a YAML 1.1 loader (PyYAML, as kubectl reads YAML 1.1
         scalars alike) reads the manifest;
+      Caddy: `caddy adapt` turns the Caddyfile into Caddy's JSON; the value
+        is decoded as Caddy's replacer reads it at request time (`\\{…\\}`
+        is literal text, an unescaped `{…}` a placeholder: an injection);
+      nginx: `nginx -t` accepts the config, and a reader that tokenizes it
+        as nginx's ngx_conf_read_token does (quotes, backslash escapes,
+        comments, `;`, braces) finds the directive; in values nginx expands
+        variables in, `${infrac_dollar}` is a literal `$` and any other `$`
+        a variable: an injection;
   - anything else (a crash, a mismatch, an injection) is a failure.
+A slot may say: `prefix` (written before the value), `expect` (the value
+read back, `@V@` for what was written), `absent` (what it means when the
+tool writes no such setting, e.g. an empty body), `case_insensitive`
+(header names), `variables` (nginx expands variables in it).
 Prints the counts and exits 1 on any failure. Adding a slot or a value is
 one entry in either file.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -95,6 +108,171 @@ def env_text(s):
     return "".join(out)
 
 
+def caddy_text(s):
+    """The text Caddy's replacer makes of a JSON config string, as infrac's
+    output uses it: `\\{` is a literal `{`, and `\\}` after it a literal `}`
+    (a lone `\\}` is served as written); an unescaped `{…}` is a placeholder,
+    None."""
+    out = []
+    i = 0
+    open_ = False
+    while i < len(s):
+        if s.startswith("\\{", i):
+            out.append("{")
+            open_ = True
+            i += 2
+        elif s.startswith("\\}", i) and open_:
+            out.append("}")
+            open_ = False
+            i += 2
+        elif s[i] == "{" and "}" in s[i + 1:]:
+            return None
+        else:
+            out.append(s[i])
+            i += 1
+    return "".join(out)
+
+
+def nginx_directives(text):
+    """[(name, args, children)] as nginx's ngx_conf_read_token reads a
+    config: words end at whitespace, `;` or `{`; `"…"` and `'…'` quote;
+    a backslash escapes the next character (`\\"`, `\\'`, `\\\\` lose it,
+    `\\t`, `\\r`, `\\n` become control characters); `#` at a word's start
+    comments to the line's end; `${` inside a word does not open a block.
+    Raises ValueError where nginx would refuse the syntax."""
+    def unescape(raw):
+        out, i = [], 0
+        while i < len(raw):
+            if raw[i] == "\\" and i + 1 < len(raw):
+                nxt = raw[i + 1]
+                if nxt in "\"'\\":
+                    out.append(nxt)
+                    i += 2
+                    continue
+                if nxt in "trn":
+                    out.append({"t": "\t", "r": "\r", "n": "\n"}[nxt])
+                    i += 2
+                    continue
+            out.append(raw[i])
+            i += 1
+        return "".join(out)
+
+    stack = [[]]
+    words = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in " \t\r\n":
+            i += 1
+        elif c == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+        elif c == ";":
+            if not words:
+                raise ValueError("unexpected ;")
+            stack[-1].append((words[0], words[1:], None))
+            words = []
+            i += 1
+        elif c == "{":
+            if not words:
+                raise ValueError("unexpected {")
+            block = []
+            stack[-1].append((words[0], words[1:], block))
+            stack.append(block)
+            words = []
+            i += 1
+        elif c == "}":
+            if words or len(stack) == 1:
+                raise ValueError("unexpected }")
+            stack.pop()
+            i += 1
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            if j >= n:
+                raise ValueError("unterminated quote")
+            words.append(unescape(text[i + 1:j]))
+            i = j + 1
+            if i < n and text[i] not in " \t\r\n;{)":
+                raise ValueError(f"unexpected {text[i]!r} after a quoted word")
+        else:
+            j = i
+            variable = False
+            while j < n:
+                ch = text[j]
+                if ch == "{" and variable:
+                    j += 1
+                    continue
+                variable = False
+                if ch == "\\":
+                    j += 2
+                    continue
+                if ch == "$":
+                    variable = True
+                elif ch in " \t\r\n;{":
+                    break
+                j += 1
+            words.append(unescape(text[i:j]))
+            i = j
+    if words or len(stack) != 1:
+        raise ValueError("unexpected end of file")
+    return stack[0]
+
+
+def nginx_values(directives, name, index):
+    """Argument `index` of every `name` directive, at any depth."""
+    found = []
+    for d, args, children in directives:
+        if d == name and len(args) > index:
+            found.append(args[index])
+        if children:
+            found.extend(nginx_values(children, name, index))
+    return found
+
+
+def nginx_text(s):
+    """The text of a value nginx expands variables in: `${infrac_dollar}`
+    (infrac's variable holding `$`) is a `$`; any other `$` is a variable,
+    None."""
+    s = s.replace("${infrac_dollar}", "\0")
+    if "$" in s:
+        return None
+    return s.replace("\0", "$")
+
+
+def caddy_values(doc, spec):
+    """Values at `spec` in Caddy's JSON: [handler, key...] under every
+    handler of that name, or ["match", key] in every matcher set; a key
+    "*" takes the keys of a map."""
+    found = []
+
+    def walk(v):
+        if isinstance(v, dict):
+            if spec[0] == "match" and isinstance(v.get("match"), list):
+                for m in v["match"]:
+                    found.extend(m.get(spec[1], []))
+            if v.get("handler") == spec[0]:
+                try:
+                    x = v
+                    for k in spec[1:]:
+                        if k == "*":
+                            found.extend(x.keys())
+                            raise KeyError
+                        x = x[k]
+                    found.append(x)
+                except (KeyError, IndexError, TypeError):
+                    pass
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(doc)
+    return found
+
+
 def dig(v, path):
     for p in path:
         if isinstance(v, list):
@@ -110,6 +288,22 @@ def self_test():
     assert template_text("%{ if x }") is None
     assert env_text("a$$b") == "a$b"
     assert env_text("$(HOME)") is None
+    assert caddy_text("\\{path\\} a}b") == "{path} a}b"
+    assert caddy_text("{path}") is None
+    assert caddy_text("x{http.request.host}y") is None
+    assert nginx_text("a${infrac_dollar}b") == "a$b"
+    assert nginx_text("$host") is None
+    assert nginx_text("${host}") is None
+    conf = nginx_directives('a "x\\"y;}" b\\ c;\n# c { \nd ${x}{ e \'#\'; }\nf #g;\n;')
+    assert conf[0] == ("a", ['x"y;}', "b\\ c"], None), conf
+    assert conf[1] == ("d", ["${x}"], [("e", ["#"], None)]), conf
+    assert conf[2] == ("f", [], None), conf
+    for bad in ['a "b"c;', "a {", "}", "a;}", 'a "b']:
+        try:
+            nginx_directives(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"nginx reader accepted {bad!r}")
     print("hostile values: the readers catch injections")
 
 
@@ -120,17 +314,20 @@ def main():
     infrac, tools = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     values = json.load(open(os.path.join(ROOT, "tests/hostile/values.json")))
     slots = json.load(open(os.path.join(ROOT, "tests/hostile/slots.json")))
-    counts = {"combinations": 0, "diagnostics": 0, "equal": 0, "injections": 0, "mismatches": 0, "crashes": 0}
+    counts = {"combinations": 0, "diagnostics": 0, "equal": 0, "injections": 0, "mismatches": 0, "crashes": 0,
+              "refused by the server": 0}
     failures = []
-    tf_reads = []  # (slot, value, file, reader)
+    tf_reads = []  # (slot, value, files)
+    web_outs = {}  # output folder -> (slot, value)
     with tempfile.TemporaryDirectory(prefix="infrac-hostile-") as scratch:
         for si, slot in enumerate(slots):
             for vi, value in enumerate(values):
                 counts["combinations"] += 1
                 d = os.path.join(scratch, f"{si}-{vi}")
                 os.makedirs(d)
+                written = slot.get("prefix", "") + value
                 with open(os.path.join(d, "infra.kdl"), "w", encoding="utf-8") as f:
-                    f.write(HEAD + slot["kdl"].replace("@V@", kdl_string(value)) + "\n")
+                    f.write(HEAD + slot["kdl"].replace("@V@", kdl_string(written)) + "\n")
                 p = subprocess.run([infrac, "build", d],
                                    capture_output=True, text=True, env=dict(os.environ, NO_COLOR="1"))
                 if p.returncode == 1 and "infrac::E" in p.stderr:
@@ -141,7 +338,11 @@ def main():
                     failures.append(f"{slot['slot']} / {value[:40]!r}: exit {p.returncode}\n{p.stderr[-600:]}")
                     continue
                 out = os.path.join(d, "out")
-                if "kubernetes" in slot:
+                expected = slot.get("expect", "@V@").replace("@V@", written)
+                if "caddy" in slot or "nginx" in slot:
+                    web_outs[out] = (slot, value)
+                    web_read(counts, failures, slot, value, out, expected)
+                elif "kubernetes" in slot:
                     kind, name, field, key = slot["kubernetes"]
                     got = None
                     for root, _, files in os.walk(os.path.join(out, "k8s")):
@@ -168,6 +369,18 @@ def main():
                         os.path.join(out, "terraform", f) for f in os.listdir(os.path.join(out, "terraform"))
                     )
                     tf_reads.append((slot, value, files))
+        # One run of `caddy validate` / `nginx -t` for every web config.
+        if web_outs:
+            p = subprocess.run(
+                [sys.executable, os.path.join(HERE, "web_check.py"), "validate", *sorted(web_outs)],
+                capture_output=True, text=True,
+            )
+            for out, (slot, value) in sorted(web_outs.items()):
+                if out + "/" in p.stderr:
+                    counts["refused by the server"] += 1
+                    failures.append(f"{slot['slot']} / {value[:40]!r}: the server refuses the config")
+            if p.returncode != 0 and not any("refuses" in f for f in failures):
+                failures.append(f"web_check failed: {p.stdout[-400:]}{p.stderr[-800:]}")
         # One run of HashiCorp's parser for every Terraform file.
         all_files = [f for _, _, files in tf_reads for f in files]
         parsed = {}
@@ -212,6 +425,53 @@ def main():
     for f in failures[:30]:
         print("FAIL " + f)
     sys.exit(1 if failures else 0)
+
+
+def web_read(counts, failures, slot, value, out, expected):
+    """Reads a value back from the Caddyfile (through `caddy adapt`) or the
+    nginx config the build wrote."""
+    engine = "caddy" if "caddy" in slot else "nginx"
+    name = "Caddyfile" if engine == "caddy" else "nginx.conf"
+    base = os.path.join(out, engine)
+    paths = [os.path.join(base, s, name) for s in sorted(os.listdir(base))] if os.path.isdir(base) else []
+    if not paths:
+        counts["mismatches"] += 1
+        failures.append(f"{slot['slot']} / {value[:40]!r}: no {name} written")
+        return
+    found = []
+    for path in paths:
+        if engine == "caddy":
+            # Secrets come from the environment when Caddy starts.
+            env = dict(os.environ)
+            for var in re.findall(r"\{\$(INFRAC_SECRET_\w+)\}", open(path, encoding="utf-8").read()):
+                env[var] = "$2a$14$" + "x" * 53
+            p = subprocess.run(["caddy", "adapt", "--config", path, "--adapter", "caddyfile"],
+                               capture_output=True, text=True, env=env)
+            if p.returncode != 0:
+                counts["refused by the server"] += 1
+                failures.append(f"{slot['slot']} / {value[:40]!r}: caddy adapt: {p.stderr[-300:]}")
+                return
+            found += [caddy_text(v) for v in caddy_values(json.loads(p.stdout), slot["caddy"])]
+        else:
+            try:
+                directives = nginx_directives(open(path, encoding="utf-8").read())
+            except ValueError as e:
+                counts["refused by the server"] += 1
+                failures.append(f"{slot['slot']} / {value[:40]!r}: nginx syntax: {e}")
+                return
+            raw = nginx_values(directives, *slot["nginx"])
+            found += [nginx_text(v) for v in raw] if slot.get("variables") else raw
+    if slot.get("case_insensitive"):
+        expected = expected.lower()
+        found = [f.lower() if f is not None else None for f in found]
+    if expected in found or (not found and expected == slot.get("absent")):
+        counts["equal"] += 1
+    elif None in found:
+        counts["injections"] += 1
+        failures.append(f"{slot['slot']} / {value[:40]!r}: a placeholder or variable injected")
+    else:
+        counts["mismatches"] += 1
+        failures.append(f"{slot['slot']} / {value[:40]!r}: read back {[str(f)[:60] for f in found]}")
 
 
 def record(counts, failures, slot, value, got):

@@ -381,8 +381,9 @@ fn walk(body: &Body, schema: &infrac::schema::Block, at: &str) {
 
 /// Every hostile value (tests/hostile/values.json) in every string slot
 /// (tests/hostile/slots.json): a diagnostic, or output that HashiCorp's
-/// parser and a YAML loader read back equal; never an injection. The
-/// readers are first shown to catch what an escaping bug would write.
+/// parser, a YAML loader, `caddy adapt` and an nginx-rules reader (after
+/// `nginx -t`) read back equal; never an injection. The readers are first
+/// shown to catch what an escaping bug would write.
 #[test]
 fn hostile_values_are_refused_or_read_back_equal() {
     let Some(tools) = tools() else { return };

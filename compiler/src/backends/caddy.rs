@@ -75,27 +75,50 @@ fn escape_placeholders(value: &str) -> String {
     s
 }
 
-/// Wraps already-escaped text as one Caddyfile token.
+/// Wraps already-escaped text as one Caddyfile token: bare when nothing in
+/// it is special, else in backquotes (raw), else double-quoted. A `}` that
+/// no `\{` opened is double-quoted where it can be, because `caddy fmt`
+/// (2.6) breaks backquoted tokens holding one, and Caddy warns at every
+/// start that such a file is "not formatted".
 fn token(s: &str) -> String {
     let plain = !s.is_empty()
         && !s.starts_with('#')
         && !s
             .chars()
             .any(|c| c.is_whitespace() || matches!(c, '"' | '`' | '{' | '}' | '\\'));
+    let lone_close = s
+        .char_indices()
+        .any(|(i, c)| c == '}' && !s[..i].ends_with('\\'));
+    let double_quoted = s.contains('`') || (lone_close && double_quotable(s));
     if plain {
         s.to_string()
-    } else if !s.contains('`') {
-        format!("`{s}`")
-    } else {
+    } else if double_quoted {
         format!("\"{}\"", s.replace('"', "\\\""))
+    } else {
+        format!("`{s}`")
     }
 }
 
-/// Whether Caddy can carry `value` literally (see [`quote`]).
-pub fn can_carry(value: &str) -> bool {
-    let env_placeholder = value.contains("{$");
-    let unquotable = value.contains('`') && value.contains('\\');
-    !env_placeholder && !unquotable
+/// Whether a double-quoted token carries `s` as written: inside double
+/// quotes Caddy keeps a backslash except before `"` and a line break.
+fn double_quotable(s: &str) -> bool {
+    !s.ends_with('\\') && !s.contains("\\\"") && !s.contains("\\\n")
+}
+
+/// Why Caddy cannot carry `value` literally (see [`quote`]), if it cannot.
+pub fn cannot_carry(value: &str) -> Option<String> {
+    if value.contains("{$") {
+        Some("Caddy replaces `{$…}` with an environment variable before it reads the file".into())
+    } else if value.contains('`') && value.contains('\\') {
+        Some("no Caddyfile quoting holds both a backquote and a backslash".into())
+    } else if value == "}" {
+        Some(
+            "Caddy reads a token that is only `}` as the end of a block, however it is quoted"
+                .into(),
+        )
+    } else {
+        None
+    }
 }
 
 fn addresses(site: &Site, hosts: &[String], plain_http: Option<u16>) -> String {
@@ -287,8 +310,15 @@ mod tests {
         assert_eq!(quote("#x"), "`#x`");
         assert_eq!(quote("a`b c\"d"), "\"a`b c\\\"d\"");
         assert_eq!(quote("x;y"), "x;y");
-        assert!(!can_carry("{$HOME}"));
-        assert!(!can_carry("`\\"));
-        assert!(can_carry("a\"b{c}$d"));
+        // A `}` no escaped `{` opened: double-quoted (`caddy fmt` breaks
+        // backquotes holding one), unless a backslash before a quote
+        // forbids it.
+        assert_eq!(quote("a}b"), "\"a}b\"");
+        assert_eq!(quote("{a}b}"), "\"\\{a\\}b}\"");
+        assert_eq!(quote("\\\"}"), "`\\\"}`");
+        assert!(cannot_carry("{$HOME}").is_some());
+        assert!(cannot_carry("`\\").is_some());
+        assert!(cannot_carry("}").is_some());
+        assert!(cannot_carry("a\"b{c}$d").is_none());
     }
 }

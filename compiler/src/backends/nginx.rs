@@ -48,6 +48,20 @@ fn inner(value: &str, expands_variables: bool) -> String {
     s
 }
 
+/// The longest directive argument nginx reads: its config reader holds a
+/// token in a 4 KiB buffer.
+pub const MAX_ARGUMENT: usize = 4095;
+
+/// Why nginx cannot carry `value` (see [`quote`]), if it cannot. Measured
+/// on its widest written form, with room for the `$request_uri` a redirect
+/// may append.
+pub fn cannot_carry(value: &str) -> Option<String> {
+    let written = quote(value, true).len() + "$request_uri".len();
+    (written > MAX_ARGUMENT).then(|| {
+        format!("nginx reads at most {MAX_ARGUMENT} bytes in one directive argument, and this value takes {written} written")
+    })
+}
+
 /// A path or name of characters nginx reads literally, quoted only when it
 /// needs to be (`;`, `'`, `$`…).
 fn word(value: &str) -> String {

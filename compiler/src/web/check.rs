@@ -6,7 +6,6 @@
 use super::*;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::plan::{Body, PValue, Plan, ResourceId};
-use crate::source::Span;
 use std::collections::BTreeMap;
 
 pub fn check(web: &mut Web, plan: &Plan, diags: &mut Diagnostics) {
@@ -90,27 +89,28 @@ fn engine_support(site: &Site, diags: &mut Diagnostics) {
             );
         }
     }
-    if site.engine == Engine::Caddy {
-        let mut texts: Vec<(&str, Span)> = site
-            .headers
-            .iter()
-            .map(|h| (h.value.as_str(), h.span))
-            .collect();
-        for r in &site.routes {
-            match &r.action {
-                Action::Redirect { to, .. } => texts.push((to, r.span)),
-                Action::Respond { body, .. } => texts.push((body, r.span)),
-                _ => {}
-            }
-        }
-        for (text, span) in texts {
-            if !crate::backends::caddy::can_carry(text) {
-                diags.push(
-                    Diagnostic::error(Code::EngineCannot, "Caddy cannot carry this value literally")
-                        .at(span, format!("`{text}`"))
-                        .help("Caddy replaces `{$…}` with an environment variable before it reads the file, and has no way to quote a value holding both a backquote and a backslash: change the value, or use `engine=\"nginx\"`"),
-                );
-            }
+    for (text, span) in site.written_values() {
+        let why = match site.engine {
+            Engine::Caddy => crate::backends::caddy::cannot_carry(text),
+            Engine::Nginx => crate::backends::nginx::cannot_carry(text),
+        };
+        if let Some(why) = why {
+            let other = match site.engine {
+                Engine::Caddy => "nginx",
+                Engine::Nginx => "caddy",
+            };
+            let shown: String = text.chars().take(60).collect();
+            let more = if shown.len() < text.len() { "…" } else { "" };
+            diags.push(
+                Diagnostic::error(
+                    Code::EngineCannot,
+                    format!("{} cannot carry this value literally", site.engine.title()),
+                )
+                .at(span, format!("`{shown}{more}`"))
+                .help(format!(
+                    "{why}: change the value, or use `engine=\"{other}\"`"
+                )),
+            );
         }
     }
     if site.engine == Engine::Nginx {

@@ -33,6 +33,14 @@ impl Engine {
             Engine::Nginx => "nginx",
         }
     }
+
+    /// The engine's name in a sentence.
+    pub fn title(self) -> &'static str {
+        match self {
+            Engine::Caddy => "Caddy",
+            Engine::Nginx => "nginx",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -204,6 +212,40 @@ impl Site {
 
     pub fn hsts(&self) -> bool {
         self.security_headers && self.tls != Tls::Off
+    }
+
+    /// Every value the engines write into their configs, with where it was
+    /// declared: names, header names and values, basic-auth users, route
+    /// paths, files and texts.
+    pub fn written_values(&self) -> Vec<(&str, Span)> {
+        let mut values: Vec<(&str, Span)> = self
+            .hosts
+            .iter()
+            .chain(&self.aliases)
+            .map(|h| (h.as_str(), self.span))
+            .collect();
+        for h in &self.headers {
+            values.push((&h.name, h.span));
+            values.push((&h.value, h.span));
+        }
+        if let Some(auth) = &self.basic_auth {
+            values.push((&auth.user, auth.span));
+        }
+        for r in &self.routes {
+            values.push((&r.path, r.span));
+            match &r.action {
+                Action::Static { root, index, .. } => {
+                    values.push((root, r.span));
+                    values.push((index, r.span));
+                }
+                Action::Proxy { health, .. } => {
+                    values.extend(health.as_deref().map(|h| (h, r.span)))
+                }
+                Action::Redirect { to, .. } => values.push((to, r.span)),
+                Action::Respond { body, .. } => values.push((body, r.span)),
+            }
+        }
+        values
     }
 
     /// Every response header the site sets: HSTS and the security headers
