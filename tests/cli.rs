@@ -522,6 +522,66 @@ fn imports_stay_inside_the_project_and_read_only_files() {
     }
 }
 
+/// `diff --base` reads a revision's links as the disk is read: followed
+/// inside the project folder, refused (E010) when they lead outside it,
+/// never read as text.
+#[test]
+fn diff_base_follows_links_inside_the_project_only() {
+    let canary = "CANARY-git-creds-91c2";
+    let repo = scratch("git links");
+    let project = repo.join("proj");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(repo.join("creds.kdl"), format!("key = {canary}\n")).unwrap();
+    std::fs::write(
+        project.join("infra.kdl"),
+        format!("{PROJECT}\nimport \"alias.kdl\"\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("net.kdl"),
+        "droplet \"db\" region=\"ams3\" size=\"s-1vcpu-1gb\" image=\"ubuntu-24-04-x64\"\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("net.kdl", project.join("alias.kdl")).unwrap();
+    std::os::unix::fs::symlink("../creds.kdl", project.join("creds.kdl")).unwrap();
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-qm", "a link inside"]);
+    std::fs::write(
+        project.join("infra.kdl"),
+        format!("{PROJECT}\nimport \"creds.kdl\"\n"),
+    )
+    .unwrap();
+    git(&repo, &["commit", "-qam", "a link outside"]);
+
+    // The working tree imports the file directly: only the base's link differs.
+    std::fs::write(
+        project.join("infra.kdl"),
+        format!("{PROJECT}\nimport \"net.kdl\"\n"),
+    )
+    .unwrap();
+    let inside = infrac(&["diff", "proj", "--base", "HEAD~1"], &repo);
+    assert_eq!(
+        inside.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&inside.stderr)
+    );
+    assert!(String::from_utf8_lossy(&inside.stdout).contains("no changes"));
+
+    let outside = infrac(&["diff", "proj", "--base", "HEAD"], &repo);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&outside.stdout),
+        String::from_utf8_lossy(&outside.stderr)
+    );
+    assert!(
+        all.contains("E010") && all.contains("a link to a file outside"),
+        "{all}"
+    );
+    assert!(!all.contains(canary), "the base leaks the file: {all}");
+}
+
 /// The output is replaced whole or not at all: when one file cannot be
 /// replaced (here an immutable outputs.tf), the files already replaced are
 /// put back; no staging folder is left, and those of interrupted builds

@@ -242,12 +242,52 @@ impl GitWorld {
 }
 
 impl World for GitWorld {
+    /// As on disk: links (mode 120000, the blob holds the target) are
+    /// followed inside the revision's tree and must stay inside the project
+    /// folder; the file must be a regular file within the size limit.
     fn read(&self, path: &str) -> Result<String, String> {
-        git(
-            &self.top,
-            &["show", &format!("{}:{}{}", self.rev, self.prefix, path)],
-        )
-        .map_err(|_| format!("no such file at {}", self.rev))
+        let mut rel = path.to_string();
+        for _ in 0..40 {
+            let full = format!("{}{}", self.prefix, rel);
+            let listing = git(
+                &self.top,
+                &[
+                    "--literal-pathspecs",
+                    "ls-tree",
+                    "-z",
+                    "--long",
+                    &self.rev,
+                    "--",
+                    &full,
+                ],
+            )
+            .map_err(|_| format!("no such file at {}", self.rev))?;
+            // `<mode> <type> <object> <size>\t<path>`
+            let Some((info, _)) = listing.split_once('\t') else {
+                return Err(format!("no such file at {}", self.rev));
+            };
+            let fields: Vec<&str> = info.split_whitespace().collect();
+            let [mode, _, object, size] = fields.as_slice() else {
+                return Err(format!("git listed `{full}` in an unexpected form"));
+            };
+            match *mode {
+                "120000" => {
+                    let target = git(&self.top, &["cat-file", "blob", object])?;
+                    rel = infrac::load::join_path(&rel, &target).ok_or_else(|| {
+                        "it is a link to a file outside the project folder".to_string()
+                    })?;
+                }
+                "100644" | "100755" => {
+                    if size.parse::<u64>().map_or(true, |n| n > MAX_SOURCE_BYTES) {
+                        return Err(format!("larger than {} MiB", MAX_SOURCE_BYTES >> 20));
+                    }
+                    return git(&self.top, &["cat-file", "blob", object])
+                        .map_err(|_| "not UTF-8 text".to_string());
+                }
+                _ => return Err("not a regular file".to_string()),
+            }
+        }
+        Err("too many levels of links".to_string())
     }
 }
 
