@@ -232,6 +232,66 @@ fn check_prints_json_for_editors() {
     );
 }
 
+/// `infrac kinds` lists every kind: curated, stage, components of the
+/// stdlib and of the project, and every resource type of the vendored
+/// providers; it describes any of them, and any block of a kind.
+#[test]
+fn kinds_lists_and_describes_everything_the_language_knows() {
+    let dir = scratch("kinds");
+    std::fs::write(
+        dir.join("infra.kdl"),
+        "component \"edge\" doc=\"An edge node.\" {\n    param \"region\" description=\"where\"\n    param \"size\" default=\"s-1vcpu-1gb\"\n    droplet \"edge\" region=\"${region}\" size=\"${size}\" image=\"ubuntu-24-04-x64\"\n}\n",
+    )
+    .unwrap();
+    let text = |args: &[&str]| {
+        let o = infrac(args, &dir);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let all = text(&["kinds"]);
+    for listed in [
+        "droplet ",
+        "site ",
+        "config-map ",
+        "droplet-pool",
+        "edge ",
+        "aws-sqs-queue\n",
+        "digitalocean-database-connection-pool\n",
+        "heroku-drain\n",
+        "cloudflare-ruleset\n",
+    ] {
+        assert!(all.contains(listed), "`{listed}` not listed");
+    }
+    let queue = text(&["kinds", "aws-sqs-queue"]);
+    assert!(queue.contains("aws_sqs_queue (aws, generic)"), "{queue}");
+    assert!(queue.contains("message-retention-seconds"), "{queue}");
+    let rule = text(&["kinds", "inbound-rule"]);
+    assert!(
+        rule.contains("firewall.inbound-rule") && rule.contains("port-range"),
+        "{rule}"
+    );
+    assert_eq!(text(&["kinds", "firewall.inbound-rule"]), rule);
+    let edge = text(&["kinds", "edge"]);
+    assert!(
+        edge.contains("(component, project)")
+            && edge.contains("region")
+            && edge.contains("required"),
+        "{edge}"
+    );
+    let site = text(&["kinds", "site"]);
+    assert!(
+        site.contains("max-body") && site.contains("redirect"),
+        "{site}"
+    );
+    let o = infrac(&["kinds", "aws-sqs-queu"], &dir);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `aws-sqs-queue`?"));
+}
+
 #[test]
 fn graph_prints_dot_and_mermaid_in_dependency_order() {
     let dir = scratch("graph");

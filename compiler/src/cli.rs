@@ -122,8 +122,12 @@ enum Command {
     },
     /// List the resource kinds, or the attributes of one kind
     Kinds {
-        /// A kind, e.g. droplet
+        /// A kind (droplet, aws-sqs-queue, site), a block of one
+        /// (firewall.inbound-rule) or a component
         kind: Option<String>,
+        /// The project whose components are listed too
+        #[arg(long, short = 'p', default_value = ".")]
+        project: PathBuf,
         /// Print the reference of every kind as Markdown (docs/kinds.md)
         #[arg(long, conflicts_with = "kind")]
         markdown: bool,
@@ -426,8 +430,16 @@ pub fn main() -> ExitCode {
             say_raw!("{}", infrac::kinds::reference_markdown());
             ExitCode::from(EXIT_OK)
         }
-        Command::Kinds { kind, .. } => {
-            let text = infrac::kinds::describe(kind.as_deref());
+        Command::Kinds { kind, project, .. } => {
+            let disk = Disk {
+                root: project.clone(),
+            };
+            let world: Option<&dyn World> = project
+                .join(infrac::load::ENTRY_FILE)
+                .is_file()
+                .then_some(&disk as &dyn World);
+            let components = infrac::components(world);
+            let text = infrac::kinds::describe(kind.as_deref(), &components);
             match text {
                 Ok(t) => {
                     say_raw!("{t}");

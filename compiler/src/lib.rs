@@ -90,6 +90,57 @@ impl Timings {
     }
 }
 
+/// The components `infrac kinds` lists: the stdlib's and, when `world`
+/// holds a project that loads, the project's.
+pub fn components(world: Option<&dyn World>) -> Vec<kinds::ComponentInfo> {
+    struct Empty;
+    impl World for Empty {
+        fn read(&self, _: &str) -> Result<String, String> {
+            Err("no project".to_string())
+        }
+    }
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let loaded = load::load(world.unwrap_or(&Empty), &mut sources, &mut diags);
+    let shipped: Vec<&str> = loaded
+        .stdlib
+        .iter()
+        .filter(|n| n.name == "component")
+        .filter_map(|n| match n.args.first().map(|a| &a.value) {
+            Some(parse::Literal::Str(s)) => Some(s.as_str()),
+            _ => None,
+        })
+        .collect();
+    let project = lower::lower(&loaded.nodes, &loaded.stdlib, kinds::registry(), &mut diags);
+    let mut components: Vec<kinds::ComponentInfo> = project
+        .components
+        .iter()
+        .map(|c| kinds::ComponentInfo {
+            name: c.name.clone(),
+            doc: c.doc.clone(),
+            origin: if shipped.contains(&c.name.as_str()) {
+                "stdlib"
+            } else {
+                "project"
+            },
+            params: c
+                .params
+                .iter()
+                .map(|p| {
+                    (
+                        p.name.clone(),
+                        p.ty.name(),
+                        p.default.is_some(),
+                        p.description.clone(),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    components.sort_by(|a, b| a.name.cmp(&b.name));
+    components
+}
+
 pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     let mut t = Timings(std::env::var_os("INFRAC_TIMINGS").map(|_| std::time::Instant::now()));
     let mut sources = SourceMap::default();

@@ -183,13 +183,14 @@ impl Lowerer<'_> {
                 self.resource(node).map(Item::Resource)
             }
             other => {
-                let mut candidates: Vec<&str> = self.kinds.names().collect();
+                let names = self.kinds.all_names();
+                let mut candidates: Vec<&str> = names.iter().map(String::as_str).collect();
                 candidates.extend(KEYWORDS);
                 candidates.extend(STAGE_KINDS);
                 self.err(
                     Diagnostic::error(Code::UnknownKind, format!("unknown kind `{other}`"))
                         .at(node.name_span, "not a resource kind or keyword")
-                        .help(suggest(other, &candidates, "`infrac kinds` lists every kind; components are used with `use \"NAME\"`.")),
+                        .help(suggest(other, &candidates, "`infrac kinds` lists every kind: the curated ones and every resource type of a vendored provider in kebab case (`aws-sqs-queue`); components are used with `use \"NAME\"`.")),
                 );
                 None
             }
@@ -454,7 +455,8 @@ impl Lowerer<'_> {
     fn patch(&mut self, node: &Node) -> Option<ResourceDecl> {
         let kind = node.name.as_str();
         if !STAGE_KINDS.contains(&kind) && self.kinds.get(kind).is_none() {
-            let mut candidates: Vec<&str> = self.kinds.names().collect();
+            let names = self.kinds.all_names();
+            let mut candidates: Vec<&str> = names.iter().map(String::as_str).collect();
             candidates.extend(STAGE_KINDS);
             candidates.push("var");
             self.err(

@@ -16,6 +16,21 @@ pub const STAGE_KINDS: &[&str] = &[
     crate::apps::CONFIG_MAP,
 ];
 
+/// What `infrac kinds` says of a stage kind: its properties and children
+/// (the language reference explains each).
+pub struct StageKindInfo {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub props: Vec<&'static str>,
+    pub children: Vec<&'static str>,
+}
+
+pub fn stage_kind_info() -> Vec<StageKindInfo> {
+    let mut kinds = vec![crate::web::info()];
+    kinds.extend(crate::apps::info());
+    kinds
+}
+
 /// The static name of a stage kind (instances carry `&'static str` kinds).
 pub fn stage_kind(kind: &str) -> &'static str {
     STAGE_KINDS

@@ -277,6 +277,13 @@ impl<'a> Names<'a> {
         }
     }
 
+    /// The kinds the project declares, sorted.
+    pub fn kinds(&self) -> Vec<&'a str> {
+        let mut kinds: Vec<&'a str> = self.by_kind.keys().copied().collect();
+        kinds.sort_unstable();
+        kinds
+    }
+
     pub fn lookup(&self, kind: &str, label: &str) -> Option<Target> {
         self.by_kind.get(kind)?.find(label)
     }
@@ -327,7 +334,8 @@ impl<'a> Names<'a> {
             return None;
         };
         let Some(kind) = kinds.get(kind_name) else {
-            let names: Vec<&str> = kinds.names().collect();
+            let all = kinds.all_names();
+            let names: Vec<&str> = all.iter().map(String::as_str).collect();
             diags.push(
                 Diagnostic::error(
                     Code::UnresolvedReference,

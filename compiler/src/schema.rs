@@ -200,8 +200,16 @@ impl ProviderSchema {
     }
 
     pub fn resource(&self, name: &str) -> Option<&Block> {
-        let i = self.index.binary_search_by(|(n, ..)| (*n).cmp(name)).ok()?;
-        let (_, start, end) = self.index[i];
+        self.resource_at(self.position(name)?)
+    }
+
+    /// Where a resource type lies in the index (its names, sorted).
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.index.binary_search_by(|(n, ..)| (*n).cmp(name)).ok()
+    }
+
+    pub fn resource_at(&self, i: usize) -> Option<&Block> {
+        let (_, start, end) = *self.index.get(i)?;
         Some(self.resources[i].get_or_init(|| decode_block(&self.text[start..end])))
     }
 

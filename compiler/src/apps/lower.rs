@@ -44,6 +44,41 @@ const CONTAINER_CHILDREN: &[&str] = &[
 ];
 const APP_CHILDREN: &[&str] = &["port", "host"];
 
+/// The workload kinds for `infrac kinds`.
+pub fn info() -> Vec<crate::model::StageKindInfo> {
+    let with = |own: &[&'static str]| -> Vec<&'static str> {
+        let mut props = COMMON_PROPS.to_vec();
+        props.extend(own);
+        props
+    };
+    vec![
+        crate::model::StageKindInfo {
+            name: APP,
+            doc: "A Kubernetes Deployment with its Service, and an Ingress when it has hosts.",
+            props: with(APP_PROPS),
+            children: [CONTAINER_CHILDREN, APP_CHILDREN].concat(),
+        },
+        crate::model::StageKindInfo {
+            name: JOB,
+            doc: "A Kubernetes Job: a workload that runs to completion.",
+            props: with(JOB_PROPS),
+            children: CONTAINER_CHILDREN.to_vec(),
+        },
+        crate::model::StageKindInfo {
+            name: CRON_JOB,
+            doc: "A Kubernetes CronJob: a Job on a schedule.",
+            props: with(CRON_PROPS),
+            children: CONTAINER_CHILDREN.to_vec(),
+        },
+        crate::model::StageKindInfo {
+            name: CONFIG_MAP,
+            doc: "A Kubernetes ConfigMap: its children are KEY \"value\" lines.",
+            props: vec!["namespace"],
+            children: Vec::new(),
+        },
+    ]
+}
+
 /// Kubernetes Secrets, not infrac secrets, hold what workloads need.
 const SECRET_HELP: &str = "manifests never hold secrets: keep the value in a Kubernetes Secret and reference it, `env \"NAME\" secret=\"SECRET\" key=\"KEY\"`";
 

@@ -8,7 +8,7 @@
 mod lower;
 pub(crate) mod names;
 
-pub use lower::lower;
+pub use lower::{info, lower};
 
 pub const APP: &str = "app";
 pub const JOB: &str = "job";

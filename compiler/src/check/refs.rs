@@ -118,7 +118,12 @@ impl Checker<'_> {
         ctx: &Ctx,
     ) -> Option<PValue> {
         let kinds: Vec<&str> = if spec.kind == "*" {
-            self.kinds.names().collect()
+            // Any declared resource, generic kinds included.
+            self.names
+                .kinds()
+                .into_iter()
+                .filter(|k| self.kinds.get(k).is_some())
+                .collect()
         } else {
             vec![spec.kind.as_str()]
         };

@@ -10,6 +10,11 @@ use std::sync::OnceLock;
 use crate::embedded;
 pub use embedded::STDLIB_FILES;
 
+mod describe;
+pub mod generic;
+
+pub use describe::{describe, ComponentInfo};
+
 /// How a reference-typed attribute finds its target.
 #[derive(Clone, Debug, Deserialize)]
 pub struct RefSpec {
@@ -87,6 +92,9 @@ pub struct Kind {
     pub file_name: String,
     #[serde(skip)]
     schema_cache: OnceLock<&'static Block>,
+    /// Made from a provider's schema alone (see [`generic`]).
+    #[serde(skip)]
+    generic: bool,
     /// Terraform attribute that defaults to the resource's label.
     #[serde(default)]
     pub name_attribute: Option<String>,
@@ -140,6 +148,42 @@ pub struct Kind {
 }
 
 impl Kind {
+    /// A kind made from a provider's schema alone (see [`generic`]); its
+    /// resources go to `<provider>.tf`.
+    fn generic(name: &str, provider: &str, resource: &str, doc: String) -> Kind {
+        Kind {
+            kind: name.to_string(),
+            provider: provider.to_string(),
+            resource: resource.to_string(),
+            doc,
+            file: provider.to_string(),
+            file_name: format!("{provider}.tf"),
+            schema_cache: OnceLock::new(),
+            generic: true,
+            name_attribute: None,
+            aliases: BTreeMap::new(),
+            defaults: BTreeMap::new(),
+            enums: BTreeMap::new(),
+            refs: BTreeMap::new(),
+            exports: BTreeMap::new(),
+            default_export: id(),
+            outputs: Vec::new(),
+            children: BTreeMap::new(),
+            multi_value: None,
+            fqdn: None,
+            replace_on: Vec::new(),
+            required_when: BTreeMap::new(),
+            unique_by: Vec::new(),
+            formats: BTreeMap::new(),
+            environment_maps: Vec::new(),
+        }
+    }
+
+    /// Whether the kind is made from a provider's schema alone.
+    pub fn is_generic(&self) -> bool {
+        self.generic
+    }
+
     pub fn provider_schema(&self) -> &'static ProviderSchema {
         schema::provider(&self.provider)
             .expect("kind names a vendored provider (checked by a test)")
@@ -222,12 +266,23 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// A curated kind, else the generic kind of a vendored resource type.
     pub fn get(&self, kind: &str) -> Option<&'static Kind> {
-        self.index.get(kind).copied()
+        self.index
+            .get(kind)
+            .copied()
+            .or_else(|| generic::kind(kind))
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.kinds.keys().map(String::as_str)
+    }
+
+    /// Curated and generic kind names: the candidates of a did-you-mean.
+    pub fn all_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.kinds.keys().cloned().collect();
+        names.extend(generic::names());
+        names
     }
 
     /// The kind that compiles to a Terraform resource type.
@@ -236,6 +291,7 @@ impl Registry {
             .values()
             .find(|k| k.resource == resource)
             .copied()
+            .or_else(|| generic::kind(&resource.replace('_', "-")))
     }
 }
 
@@ -356,69 +412,6 @@ pub fn reference_markdown() -> String {
         }
     }
     out
-}
-
-/// Text for `infrac kinds [KIND]`: the kind list, or one kind's attributes
-/// with their types and the provider's own descriptions.
-pub fn describe(kind: Option<&str>) -> Result<String, String> {
-    use std::fmt::Write as _;
-    let reg = registry();
-    let mut out = String::new();
-    let Some(name) = kind else {
-        for k in reg.kinds.values() {
-            let _ = writeln!(out, "{:<22} {:<36} {}", k.kind, k.resource, k.doc);
-        }
-        return Ok(out);
-    };
-    let Some(k) = reg.get(name) else {
-        let names: Vec<&str> = reg.names().collect();
-        return Err(format!(
-            "no kind `{name}`. {}",
-            crate::diag::did_you_mean(name, names)
-        ));
-    };
-    let schema = k.schema();
-    let _ = writeln!(
-        out,
-        "{} → {} ({})\n{}\n\nattributes:",
-        k.kind, k.resource, k.provider, k.doc
-    );
-    for (n, a) in schema.attributes.iter().filter(|(_, a)| a.settable()) {
-        let flag = if a.required && k.name_attribute.as_deref() != Some(n) {
-            "required"
-        } else {
-            "optional"
-        };
-        let extra = k
-            .enums
-            .get(n)
-            .map(|e| format!(" one of: {}", reg.enums[e].join(", ")))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  {:<28} {:<18} {flag:<9} {}{extra}",
-            n.replace('_', "-"),
-            a.ty.describe(),
-            a.description
-        );
-    }
-    if !schema.blocks.is_empty() {
-        let _ = writeln!(out, "\nblocks (child nodes):");
-        for n in schema.blocks.keys() {
-            let _ = writeln!(out, "  {}", n.replace('_', "-"));
-        }
-    }
-    let _ = writeln!(out, "\nreadable in references (computed):");
-    for (n, a) in schema.attributes.iter().filter(|(_, a)| a.computed) {
-        let _ = writeln!(out, "  {:<28} {}", n.replace('_', "-"), a.description);
-    }
-    if !k.aliases.is_empty() {
-        let _ = writeln!(out, "\nshort names:");
-        for (a, t) in &k.aliases {
-            let _ = writeln!(out, "  {a} = {}", t.replace('_', "-"));
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -38,6 +38,16 @@ const SITE_CHILDREN: &[&str] = &[
 
 const BODY: &str = "a response body";
 
+/// `site` for `infrac kinds`.
+pub fn info() -> crate::model::StageKindInfo {
+    crate::model::StageKindInfo {
+        name: SITE,
+        doc: "A web front (Caddy or nginx) on droplets: names, TLS, headers and routes (static, proxy, redirect, respond).",
+        props: SITE_PROPS.to_vec(),
+        children: SITE_CHILDREN.to_vec(),
+    }
+}
+
 pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostics) -> Web {
     if !exp.instances.iter().any(|i| i.kind == SITE) {
         return Web {

@@ -13,7 +13,7 @@ mod lower;
 pub mod text;
 
 pub use check::check;
-pub use lower::lower;
+pub use lower::{info, lower};
 
 use crate::source::Span;
 
