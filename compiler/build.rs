@@ -110,8 +110,9 @@ fn index_providers(out: &mut String, dir: &Path) {
         .collect();
     files.sort();
     out.push_str(
-        "/// (file stem, range of `provider`, resource types by name with their ranges)\n\
-         pub type ProviderEntry = (&'static str, (usize, usize), &'static [(&'static str, usize, usize)]);\n\
+        "/// (file stem, range of `provider`, resource types by name with their\n\
+         /// ranges, data source types likewise)\n\
+         pub type ProviderEntry = (&'static str, (usize, usize), &'static [(&'static str, usize, usize)], &'static [(&'static str, usize, usize)]);\n\
          pub const PROVIDER_INDEX: &[ProviderEntry] = &[\n",
     );
     for path in files {
@@ -120,13 +121,20 @@ fn index_providers(out: &mut String, dir: &Path) {
         let top = members(&text, 0);
         let find = |name: &str| top.iter().find(|(k, ..)| k == name);
         let (_, p_start, p_end) = find("provider").expect("a provider block");
-        let mut resources = find("resource_schemas")
-            .map(|(_, start, _)| members(&text, *start))
-            .unwrap_or_default();
-        resources.sort();
+        let types = |table: &str| {
+            let mut types = find(table)
+                .map(|(_, start, _)| members(&text, *start))
+                .unwrap_or_default();
+            types.sort();
+            types
+        };
         let stem = path.file_stem().unwrap().to_string_lossy();
         write!(out, "    ({stem:?}, ({p_start}, {p_end}), &[").unwrap();
-        for (name, start, end) in resources {
+        for (name, start, end) in types("resource_schemas") {
+            write!(out, "({name:?}, {start}, {end}), ").unwrap();
+        }
+        write!(out, "], &[").unwrap();
+        for (name, start, end) in types("data_source_schemas") {
             write!(out, "({name:?}, {start}, {end}), ").unwrap();
         }
         writeln!(out, "]),").unwrap();

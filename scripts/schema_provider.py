@@ -203,6 +203,25 @@ def null_object(block):
     return obj
 
 
+def read_data(block, obj):
+    """A data source's state: each computed attribute the configuration
+    leaves null gets a known value of its type (a data source is read at
+    plan time, so what references to it carry must be known and typed)."""
+    for a in block.attributes:
+        if obj.get(a.name) is None and a.computed and a.type:
+            t = json.loads(a.type)
+            if t == "string":
+                obj[a.name] = "read-" + a.name
+            elif t == "number":
+                obj[a.name] = 1
+            elif t == "bool":
+                obj[a.name] = False
+            elif isinstance(t, list) and t[0] in ("list", "set"):
+                obj[a.name] = []
+            elif isinstance(t, list) and t[0] == "map":
+                obj[a.name] = {}
+
+
 # --- the service ---
 
 
@@ -254,7 +273,11 @@ class ReplayProvider(rpc.ProviderServicer):
         )
 
     def ReadDataSource(self, request, context):
-        return pb.ReadDataSource.Response(state=request.config)
+        config = decode(request.config)
+        if config is None:
+            return pb.ReadDataSource.Response(state=request.config)
+        read_data(self.schema.data_source_schemas[request.type_name].block, config)
+        return pb.ReadDataSource.Response(state=encode(config))
 
     def StopProvider(self, request, context):
         return pb.StopProvider.Response()

@@ -351,14 +351,23 @@ pub fn main() -> ExitCode {
             };
             let out = out.unwrap_or_else(|| project.dir.join("out"));
             let written = infrac::output::write(&out, files);
-            let resources = c.plan.as_ref().map_or(0, |p| p.resources.len());
+            // Data sources are read, not built.
+            let (resources, data) = c.plan.as_ref().map_or((0, 0), |p| {
+                let data = p.resources.iter().filter(|r| r.kind.is_data()).count();
+                (p.resources.len() - data, data)
+            });
+            let data = match data {
+                0 => String::new(),
+                1 => " (and 1 data source)".to_string(),
+                n => format!(" (and {n} data sources)"),
+            };
             // The process ends here: freeing a large plan piece by piece
             // would only cost time (about 5% of a 20,000-resource build).
             std::mem::forget(c);
             match written {
                 Ok(s) => {
                     say!(
-                        "built {resources} resources into {}: {} files written, {} unchanged, {} removed in {} ms",
+                        "built {resources} resources{data} into {}: {} files written, {} unchanged, {} removed in {} ms",
                         display(&out),
                         s.written,
                         s.unchanged,

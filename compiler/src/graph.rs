@@ -175,7 +175,7 @@ impl Graph {
         );
         for &i in order {
             let r = &plan.resources[i];
-            let _ = writeln!(out, "  \"{}.{}\";", r.kind.resource, r.ident);
+            let _ = writeln!(out, "  \"{}.{}\";", r.kind.address, r.ident);
         }
         for &i in order {
             let r = &plan.resources[i];
@@ -184,7 +184,7 @@ impl Graph {
                 let _ = writeln!(
                     out,
                     "  \"{}.{}\" -> \"{}.{}\";",
-                    r.kind.resource, r.ident, d.kind.resource, d.ident
+                    r.kind.address, r.ident, d.kind.address, d.ident
                 );
             }
         }

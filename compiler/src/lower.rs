@@ -18,6 +18,7 @@ const KEYWORDS: &[&str] = &[
     "output",
     "environment",
     "import",
+    "data",
 ];
 
 /// Properties of a resource or `use` that steer expansion.
@@ -179,6 +180,7 @@ impl Lowerer<'_> {
         match node.name.as_str() {
             "use" => self.use_decl(node).map(|u| Item::Use(Box::new(u))),
             "output" => self.output(node).map(Item::Output),
+            "data" => self.data(node).map(Item::Resource),
             kind if STAGE_KINDS.contains(&kind) || self.kinds.get(kind).is_some() => {
                 self.resource(node).map(Item::Resource)
             }
@@ -195,6 +197,60 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+
+    /// `data "aws-ami" "ubuntu" …`: a data source, lowered as a resource of
+    /// the kind `data.aws-ami` named `ubuntu`.
+    fn data(&mut self, node: &Node) -> Option<ResourceDecl> {
+        let example = "write the data source's type and a name: `data \"aws-ami\" \"ubuntu\" most-recent=#true`";
+        let (ty, ty_span) = match node.args.first() {
+            Some(Entry {
+                value: Literal::Str(s),
+                span,
+                ty: None,
+            }) if node.args.len() >= 2 => (s.clone(), *span),
+            _ => {
+                self.err(
+                    Diagnostic::error(
+                        Code::UnknownKind,
+                        "`data` takes a data source type and a name",
+                    )
+                    .at(node.name_span, "incomplete")
+                    .help(example),
+                );
+                return None;
+            }
+        };
+        let kind = format!("{}{ty}", crate::kinds::generic::DATA);
+        if self.kinds.get(&kind).is_none() {
+            let names = crate::kinds::generic::data_names();
+            let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
+            self.err(
+                Diagnostic::error(Code::UnknownKind, format!("unknown data source `{ty}`"))
+                    .at(ty_span, "not a data source of a vendored provider")
+                    .help(suggest(&ty, &candidates, "data sources are named by their Terraform type in kebab case (`aws_ami` is `aws-ami`); `infrac kinds` lists them")),
+            );
+            return None;
+        }
+        let not_for_data = node
+            .props
+            .iter()
+            .map(|p| (p.name.as_str(), p.name_span))
+            .chain(node.children.iter().map(|c| (c.name.as_str(), c.name_span)))
+            .find(|(n, _)| matches!(*n, "import-id" | "import-ids" | "ignore-changes"));
+        if let Some((name, span)) = not_for_data {
+            self.err(
+                Diagnostic::error(Code::UnknownAttribute, format!("a data source takes no `{name}`"))
+                    .at(span, "not for a data source")
+                    .help("a data source is read at every plan: it is never imported or changed, so it has nothing to adopt or to ignore"),
+            );
+            return None;
+        }
+        let mut resource = node.clone();
+        resource.name = SmolStr::new(&kind);
+        resource.name_span = ty_span;
+        resource.args.remove(0);
+        self.resource(&resource)
     }
 
     fn label(&mut self, node: &Node, what: &str) -> Option<(SmolStr, Span)> {

@@ -72,6 +72,18 @@ fn split_first_dot(s: &str) -> Option<(&str, &str)> {
     Some((&s[..i], &s[i + 1..]))
 }
 
+/// The kind and the rest of a reference: `droplet.web.ipv4` → (`droplet`,
+/// `web.ipv4`); a data source's kind has two parts: `data.aws-ami.x.id` →
+/// (`data.aws-ami`, `x.id`).
+fn split_kind(s: &str) -> Option<(&str, &str)> {
+    if let Some(rest) = s.strip_prefix(crate::kinds::generic::DATA) {
+        let (_, after) = split_first_dot(rest)?;
+        let end = s.len() - after.len() - 1;
+        return Some((&s[..end], after));
+    }
+    split_first_dot(s)
+}
+
 /// `a.b.c` → (`a.b`, `c`).
 fn split_last_dot(s: &str) -> Option<(&str, &str)> {
     let i = s.bytes().rposition(|b| b == b'.')?;
@@ -206,7 +218,7 @@ impl<'a> Names<'a> {
             if tf_type.0 != inst.kind {
                 let resource = kinds
                     .get(inst.kind)
-                    .map(|k| k.resource.as_str())
+                    .map(|k| k.address.as_str())
                     .unwrap_or("");
                 tf_type = (inst.kind, resource);
             }
@@ -290,7 +302,7 @@ impl<'a> Names<'a> {
 
     /// Whether `kind.label[.attr]` may name a group (cheap; no errors).
     pub fn may_be_group(&self, path: &str) -> bool {
-        let Some((kind, rest)) = split_first_dot(path) else {
+        let Some((kind, rest)) = split_kind(path) else {
             return false;
         };
         let Some(names) = self.by_kind.get(kind) else {
@@ -322,7 +334,7 @@ impl<'a> Names<'a> {
         kinds: &'static Registry,
         diags: &mut Diagnostics,
     ) -> Option<Resolved> {
-        let Some((kind_name, rest)) = split_first_dot(path) else {
+        let Some((kind_name, rest)) = split_kind(path) else {
             diags.push(
                 Diagnostic::error(
                     Code::UnresolvedReference,

@@ -167,30 +167,58 @@ fn decode_block(json: &str) -> Block {
     Block::from_json(&v["block"])
 }
 
+/// Where each type's JSON lies in a schema file, sorted by name, and the
+/// decoded blocks, made on first use.
+struct TypeTable {
+    index: &'static [(&'static str, usize, usize)],
+    blocks: Vec<OnceLock<Block>>,
+}
+
+impl TypeTable {
+    fn new(index: &'static [(&'static str, usize, usize)]) -> TypeTable {
+        TypeTable {
+            index,
+            blocks: index.iter().map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.index.binary_search_by(|(n, ..)| (*n).cmp(name)).ok()
+    }
+
+    fn at(&self, text: &str, i: usize) -> Option<&Block> {
+        let (_, start, end) = *self.index.get(i)?;
+        Some(self.blocks[i].get_or_init(|| decode_block(&text[start..end])))
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.index.iter().map(|(name, ..)| *name)
+    }
+}
+
 /// One vendored provider schema, decoded on first use of each type. The
 /// build script indexed where each type's JSON lies in the file, so nothing
 /// else of it is read.
 pub struct ProviderSchema {
     text: &'static str,
     provider_json: (usize, usize),
-    /// Resource types, sorted by name, with the byte range of their JSON.
-    index: &'static [(&'static str, usize, usize)],
     provider: OnceLock<Block>,
-    resources: Vec<OnceLock<Block>>,
+    resources: TypeTable,
+    data_sources: TypeTable,
 }
 
 impl ProviderSchema {
     fn new(info: &ProviderInfo) -> ProviderSchema {
-        let (_, provider_json, index) = crate::embedded::PROVIDER_INDEX
+        let (_, provider_json, resources, data_sources) = crate::embedded::PROVIDER_INDEX
             .iter()
             .find(|(name, ..)| *name == info.name)
             .expect("the build script indexes every vendored schema");
         ProviderSchema {
             text: info.text,
             provider_json: *provider_json,
-            index,
             provider: OnceLock::new(),
-            resources: index.iter().map(|_| OnceLock::new()).collect(),
+            resources: TypeTable::new(resources),
+            data_sources: TypeTable::new(data_sources),
         }
     }
 
@@ -205,16 +233,31 @@ impl ProviderSchema {
 
     /// Where a resource type lies in the index (its names, sorted).
     pub fn position(&self, name: &str) -> Option<usize> {
-        self.index.binary_search_by(|(n, ..)| (*n).cmp(name)).ok()
+        self.resources.position(name)
     }
 
     pub fn resource_at(&self, i: usize) -> Option<&Block> {
-        let (_, start, end) = *self.index.get(i)?;
-        Some(self.resources[i].get_or_init(|| decode_block(&self.text[start..end])))
+        self.resources.at(self.text, i)
     }
 
     pub fn resource_names(&self) -> impl Iterator<Item = &str> {
-        self.index.iter().map(|(name, ..)| *name)
+        self.resources.names()
+    }
+
+    pub fn data_source(&self, name: &str) -> Option<&Block> {
+        self.data_source_at(self.data_position(name)?)
+    }
+
+    pub fn data_position(&self, name: &str) -> Option<usize> {
+        self.data_sources.position(name)
+    }
+
+    pub fn data_source_at(&self, i: usize) -> Option<&Block> {
+        self.data_sources.at(self.text, i)
+    }
+
+    pub fn data_source_names(&self) -> impl Iterator<Item = &str> {
+        self.data_sources.names()
     }
 }
 
@@ -297,10 +340,21 @@ mod tests {
                 "{}",
                 info.name
             );
-            for &(name, start, end) in schema.index {
+            for &(name, start, end) in schema.resources.index {
                 let indexed: serde_json::Value =
                     serde_json::from_str(&info.text[start..end]).expect("a JSON value");
                 assert_eq!(indexed, types[name], "{name}");
+            }
+            let data = whole["data_source_schemas"].as_object();
+            let mut data_names: Vec<&str> = data
+                .map(|d| d.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            data_names.sort_unstable();
+            assert_eq!(schema.data_source_names().collect::<Vec<_>>(), data_names);
+            for &(name, start, end) in schema.data_sources.index {
+                let indexed: serde_json::Value =
+                    serde_json::from_str(&info.text[start..end]).expect("a JSON value");
+                assert_eq!(&indexed, &data.expect("data sources")[name], "{name}");
             }
             let (start, end) = schema.provider_json;
             let indexed: serde_json::Value =

@@ -454,7 +454,7 @@ fn blast_radius(changes: &mut [Change], plan: &Plan, graph: &Graph) {
         .resources
         .iter()
         .enumerate()
-        .map(|(i, r)| (format!("{}.{}", r.kind.resource, r.ident), i))
+        .map(|(i, r)| (format!("{}.{}", r.kind.address, r.ident), i))
         .collect();
     let position: HashMap<usize, usize> = plan
         .order
@@ -492,7 +492,7 @@ fn blast_radius(changes: &mut [Change], plan: &Plan, graph: &Graph) {
             .map(|j| {
                 format!(
                     "{}.{}",
-                    plan.resources[j].kind.resource, plan.resources[j].ident
+                    plan.resources[j].kind.address, plan.resources[j].ident
                 )
             })
             .collect();

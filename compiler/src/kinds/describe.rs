@@ -26,6 +26,13 @@ pub fn describe(name: Option<&str>, components: &[ComponentInfo]) -> Result<Stri
     if let Some(k) = reg.get(name) {
         return Ok(kind(k));
     }
+    // `infrac kinds data aws-ami` reads as the shell splits it.
+    let data = name
+        .strip_prefix("data ")
+        .map(|t| format!("{}{t}", generic::DATA));
+    if let Some(k) = data.as_deref().and_then(|d| reg.get(d)) {
+        return Ok(kind(k));
+    }
     if let Some(stage) = crate::model::stage_kind_info()
         .into_iter()
         .find(|s| s.name == name)
@@ -98,13 +105,25 @@ fn listing(components: &[ComponentInfo]) -> String {
     for name in generic::names() {
         let _ = writeln!(out, "  {name}");
     }
+    out.push_str(
+        "\nData sources (`data \"TYPE\" \"NAME\"`, read as `data.TYPE.NAME.ATTRIBUTE`):\n",
+    );
+    for name in generic::data_names() {
+        let _ = writeln!(out, "  {name}");
+    }
     out
 }
 
 fn kind(k: &Kind) -> String {
     let reg = registry();
     let schema = k.schema();
-    let origin = if k.is_generic() { "generic" } else { "curated" };
+    let origin = if k.is_data() {
+        "data source"
+    } else if k.is_generic() {
+        "generic"
+    } else {
+        "curated"
+    };
     let mut out = format!(
         "{} → {} ({}, {origin})\n{}\n",
         k.kind, k.resource, k.provider, k.doc

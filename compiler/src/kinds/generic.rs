@@ -3,45 +3,73 @@
 //! `aws-sqs-queue`), typed by the provider's schema alone: no defaults,
 //! short names or children beyond the schema's own blocks. Curated kinds
 //! (`schemas/kinds/`) are the friendlier names and win where both exist.
+//! Data sources are kinds too, named `data.<type>` (`data "aws-ami" "x"`
+//! in the language, `data.aws-ami.x.id` in references).
 
 use super::Kind;
 use crate::schema::{self, VENDORED};
 use std::sync::OnceLock;
 
-/// The generic kind called `name`, if a vendored provider has that type.
-/// Made on first use and kept for the process.
+/// The prefix of a data source's kind name: `data.aws-ami`.
+pub const DATA: &str = "data.";
+
+/// The generic kind called `name` (`aws-sqs-queue`, or `data.aws-ami` for
+/// a data source), if a vendored provider has that type. Made on first use
+/// and kept for the process.
 pub fn kind(name: &str) -> Option<&'static Kind> {
-    let (provider, rest) = name.split_once('-')?;
-    if rest.is_empty() || name.contains('_') {
+    let (data, type_name) = match name.strip_prefix(DATA) {
+        Some(t) => (true, t),
+        None => (false, name),
+    };
+    let (provider, rest) = type_name.split_once('-')?;
+    if rest.is_empty() || type_name.contains('_') || type_name.contains('.') {
         return None;
     }
     let p = VENDORED.iter().position(|p| p.name == provider)?;
     let schema = schema::provider(provider)?;
-    let resource = name.replace('-', "_");
-    let i = schema.position(&resource)?;
-    let cells = &cells()[p];
+    let resource = type_name.replace('-', "_");
+    let (i, cells) = if data {
+        (schema.data_position(&resource)?, &cells()[p].1)
+    } else {
+        (schema.position(&resource)?, &cells()[p].0)
+    };
     Some(*cells[i].get_or_init(|| {
-        let block = schema.resource_at(i).expect("indexed");
-        let doc = first_sentence(&block.description);
-        Box::leak(Box::new(Kind::generic(name, provider, &resource, doc)))
+        let block = if data {
+            schema.data_source_at(i)
+        } else {
+            schema.resource_at(i)
+        }
+        .expect("indexed");
+        let doc = first_sentence(&block.description, data);
+        Box::leak(Box::new(Kind::generic(
+            name, provider, &resource, doc, data,
+        )))
     }))
 }
 
-/// One cell per resource type of each vendored provider, in index order.
-fn cells() -> &'static [Vec<OnceLock<&'static Kind>>] {
-    static CELLS: OnceLock<Vec<Vec<OnceLock<&'static Kind>>>> = OnceLock::new();
+type Cells = Vec<OnceLock<&'static Kind>>;
+
+/// One cell per resource type and per data source of each vendored
+/// provider, in index order.
+fn cells() -> &'static [(Cells, Cells)] {
+    static CELLS: OnceLock<Vec<(Cells, Cells)>> = OnceLock::new();
     CELLS.get_or_init(|| {
+        let make = |n: usize| (0..n).map(|_| OnceLock::new()).collect();
         VENDORED
             .iter()
-            .map(|p| {
-                let n = schema::provider(p.name).map_or(0, |s| s.resource_names().count());
-                (0..n).map(|_| OnceLock::new()).collect()
+            .map(|p| match schema::provider(p.name) {
+                Some(s) => (
+                    make(s.resource_names().count()),
+                    make(s.data_source_names().count()),
+                ),
+                None => (Vec::new(), Vec::new()),
             })
             .collect()
     })
 }
 
-/// Every generic kind name, in order: for listings and did-you-mean.
+/// Every generic resource kind name, in order: for listings and
+/// did-you-mean.
 pub fn names() -> Vec<String> {
     let mut names = Vec::new();
     for p in VENDORED {
@@ -53,12 +81,28 @@ pub fn names() -> Vec<String> {
     names
 }
 
-fn first_sentence(description: &str) -> String {
+/// Every data source type, in kebab case (`aws-ami`), in order.
+pub fn data_names() -> Vec<String> {
+    let mut names = Vec::new();
+    for p in VENDORED {
+        if let Some(schema) = schema::provider(p.name) {
+            names.extend(schema.data_source_names().map(|r| r.replace('_', "-")));
+        }
+    }
+    names.sort();
+    names
+}
+
+fn first_sentence(description: &str, data: bool) -> String {
     let text = description.trim();
     let end = text.find(". ").map(|i| i + 1).unwrap_or(text.len());
     let doc = text[..end].trim();
     if doc.is_empty() {
-        "A resource of the provider, typed by its schema.".to_string()
+        if data {
+            "A data source of the provider, typed by its schema.".to_string()
+        } else {
+            "A resource of the provider, typed by its schema.".to_string()
+        }
     } else {
         doc.to_string()
     }

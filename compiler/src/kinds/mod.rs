@@ -95,6 +95,12 @@ pub struct Kind {
     /// Made from a provider's schema alone (see [`generic`]).
     #[serde(skip)]
     generic: bool,
+    /// A data source (read, never created): `data "aws-ami" "NAME"`.
+    #[serde(skip)]
+    data: bool,
+    /// Its Terraform address prefix: `aws_ami`, or `data.aws_ami`.
+    #[serde(skip)]
+    pub address: String,
     /// Terraform attribute that defaults to the resource's label.
     #[serde(default)]
     pub name_attribute: Option<String>,
@@ -150,9 +156,15 @@ pub struct Kind {
 impl Kind {
     /// A kind made from a provider's schema alone (see [`generic`]); its
     /// resources go to `<provider>.tf`.
-    fn generic(name: &str, provider: &str, resource: &str, doc: String) -> Kind {
+    fn generic(name: &str, provider: &str, resource: &str, doc: String, data: bool) -> Kind {
         Kind {
             kind: name.to_string(),
+            data,
+            address: if data {
+                format!("data.{resource}")
+            } else {
+                resource.to_string()
+            },
             provider: provider.to_string(),
             resource: resource.to_string(),
             doc,
@@ -184,6 +196,11 @@ impl Kind {
         self.generic
     }
 
+    /// Whether it is a data source, read by Terraform and never created.
+    pub fn is_data(&self) -> bool {
+        self.data
+    }
+
     pub fn provider_schema(&self) -> &'static ProviderSchema {
         schema::provider(&self.provider)
             .expect("kind names a vendored provider (checked by a test)")
@@ -191,9 +208,13 @@ impl Kind {
 
     pub fn schema(&self) -> &'static Block {
         self.schema_cache.get_or_init(|| {
-            self.provider_schema()
-                .resource(&self.resource)
-                .expect("kind names a resource of its provider (checked by a test)")
+            let schema = self.provider_schema();
+            if self.data {
+                schema.data_source(&self.resource)
+            } else {
+                schema.resource(&self.resource)
+            }
+            .expect("kind names a type of its provider (checked by a test)")
         })
     }
 
@@ -307,6 +328,7 @@ pub fn registry() -> &'static Registry {
                 let mut kind: Kind = serde_json::from_str(text)
                     .unwrap_or_else(|e| panic!("schemas/kinds/{file}: {e}"));
                 kind.file_name = format!("{}.tf", kind.file);
+                kind.address = kind.resource.clone();
                 let kind: &'static Kind = Box::leak(Box::new(kind));
                 (kind.kind.clone(), kind)
             })

@@ -119,7 +119,7 @@ pub fn bodies(plan: &Plan) -> BTreeMap<String, Body> {
 fn idents(plan: &Plan) -> Vec<(&str, &str)> {
     plan.resources
         .iter()
-        .map(|r| (r.kind.resource.as_str(), r.ident.as_str()))
+        .map(|r| (r.kind.address.as_str(), r.ident.as_str()))
         .collect()
 }
 
@@ -269,7 +269,8 @@ fn write_part<'a, S: Sink<'a>>(plan: &'a Plan, part: &Part, sink: &mut S) {
 }
 
 fn resource<'a, S: Sink<'a>>(plan: &'a Plan, r: &'a Resource, sink: &mut S) {
-    sink.open("resource", &[&r.kind.resource, &r.ident]);
+    let block = if r.kind.is_data() { "data" } else { "resource" };
+    sink.open(block, &[&r.kind.resource, &r.ident]);
     if let Some(alias) = r.provider_alias() {
         sink.attr("provider", Val::Address(&r.kind.provider, alias));
     }
@@ -287,7 +288,7 @@ fn resource<'a, S: Sink<'a>>(plan: &'a Plan, r: &'a Resource, sink: &mut S) {
             .into_iter()
             .map(|t| {
                 (
-                    plan.resources[t].kind.resource.as_str(),
+                    plan.resources[t].kind.address.as_str(),
                     plan.resources[t].ident.as_str(),
                 )
             })
@@ -332,12 +333,15 @@ impl<'a> StructureSink<'a> {
 
     fn traversal(root: &str, attrs: &[&str]) -> Expression {
         // Names reaching here are Terraform attribute names from the provider
-        // schema or identifiers sanitised by the resolve stage.
+        // schema or identifiers sanitised by the resolve stage; a root may
+        // be an address with dots (`data.aws_ami`).
+        let mut parts = root.split('.');
+        let variable = parts.next().unwrap_or(root);
         Expression::Traversal(Box::new(Traversal::new(
-            Variable::unchecked(root),
-            attrs
-                .iter()
-                .map(|a| TraversalOperator::GetAttr(Identifier::unchecked(*a)))
+            Variable::unchecked(variable),
+            parts
+                .chain(attrs.iter().copied())
+                .map(|a| TraversalOperator::GetAttr(Identifier::unchecked(a)))
                 .collect::<Vec<_>>(),
         )))
     }
