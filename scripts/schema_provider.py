@@ -106,6 +106,12 @@ def schema_pb(s):
 
 
 def schema_response(doc):
+    # The whole output of `terraform providers schema -json`: its one entry.
+    if "provider_schemas" in doc:
+        entries = list(doc["provider_schemas"].values())
+        if len(entries) != 1:
+            raise SystemExit(f"a schema file for one provider holds {len(entries)}")
+        doc = entries[0]
     resp = pb.GetProviderSchema.Response(provider=schema_pb(doc.get("provider", {"block": {}})))
     for name, s in doc.get("resource_schemas", {}).items():
         resp.resource_schemas[name].CopyFrom(schema_pb(s))

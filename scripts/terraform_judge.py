@@ -8,6 +8,10 @@ versions.tf pins). Terraform's own type checking, references, required and
 conflicting arguments and block counts all run against the providers' real
 schemas; only the provider's API is missing.
 
+`--schemas DIR` (repeatable) adds a folder of schemas that projects bring
+(`NAME.json`, one provider's entry of `terraform providers schema -json` or
+that whole output), searched before schemas/providers/.
+
 Prints one JSON line per folder:
   {"dir": ..., "ok": bool, "add": N, "change": N, "import": N, "destroy": N,
    "errors": ["..."]}
@@ -70,13 +74,15 @@ def required_providers(folder):
     return found
 
 
-def install_provider(mirror, source, version, schema_dir):
+def install_provider(mirror, source, version, schema_dirs):
     """Puts the replay provider for `source` at `version` into the mirror,
-    in Terraform's unpacked layout."""
+    in Terraform's unpacked layout. Its schema is `NAME.json` in the first
+    of `schema_dirs` that has one."""
     namespace, name = source.split("/")
-    schema = os.path.join(schema_dir, f"{name}.json")
-    if not os.path.exists(schema):
-        raise SystemExit(f"no vendored schema for {source}: {schema}")
+    found = [os.path.join(d, f"{name}.json") for d in schema_dirs if os.path.exists(os.path.join(d, f"{name}.json"))]
+    if not found:
+        raise SystemExit(f"no schema for {source} in {', '.join(schema_dirs)}")
+    schema = found[0]
     target = os.path.join(mirror, "registry.terraform.io", namespace, name, version, "linux_amd64")
     if os.path.isdir(target):
         return
@@ -144,12 +150,12 @@ def judge(folder, scratch, index):
 def main():
     if len(sys.argv) > 2 and sys.argv[1] == "--terraform":
         invoke(sys.argv[2], sys.argv[3:])
-    schema_dir = os.path.join(REPO, "schemas", "providers")
+    schema_dirs = []
     folders = []
     args = sys.argv[1:]
     while args:
         if args[0] == "--schemas":
-            schema_dir = args[1]
+            schema_dirs.append(args[1])
             args = args[2:]
         else:
             folders.append(os.path.abspath(args.pop(0)))
@@ -159,7 +165,7 @@ def main():
         os.makedirs(mirror)
         for folder in folders:
             for source, version in required_providers(folder):
-                install_provider(mirror, source, version, schema_dir)
+                install_provider(mirror, source, version, schema_dirs + [os.path.join(REPO, "schemas", "providers")])
         rc = os.path.join(scratch, "terraform.rc")
         with open(rc, "w") as f:
             f.write(

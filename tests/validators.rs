@@ -89,12 +89,14 @@ struct Verdict {
     errors: Vec<String>,
 }
 
-fn judge(tools: &Path, dirs: &[PathBuf]) -> Vec<Verdict> {
-    let output = Command::new(tools.join("venv/bin/python"))
-        .arg(repo_root().join("scripts/terraform_judge.py"))
-        .args(dirs)
-        .output()
-        .unwrap();
+/// `schemas`: folders of provider schemas projects bring (`NAME.json`).
+fn judge(tools: &Path, dirs: &[PathBuf], schemas: &[PathBuf]) -> Vec<Verdict> {
+    let mut command = Command::new(tools.join("venv/bin/python"));
+    command.arg(repo_root().join("scripts/terraform_judge.py"));
+    for s in schemas {
+        command.arg("--schemas").arg(s);
+    }
+    let output = command.args(dirs).output().unwrap();
     eprint!("{}", String::from_utf8_lossy(&output.stderr));
     let verdicts: Vec<Verdict> = String::from_utf8_lossy(&output.stdout)
         .lines()
@@ -151,7 +153,13 @@ fn terraform_plans_every_example_and_case() {
         ));
     }
     assert!(dirs.len() >= 15, "too few projects judged: {}", dirs.len());
-    let verdicts = judge(&tools, &dirs);
+    // Providers the projects bring their own schemas of.
+    let schemas: Vec<PathBuf> = projects
+        .iter()
+        .map(|p| p.join("schemas"))
+        .filter(|s| s.is_dir())
+        .collect();
+    let verdicts = judge(&tools, &dirs, &schemas);
     let _ = std::fs::remove_dir_all(&scratch);
     let mut failures = Vec::new();
     for (v, (project, add, import)) in verdicts.iter().zip(&expected) {
@@ -182,7 +190,7 @@ fn the_terraform_judge_rejects_bad_configurations() {
         .collect();
     dirs.sort();
     assert!(!dirs.is_empty());
-    for v in judge(&tools, &dirs) {
+    for v in judge(&tools, &dirs, &[]) {
         assert!(!v.ok, "the judge accepted {}", v.dir.display());
         let expect = std::fs::read_to_string(v.dir.join("expected-error"))
             .unwrap_or_else(|_| panic!("{}: no expected-error file", v.dir.display()));
@@ -294,20 +302,26 @@ fn hashicorp_hcl_parser_reads_every_file() {
             ex.display(),
             String::from_utf8_lossy(&output.stderr)
         );
-        // HashiCorp's parser sees exactly the resources and imports planned.
-        let mut resources = 0;
-        let mut imports = 0;
-        for line in String::from_utf8_lossy(&output.stdout).lines() {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            if let Some(types) = v["json"]["resource"].as_object() {
-                resources += types
+        // HashiCorp's parser sees exactly the resources, data sources and
+        // imports planned.
+        let (mut resources, mut data, mut imports) = (0, 0, 0);
+        let count = |v: &serde_json::Value| {
+            v.as_object().map_or(0, |types| {
+                types
                     .values()
                     .map(|names| names.as_object().map_or(0, |n| n.len()))
-                    .sum::<usize>();
-            }
+                    .sum::<usize>()
+            })
+        };
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            resources += count(&v["json"]["resource"]);
+            data += count(&v["json"]["data"]);
             imports += v["json"]["import"].as_array().map_or(0, Vec::len);
         }
-        assert_eq!(resources, plan.resources.len(), "{}", ex.display());
+        let planned_data = plan.resources.iter().filter(|r| r.kind.is_data()).count();
+        assert_eq!(resources, plan.resources.len() - planned_data, "{}", ex.display());
+        assert_eq!(data, planned_data, "{}", ex.display());
         assert_eq!(
             imports,
             plan.resources
@@ -331,15 +345,28 @@ fn every_generated_resource_fits_the_provider_schema() {
         for (file, body) in infrac::backends::terraform::bodies(plan) {
             for s in body.iter() {
                 let Structure::Block(b) = s else { continue };
-                if b.identifier.as_str() != "resource" {
-                    continue;
-                }
+                let data = match b.identifier.as_str() {
+                    "resource" => false,
+                    "data" => true,
+                    _ => continue,
+                };
                 let ty = b.labels[0].as_str();
                 let provider = ty.split('_').next().unwrap();
-                let schema = infrac::schema::provider(provider)
-                    .unwrap()
-                    .resource(ty)
-                    .unwrap_or_else(|| panic!("{file}: {ty} is not a resource of {provider}"));
+                // The provider's schema as the plan's kinds have it (vendored,
+                // or brought by the project).
+                let kind = plan
+                    .resources
+                    .iter()
+                    .find(|r| r.kind.resource == ty && r.kind.is_data() == data)
+                    .map(|r| r.kind)
+                    .unwrap_or_else(|| panic!("{file}: {ty} is not planned"));
+                let types = kind.provider_schema();
+                let schema = if data {
+                    types.data_source(ty)
+                } else {
+                    types.resource(ty)
+                }
+                .unwrap_or_else(|| panic!("{file}: {ty} is not a type of {provider}"));
                 walk(
                     &b.body,
                     schema,

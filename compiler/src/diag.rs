@@ -62,6 +62,7 @@ codes! {
     EngineCannot = "E025", "engine-cannot";
     InvalidWorkloadValue = "E026", "invalid-workload-value";
     InvalidFormat = "E027", "invalid-format";
+    BadProviderSchema = "E028", "bad-provider-schema";
     UnusedVariable = "W001", "unused-variable";
     Deprecated = "W002", "deprecated";
     PassiveHealthOnly = "W003", "passive-health-only";

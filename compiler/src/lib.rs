@@ -149,6 +149,7 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     let kinds = kinds::registry();
 
     let loaded = load::load(world, &mut sources, &mut diags);
+    let kinds = kinds::own::load(world, &loaded.nodes, kinds, &mut diags);
     t.stage("load");
     let done = |sources, mut diags: Diagnostics, plan, graph, files| {
         diags.sort();

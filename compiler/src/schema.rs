@@ -196,6 +196,15 @@ impl TypeTable {
     }
 }
 
+impl std::fmt::Debug for ProviderSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderSchema")
+            .field("resources", &self.resources.index.len())
+            .field("data_sources", &self.data_sources.index.len())
+            .finish()
+    }
+}
+
 /// One vendored provider schema, decoded on first use of each type. The
 /// build script indexed where each type's JSON lies in the file, so nothing
 /// else of it is read.
@@ -259,6 +268,71 @@ impl ProviderSchema {
     pub fn data_source_names(&self) -> impl Iterator<Item = &str> {
         self.data_sources.names()
     }
+
+    /// A schema a project brings: one provider's entry of `terraform
+    /// providers schema -json` (or that whole output, whose entry for
+    /// `source` is taken). Its pieces are laid out as the build script lays
+    /// out a vendored file, and kept for the process.
+    pub fn from_document(text: &str, source: &str) -> Result<ProviderSchema, String> {
+        let doc: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let entry = match doc.get("provider_schemas").and_then(|p| p.as_object()) {
+            Some(all) => {
+                let found = all
+                    .iter()
+                    .find(|(key, _)| *key == source || key.ends_with(&format!("/{source}")));
+                match found {
+                    Some((_, entry)) => entry,
+                    None => {
+                        let keys: Vec<&str> = all.keys().map(String::as_str).collect();
+                        return Err(format!(
+                            "it has no schema for `{source}` (it has: {})",
+                            keys.join(", ")
+                        ));
+                    }
+                }
+            }
+            None => &doc,
+        };
+        if entry.get("resource_schemas").is_none() && entry.get("data_source_schemas").is_none() {
+            return Err(
+                "it is not the output of `terraform providers schema -json` (no `resource_schemas`)"
+                    .to_string(),
+            );
+        }
+        let mut laid_out = String::new();
+        let mut place = |v: &serde_json::Value| {
+            let start = laid_out.len();
+            laid_out.push_str(&v.to_string());
+            (start, laid_out.len())
+        };
+        let provider_json = place(entry.get("provider").unwrap_or(&serde_json::Value::Null));
+        let mut table = |key: &str| -> Vec<(&'static str, usize, usize)> {
+            let mut types: Vec<(&'static str, usize, usize)> = entry
+                .get(key)
+                .and_then(|t| t.as_object())
+                .map(|t| {
+                    t.iter()
+                        .map(|(name, v)| {
+                            let (start, end) = place(v);
+                            (&*Box::leak(name.clone().into_boxed_str()), start, end)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            types.sort_by(|a, b| a.0.cmp(b.0));
+            types
+        };
+        let resources = table("resource_schemas");
+        let data_sources = table("data_source_schemas");
+        Ok(ProviderSchema {
+            text: Box::leak(laid_out.into_boxed_str()),
+            provider_json,
+            provider: OnceLock::new(),
+            resources: TypeTable::new(Box::leak(resources.into_boxed_slice())),
+            data_sources: TypeTable::new(Box::leak(data_sources.into_boxed_slice())),
+        })
+    }
 }
 
 /// A provider with a vendored schema: its short name in the language, its
@@ -272,6 +346,28 @@ pub struct ProviderInfo {
     /// (the schemas mark only some of them sensitive).
     pub credentials: &'static [&'static str],
     text: &'static str,
+}
+
+impl ProviderInfo {
+    /// A provider a project brings with its own schema: its credentials are
+    /// the arguments the schema marks sensitive.
+    pub fn own(name: &str, source: &str, version: &str, schema: &ProviderSchema) -> ProviderInfo {
+        let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+        let credentials: Vec<&'static str> = schema
+            .provider_block()
+            .attributes
+            .iter()
+            .filter(|(_, a)| a.sensitive)
+            .map(|(n, _)| leak(n))
+            .collect();
+        ProviderInfo {
+            name: leak(name),
+            source: leak(source),
+            version: leak(version),
+            credentials: Box::leak(credentials.into_boxed_slice()),
+            text: "",
+        }
+    }
 }
 
 pub const VENDORED: &[ProviderInfo] = &[

@@ -14,8 +14,12 @@ impl Checker<'_> {
         used.dedup();
         let mut out: Vec<ProviderConfig> = Vec::new();
         for (decl, props, children) in &exp.providers {
-            let Some(info) = schema::info(&decl.name) else {
-                let names: Vec<&str> = schema::VENDORED.iter().map(|p| p.name).collect();
+            let brought = props.iter().any(|p| p.name == "schema");
+            let Some(info) = self.kinds.provider_info(&decl.name) else {
+                if brought {
+                    continue; // the schema could not be used (E028)
+                }
+                let names = self.kinds.provider_names();
                 self.err(
                     Diagnostic::error(
                         Code::UnknownKind,
@@ -25,7 +29,7 @@ impl Checker<'_> {
                     .help(suggest(
                         &decl.name,
                         &names,
-                        &format!("providers: {}", names.join(", ")),
+                        &format!("providers: {}; any other with its schema: `provider \"NAME\" source=\"…\" version=\"…\" schema=\"schemas/NAME.json\"`", names.join(", ")),
                     )),
                 );
                 continue;
@@ -64,10 +68,19 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            let block = schema::provider(info.name)
-                .expect("vendored")
+            let block = self
+                .kinds
+                .provider_schema(info.name)
+                .expect("a provider with a schema")
                 .provider_block();
-            let fields: Vec<&IField> = props.iter().filter(|p| p.name != "as").collect();
+            // Where a brought provider comes from is not its configuration.
+            let fields: Vec<&IField> = props
+                .iter()
+                .filter(|p| p.name != "as")
+                .filter(|p| {
+                    !(brought && crate::kinds::own::ORIGIN_PROPS.contains(&p.name.as_str()))
+                })
+                .collect();
             let body = self.body(None, block, "", &fields, children, decl.name_span, &[]);
             self.literal_credentials(info, &body);
             out.push(ProviderConfig {
@@ -80,7 +93,10 @@ impl Checker<'_> {
         }
         for (name, alias) in used {
             if alias.is_none() && !out.iter().any(|p| p.name == name && p.alias.is_none()) {
-                let info = schema::info(name).expect("kinds name vendored providers");
+                let info = self
+                    .kinds
+                    .provider_info(name)
+                    .expect("kinds name providers with schemas");
                 out.push(ProviderConfig {
                     name: info.name.to_string(),
                     alias: None,

@@ -7,7 +7,7 @@
 //! in the language, `data.aws-ami.x.id` in references).
 
 use super::Kind;
-use crate::schema::{self, VENDORED};
+use crate::schema::{self, ProviderSchema, VENDORED};
 use std::sync::OnceLock;
 
 /// The prefix of a data source's kind name: `data.aws-ami`.
@@ -17,6 +17,14 @@ pub const DATA: &str = "data.";
 /// a data source), if a vendored provider has that type. Made on first use
 /// and kept for the process.
 pub fn kind(name: &str) -> Option<&'static Kind> {
+    let (provider, _) = split(name)?;
+    let p = VENDORED.iter().position(|p| p.name == provider)?;
+    let (resources, data) = &cells()[p];
+    of(name, schema::provider(provider)?, None, resources, data)
+}
+
+/// `(provider, is_data)` of a generic kind name.
+pub fn split(name: &str) -> Option<(&str, bool)> {
     let (data, type_name) = match name.strip_prefix(DATA) {
         Some(t) => (true, t),
         None => (false, name),
@@ -25,15 +33,27 @@ pub fn kind(name: &str) -> Option<&'static Kind> {
     if rest.is_empty() || type_name.contains('_') || type_name.contains('.') {
         return None;
     }
-    let p = VENDORED.iter().position(|p| p.name == provider)?;
-    let schema = schema::provider(provider)?;
+    Some((provider, data))
+}
+
+/// The kind `name` of a provider's schema, made in its cell on first use.
+/// `own`: the schema a project brought (its kinds point at it).
+pub fn of(
+    name: &str,
+    schema: &'static ProviderSchema,
+    own: Option<&'static ProviderSchema>,
+    resources: &[OnceLock<&'static Kind>],
+    data_sources: &[OnceLock<&'static Kind>],
+) -> Option<&'static Kind> {
+    let (provider, data) = split(name)?;
+    let type_name = name.strip_prefix(DATA).unwrap_or(name);
     let resource = type_name.replace('-', "_");
     let (i, cells) = if data {
-        (schema.data_position(&resource)?, &cells()[p].1)
+        (schema.data_position(&resource)?, data_sources)
     } else {
-        (schema.position(&resource)?, &cells()[p].0)
+        (schema.position(&resource)?, resources)
     };
-    Some(*cells[i].get_or_init(|| {
+    Some(*cells.get(i)?.get_or_init(|| {
         let block = if data {
             schema.data_source_at(i)
         } else {
@@ -41,20 +61,25 @@ pub fn kind(name: &str) -> Option<&'static Kind> {
         }
         .expect("indexed");
         let doc = first_sentence(&block.description, data);
-        Box::leak(Box::new(Kind::generic(
-            name, provider, &resource, doc, data,
-        )))
+        let mut kind = Kind::generic(name, provider, &resource, doc, data);
+        kind.own_schema = own;
+        Box::leak(Box::new(kind))
     }))
 }
 
-type Cells = Vec<OnceLock<&'static Kind>>;
+pub type Cells = Vec<OnceLock<&'static Kind>>;
+
+/// Empty cells, one per type.
+pub fn cells_for(n: usize) -> Cells {
+    (0..n).map(|_| OnceLock::new()).collect()
+}
 
 /// One cell per resource type and per data source of each vendored
 /// provider, in index order.
 fn cells() -> &'static [(Cells, Cells)] {
     static CELLS: OnceLock<Vec<(Cells, Cells)>> = OnceLock::new();
     CELLS.get_or_init(|| {
-        let make = |n: usize| (0..n).map(|_| OnceLock::new()).collect();
+        let make = cells_for;
         VENDORED
             .iter()
             .map(|p| match schema::provider(p.name) {

@@ -12,6 +12,7 @@ pub use embedded::STDLIB_FILES;
 
 mod describe;
 pub mod generic;
+pub mod own;
 
 pub use describe::{describe, ComponentInfo};
 
@@ -101,6 +102,9 @@ pub struct Kind {
     /// Its Terraform address prefix: `aws_ami`, or `data.aws_ami`.
     #[serde(skip)]
     pub address: String,
+    /// The schema of a provider the project brought, for its kinds.
+    #[serde(skip)]
+    own_schema: Option<&'static ProviderSchema>,
     /// Terraform attribute that defaults to the resource's label.
     #[serde(default)]
     pub name_attribute: Option<String>,
@@ -171,6 +175,7 @@ impl Kind {
             file: provider.to_string(),
             file_name: format!("{provider}.tf"),
             schema_cache: OnceLock::new(),
+            own_schema: None,
             generic: true,
             name_attribute: None,
             aliases: BTreeMap::new(),
@@ -202,8 +207,10 @@ impl Kind {
     }
 
     pub fn provider_schema(&self) -> &'static ProviderSchema {
-        schema::provider(&self.provider)
-            .expect("kind names a vendored provider (checked by a test)")
+        self.own_schema.unwrap_or_else(|| {
+            schema::provider(&self.provider)
+                .expect("kind names a vendored provider (checked by a test)")
+        })
     }
 
     pub fn schema(&self) -> &'static Block {
@@ -284,15 +291,86 @@ pub struct Registry {
     /// The same kinds by name, for the lookups made for every resource.
     index: rustc_hash::FxHashMap<&'static str, &'static Kind>,
     pub enums: BTreeMap<String, Vec<String>>,
+    /// Providers the project brings with their schemas (see [`own`]).
+    pub own: Vec<OwnProvider>,
+}
+
+/// A provider a project declares with `schema="…"`: every type of it is a
+/// generic kind of the compilation.
+pub struct OwnProvider {
+    pub info: &'static schema::ProviderInfo,
+    pub schema: &'static ProviderSchema,
+    resources: generic::Cells,
+    data_sources: generic::Cells,
+}
+
+impl OwnProvider {
+    pub fn new(
+        info: &'static schema::ProviderInfo,
+        schema: &'static ProviderSchema,
+    ) -> OwnProvider {
+        OwnProvider {
+            info,
+            schema,
+            resources: generic::cells_for(schema.resource_names().count()),
+            data_sources: generic::cells_for(schema.data_source_names().count()),
+        }
+    }
 }
 
 impl Registry {
-    /// A curated kind, else the generic kind of a vendored resource type.
+    /// A curated kind, else the generic kind of a type of a provider the
+    /// project brought, else of a vendored one.
     pub fn get(&self, kind: &str) -> Option<&'static Kind> {
-        self.index
-            .get(kind)
-            .copied()
-            .or_else(|| generic::kind(kind))
+        if let Some(k) = self.index.get(kind) {
+            return Some(k);
+        }
+        if !self.own.is_empty() {
+            let provider = generic::split(kind)?.0;
+            if let Some(p) = self.own.iter().find(|p| p.info.name == provider) {
+                return generic::of(
+                    kind,
+                    p.schema,
+                    Some(p.schema),
+                    &p.resources,
+                    &p.data_sources,
+                );
+            }
+        }
+        generic::kind(kind)
+    }
+
+    /// A provider by its name: one the project brought, else a vendored one.
+    pub fn provider_info(&self, name: &str) -> Option<&'static schema::ProviderInfo> {
+        match self.own.iter().find(|p| p.info.name == name) {
+            Some(p) => Some(p.info),
+            None => schema::info(name),
+        }
+    }
+
+    pub fn provider_schema(&self, name: &str) -> Option<&'static ProviderSchema> {
+        match self.own.iter().find(|p| p.info.name == name) {
+            Some(p) => Some(p.schema),
+            None => schema::provider(name),
+        }
+    }
+
+    /// The names of every provider: vendored, then the project's.
+    pub fn provider_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = schema::VENDORED.iter().map(|p| p.name).collect();
+        names.extend(self.own.iter().map(|p| p.info.name));
+        names
+    }
+
+    /// This registry with the providers a project brought, for one
+    /// compilation (kept for the process, as kinds are).
+    pub fn with_own(&self, own: Vec<OwnProvider>) -> &'static Registry {
+        Box::leak(Box::new(Registry {
+            kinds: self.kinds.clone(),
+            index: self.index.clone(),
+            enums: self.enums.clone(),
+            own,
+        }))
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -303,6 +381,9 @@ impl Registry {
     pub fn all_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.kinds.keys().cloned().collect();
         names.extend(generic::names());
+        for p in &self.own {
+            names.extend(p.schema.resource_names().map(|r| r.replace('_', "-")));
+        }
         names
     }
 
@@ -340,6 +421,7 @@ pub fn registry() -> &'static Registry {
             kinds,
             index,
             enums,
+            own: Vec::new(),
         }
     })
 }
