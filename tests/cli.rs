@@ -232,6 +232,68 @@ fn check_prints_json_for_editors() {
     );
 }
 
+/// A provider's own schema must be one `terraform providers schema -json`
+/// printed, hold the provider named by `source`, and have types named
+/// after the provider; each problem is E028 at the `schema` property.
+#[test]
+fn a_brought_provider_schema_is_checked_before_use() {
+    let dir = scratch("own schema");
+    let entry = r#"{"provider": {"block": {"attributes": {"token": {"type": "string", "required": true, "sensitive": true}}}},
+        "resource_schemas": {"hcloud_server": {"block": {"attributes": {"name": {"type": "string", "required": true}, "id": {"type": "string", "computed": true}}}}}}"#;
+    std::fs::write(dir.join("entry.json"), entry).unwrap();
+    std::fs::write(
+        dir.join("whole.json"),
+        format!(r#"{{"format_version": "1.0", "provider_schemas": {{"registry.terraform.io/hetznercloud/hcloud": {entry}}}}}"#),
+    )
+    .unwrap();
+    std::fs::write(dir.join("broken.json"), "{ not json").unwrap();
+    let project = |name: &str, source: &str, file: &str| {
+        std::fs::write(
+            dir.join("infra.kdl"),
+            format!("provider \"{name}\" source=\"{source}\" version=\"1.44.1\" schema=\"{file}\" token=(secret)\"t\"\n{name}-server \"web\" name=\"web\"\n"),
+        )
+        .unwrap();
+        let o = infrac(&["check", "."], &dir);
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    for file in ["entry.json", "whole.json"] {
+        let (code, err) = project("hcloud", "hetznercloud/hcloud", file);
+        assert_eq!(code, Some(0), "{file}: {err}");
+    }
+    for (name, source, file, says) in [
+        ("hcloud", "hetznercloud/hcloud", "broken.json", "not JSON"),
+        (
+            "hcloud",
+            "someone/other",
+            "whole.json",
+            "no schema for `someone/other`",
+        ),
+        (
+            "hetzner",
+            "hetznercloud/hcloud",
+            "entry.json",
+            "name it `hcloud`",
+        ),
+        (
+            "hcloud",
+            "hetznercloud/hcloud",
+            "../entry.json",
+            "leaves the project folder",
+        ),
+    ] {
+        let (code, err) = project(name, source, file);
+        assert_eq!(code, Some(1), "{file}: {err}");
+        assert!(err.contains("E028"), "{file}: {err}");
+        assert!(
+            err.replace('\n', " ").replace("  │ ", "").contains(says) || err.contains(says),
+            "{file}: {err}"
+        );
+    }
+}
+
 /// `infrac kinds` lists every kind: curated, stage, components of the
 /// stdlib and of the project, and every resource type of the vendored
 /// providers; it describes any of them, and any block of a kind.

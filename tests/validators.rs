@@ -320,7 +320,12 @@ fn hashicorp_hcl_parser_reads_every_file() {
             imports += v["json"]["import"].as_array().map_or(0, Vec::len);
         }
         let planned_data = plan.resources.iter().filter(|r| r.kind.is_data()).count();
-        assert_eq!(resources, plan.resources.len() - planned_data, "{}", ex.display());
+        assert_eq!(
+            resources,
+            plan.resources.len() - planned_data,
+            "{}",
+            ex.display()
+        );
         assert_eq!(data, planned_data, "{}", ex.display());
         assert_eq!(
             imports,
