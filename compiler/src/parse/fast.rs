@@ -414,7 +414,11 @@ impl Parser<'_> {
                 let start = self.pos + 1;
                 let end = start + self.bytes[start..].iter().position(|&b| b == b'}')?;
                 let digits = &self.text[start..end];
-                if digits.is_empty() || digits.len() > 6 {
+                // Hex digits only: `from_str_radix` would also take a sign.
+                if digits.is_empty()
+                    || digits.len() > 6
+                    || !digits.bytes().all(|b| b.is_ascii_hexdigit())
+                {
                     return None;
                 }
                 self.pos = end + 1;

@@ -403,3 +403,13 @@ fn floats_too_long_for_the_kdl_crate_are_left_to_it() {
     assert!(!agree(&text));
     assert!(fast::parse(FILE, &format!(" A 9.{}", "8".repeat(30))).is_some());
 }
+
+/// Found by a long run of the parse fuzz target: `from_str_radix` takes a
+/// sign, so the fast parser read `\u{+98}` as U+0098; KDL allows hex
+/// digits only there.
+#[test]
+fn a_unicode_escape_takes_hex_digits_only() {
+    assert!(!agree("n \"z\\u{+98}7b\"\n"));
+    assert!(!agree("n \"\\u{-1}\""));
+    assert!(agree("n \"z\\u{98}7b\"\n"));
+}
