@@ -15,6 +15,7 @@ pub mod dns;
 pub mod expand;
 pub mod formats;
 pub mod graph;
+pub mod interpolation;
 pub mod kinds;
 pub mod load;
 pub mod lower;

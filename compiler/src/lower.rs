@@ -711,10 +711,14 @@ pub fn parse_template(s: &str) -> Result<Template, String> {
             parts.push(Part::Lit(SmolStr::new(&lit)));
             lit.clear();
         }
-        parts.push(
-            classify(inner)
-                .ok_or_else(|| format!("`${{{inner}}}` is not a name or a reference"))?,
-        );
+        let part = match classify(inner) {
+            Some(p) => p,
+            None => match crate::interpolation::parse(inner, classify)? {
+                crate::interpolation::Formula::Operand(p) => p,
+                formula => Part::Formula(Box::new(formula)),
+            },
+        };
+        parts.push(part);
         rest = &rest[body_start + end + 1..];
     }
     lit.push_str(rest);

@@ -63,6 +63,9 @@ pub enum Part {
     Ref(String),
     /// `${name}`: a component parameter, `index` or `each`.
     Local(String),
+    /// `${!apex}`, `${env == "prod"}`, `${lower(name)}`: evaluated when
+    /// expanding.
+    Formula(Box<crate::interpolation::Formula>),
 }
 
 impl Template {

@@ -3,6 +3,7 @@
 //! and outputs. References stay as paths: resolving them is the next stage.
 
 mod components;
+mod functions;
 mod loops;
 mod resources;
 mod values;

@@ -48,6 +48,24 @@ impl Expander<'_> {
         }
     }
 
+    /// The value of one interpolated part, with its own type.
+    pub(super) fn part(&mut self, part: &Part, span: Span, scope: &Scope) -> SValue {
+        match part {
+            Part::Lit(s) => SValue {
+                value: Value::Str(s.clone()),
+                span,
+            },
+            Part::Var(n) => self.var(n, span),
+            Part::Local(n) => self.local(n, span, scope),
+            Part::Secret(n) => self.secret(n, span),
+            Part::Ref(p) => SValue {
+                value: Value::Ref(p.as_str().into()),
+                span,
+            },
+            Part::Formula(f) => self.formula(f, span, scope),
+        }
+    }
+
     pub(super) fn template(&mut self, t: &Template, span: Span, scope: &Scope) -> SValue {
         // A template that is one interpolation keeps the value's own type.
         if let [single] = t.parts() {
@@ -58,15 +76,7 @@ impl Expander<'_> {
                         span,
                     }
                 }
-                Part::Var(n) => return self.var(n, span),
-                Part::Local(n) => return self.local(n, span, scope),
-                Part::Secret(n) => return self.secret(n, span),
-                Part::Ref(p) => {
-                    return SValue {
-                        value: Value::Ref(p.as_str().into()),
-                        span,
-                    }
-                }
+                other => return self.part(other, span, scope),
             }
         }
         // Literal text accumulates in `lit` and becomes a part only when a
@@ -110,6 +120,7 @@ impl Expander<'_> {
                 }
                 Part::Var(n) => self.var(n, span),
                 Part::Local(n) => self.local(n, span, scope),
+                Part::Formula(f) => self.formula(f, span, scope),
             };
             if v.value.push_text(&mut lit) {
                 continue;
