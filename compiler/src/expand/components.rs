@@ -84,35 +84,56 @@ impl Expander<'_> {
         for (_, local) in iterations {
             let mut params = BTreeMap::new();
             let mut complete = true;
-            for p in &component.params {
-                let value = match u.args.iter().rev().find(|a| a.name == p.name) {
-                    Some(a) => self.eval(&a.value, &local),
-                    None => match &p.default {
-                        Some(d) => self.eval(d, &Scope::default()),
-                        None => {
-                            complete = false;
-                            self.err(
-                                Diagnostic::error(
-                                    Code::ComponentMisuse,
-                                    format!(
-                                        "missing parameter `{}` of component `{}`",
-                                        p.name, component.name
-                                    ),
-                                )
-                                .at(u.component_span, format!("`{}` is required", p.name))
-                                .help(format!(
-                                    "add `{}=…`{}",
-                                    p.name,
-                                    p.description
-                                        .as_ref()
-                                        .map(|d| format!(": {d}"))
-                                        .unwrap_or_default()
-                                ))
-                                .also(p.name_span, "parameter declared here"),
-                            );
-                            continue;
-                        }
-                    },
+            // The parameters given at the use come first: a default may use
+            // them, and the defaults declared before it.
+            let given: Vec<Option<&Field>> = component
+                .params
+                .iter()
+                .map(|p| u.args.iter().rev().find(|a| a.name == p.name))
+                .collect();
+            for (p, a) in component.params.iter().zip(&given) {
+                if let Some(a) = a {
+                    let value = self.eval(&a.value, &local);
+                    params.insert(p.name.clone(), self.coerce(value, p.ty, &p.name));
+                }
+            }
+            for (p, a) in component.params.iter().zip(&given) {
+                if a.is_some() {
+                    continue;
+                }
+                let value = match &p.default {
+                    Some(d) if is_literal(d) => self.eval(d, &Scope::default()),
+                    Some(d) => {
+                        let so_far = Scope {
+                            params: std::rc::Rc::new(params.clone()),
+                            each: None,
+                            index: None,
+                        };
+                        self.eval(d, &so_far)
+                    }
+                    None => {
+                        complete = false;
+                        self.err(
+                            Diagnostic::error(
+                                Code::ComponentMisuse,
+                                format!(
+                                    "missing parameter `{}` of component `{}`",
+                                    p.name, component.name
+                                ),
+                            )
+                            .at(u.component_span, format!("`{}` is required", p.name))
+                            .help(format!(
+                                "add `{}=…`{}",
+                                p.name,
+                                p.description
+                                    .as_ref()
+                                    .map(|d| format!(": {d}"))
+                                    .unwrap_or_default()
+                            ))
+                            .also(p.name_span, "parameter declared here"),
+                        );
+                        continue;
+                    }
                 };
                 let value = self.coerce(value, p.ty, &p.name);
                 params.insert(p.name.clone(), value);
@@ -133,5 +154,15 @@ impl Expander<'_> {
             self.in_use.pop();
             self.used_at.pop();
         }
+    }
+}
+
+/// A default that needs no scope: no interpolation, variable or reference.
+fn is_literal(e: &SExpr) -> bool {
+    match &e.expr {
+        Expr::Str(t) => t.as_literal().is_some(),
+        Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Float(_) => true,
+        Expr::List(items) => items.iter().all(is_literal),
+        Expr::Ref(_) | Expr::Var(_) | Expr::Secret(_) => false,
     }
 }
