@@ -12,6 +12,7 @@ use smol_str::SmolStr;
 const KEYWORDS: &[&str] = &[
     "var",
     "secret",
+    "input",
     "provider",
     "component",
     "use",
@@ -66,8 +67,8 @@ impl Lowerer<'_> {
                     project.vars.push(v);
                 }
             }
-            "secret" => {
-                if let Some((name, name_span)) = self.label(node, "secret") {
+            keyword @ ("secret" | "input") => {
+                if let Some((name, name_span)) = self.label(node, keyword) {
                     if !crate::resolve::valid_secret_name(&name) {
                         self.err(crate::expand::bad_secret_name(&name, name_span));
                     }
@@ -77,6 +78,7 @@ impl Lowerer<'_> {
                         name: name.into(),
                         name_span,
                         description: self.description(node),
+                        sensitive: keyword == "secret",
                         span: node.span,
                     });
                 }
@@ -634,7 +636,8 @@ impl Lowerer<'_> {
             (Some("ref"), Literal::Str(s)) => Expr::Ref(self.template(s, span)),
             (Some("var"), Literal::Str(s)) => Expr::Var(s.to_string()),
             (Some("secret"), Literal::Str(s)) => Expr::Secret(s.to_string()),
-            (Some(ty @ ("ref" | "var" | "secret")), _) => {
+            (Some("input"), Literal::Str(s)) => Expr::Input(s.to_string()),
+            (Some(ty @ ("ref" | "var" | "secret" | "input")), _) => {
                 self.err(
                     Diagnostic::error(
                         Code::WrongType,
@@ -651,8 +654,8 @@ impl Lowerer<'_> {
                         .at(span, "unknown annotation")
                         .help(suggest(
                             other,
-                            &["ref", "var", "secret"],
-                            "annotations are (ref), (var) and (secret)",
+                            &["ref", "var", "secret", "input"],
+                            "annotations are (ref), (var), (secret) and (input)",
                         )),
                 );
                 Expr::Null
@@ -744,6 +747,9 @@ fn classify(inner: &str) -> Option<Part> {
     }
     if let Some(v) = inner.strip_prefix("secret.") {
         return Some(Part::Secret(v.to_string()));
+    }
+    if let Some(v) = inner.strip_prefix("input.") {
+        return Some(Part::Input(v.to_string()));
     }
     if inner.contains('.') {
         Some(Part::Ref(inner.to_string()))

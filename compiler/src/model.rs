@@ -59,6 +59,8 @@ pub enum Part {
     Var(String),
     /// `${secret.name}`
     Secret(String),
+    /// `${input.name}`
+    Input(String),
     /// `${kind.name.attr}`
     Ref(String),
     /// `${name}`: a component parameter, `index` or `each`.
@@ -110,6 +112,8 @@ pub enum Expr {
     Var(String),
     /// `(secret)"do_token"`
     Secret(String),
+    /// `(input)"cert_pem"`: a Terraform input variable that is not secret.
+    Input(String),
     List(Vec<SExpr>),
 }
 
@@ -252,6 +256,10 @@ pub struct SecretDecl {
     pub name: String,
     pub name_span: Span,
     pub description: Option<String>,
+    /// A secret (`secret`), or a plain Terraform input (`input`): both
+    /// are Terraform variables given at plan time; only a secret is
+    /// sensitive.
+    pub sensitive: bool,
     pub span: Span,
 }
 

@@ -161,6 +161,8 @@ pub struct Output {
 pub struct SecretVar {
     pub name: String,
     pub description: Option<String>,
+    /// False for an `input` (a Terraform variable that is not secret).
+    pub sensitive: bool,
 }
 
 #[derive(Clone, Debug)]

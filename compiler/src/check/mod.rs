@@ -53,6 +53,7 @@ pub fn check(
             domains: std::mem::take(domains),
             aliases,
             fields: std::mem::take(fields),
+            secrets: &exp.secrets,
         };
         let mut firsts = Vec::with_capacity(run.len());
         let mut resources = Vec::with_capacity(run.len());
@@ -98,6 +99,7 @@ pub fn check(
         domains: Default::default(),
         aliases,
         fields: Default::default(),
+        secrets: &exp.secrets,
     };
     let remap = |v: &mut PValue| remap_value(v, &first_of_instance);
     // When every instance made one resource, the numbers are the same.
@@ -131,6 +133,7 @@ pub fn check(
         .map(|s| SecretVar {
             name: s.name.clone(),
             description: s.description.clone(),
+            sensitive: s.sensitive,
         })
         .collect();
     plan.providers = c.providers(exp, &plan);
@@ -283,6 +286,8 @@ struct Checker<'a> {
     /// Attributes already looked up, by (kind, block) and name as written:
     /// members of a group repeat the same names thousands of times.
     fields: FxHashMap<(usize, usize), FxHashMap<String, Option<KnownField>>>,
+    /// The Terraform variables: secrets, and inputs (not sensitive).
+    secrets: &'a std::collections::BTreeMap<String, crate::expand::SecretVar>,
 }
 
 /// A settable, current attribute of a block, with what checking its value
@@ -296,6 +301,11 @@ struct KnownField {
 }
 
 impl Checker<'_> {
+    /// Whether a Terraform variable is a secret (an input is not).
+    fn is_secret(&self, name: &str) -> bool {
+        self.secrets.get(name).is_none_or(|s| s.sensitive)
+    }
+
     fn err(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }

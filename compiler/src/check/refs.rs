@@ -218,10 +218,10 @@ impl Checker<'_> {
 
     pub(super) fn is_sensitive(&mut self, v: &SValue) -> bool {
         match &v.value {
-            Value::Secret(_) => true,
+            Value::Secret(name) => self.is_secret(name),
             Value::List(items) => items.iter().any(|i| self.is_sensitive(i)),
             Value::Template(parts) => parts.iter().any(|p| match p {
-                TPart::Secret(_) => true,
+                TPart::Secret(name) => self.is_secret(name),
                 TPart::Ref(path) => self.ref_sensitive(path, v.span),
                 TPart::Lit(_) => false,
             }),

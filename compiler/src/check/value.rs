@@ -113,13 +113,16 @@ impl Checker<'_> {
                     }
                 }
             }
-            (Value::Secret(_), _) if ctx.public => {
+            (Value::Secret(name), _) if ctx.public && self.is_secret(name) => {
                 self.public_secret(ctx, v.span);
                 return None;
             }
             (Value::Secret(name), TfType::String | TfType::Dynamic) => PValue::Secret(name.clone()),
             (Value::Template(parts), _)
-                if ctx.public && parts.iter().any(|p| matches!(p, TPart::Secret(_))) =>
+                if ctx.public
+                    && parts
+                        .iter()
+                        .any(|p| matches!(p, TPart::Secret(n) if self.is_secret(n))) =>
             {
                 self.public_secret(ctx, v.span);
                 return None;

@@ -163,6 +163,6 @@ fn is_literal(e: &SExpr) -> bool {
         Expr::Str(t) => t.as_literal().is_some(),
         Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Float(_) => true,
         Expr::List(items) => items.iter().all(is_literal),
-        Expr::Ref(_) | Expr::Var(_) | Expr::Secret(_) => false,
+        Expr::Ref(_) | Expr::Var(_) | Expr::Secret(_) | Expr::Input(_) => false,
     }
 }

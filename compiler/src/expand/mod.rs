@@ -222,6 +222,8 @@ pub struct OutputInstance {
 pub struct SecretVar {
     pub name: String,
     pub description: Option<String>,
+    /// False for an `input`: a Terraform variable that is not secret.
+    pub sensitive: bool,
     pub span: Span,
 }
 
@@ -400,6 +402,7 @@ fn expand_pass(
             SecretVar {
                 name: s.name.clone(),
                 description: s.description.clone(),
+                sensitive: s.sensitive,
                 span: s.name_span,
             },
         );

@@ -13,6 +13,7 @@ impl Expander<'_> {
             Expr::Float(f) => Value::Float(*f),
             Expr::Var(name) => return self.var(name, span),
             Expr::Secret(name) => return self.secret(name, span),
+            Expr::Input(name) => return self.input(name, span),
             Expr::List(items) => Value::List(items.iter().map(|i| self.eval(i, scope)).collect()),
             Expr::Ref(t) => match self.text(t, span, scope) {
                 Some(path) => Value::Ref(path),
@@ -58,6 +59,7 @@ impl Expander<'_> {
             Part::Var(n) => self.var(n, span),
             Part::Local(n) => self.local(n, span, scope),
             Part::Secret(n) => self.secret(n, span),
+            Part::Input(n) => self.input(n, span),
             Part::Ref(p) => SValue {
                 value: Value::Ref(p.as_str().into()),
                 span,
@@ -121,6 +123,7 @@ impl Expander<'_> {
                 Part::Var(n) => self.var(n, span),
                 Part::Local(n) => self.local(n, span, scope),
                 Part::Formula(f) => self.formula(f, span, scope),
+                Part::Input(n) => self.input(n, span),
             };
             if v.value.push_text(&mut lit) {
                 continue;

@@ -250,6 +250,22 @@ impl Expander<'_> {
     }
 
     pub(super) fn secret(&mut self, name: &str, span: Span) -> SValue {
+        self.terraform_variable(name, span, true)
+    }
+
+    pub(super) fn input(&mut self, name: &str, span: Span) -> SValue {
+        self.terraform_variable(name, span, false)
+    }
+
+    /// A secret (`sensitive`) or an input: a Terraform variable, given at
+    /// plan time. Either may be declared by its use alone; a use must
+    /// match the declaration.
+    fn terraform_variable(&mut self, name: &str, span: Span, sensitive: bool) -> SValue {
+        let (what, keyword) = if sensitive {
+            ("a secret", "secret")
+        } else {
+            ("an input", "input")
+        };
         if !crate::resolve::valid_secret_name(name) {
             self.err(bad_secret_name(name, span));
             return SValue {
@@ -258,20 +274,46 @@ impl Expander<'_> {
             };
         }
         if self.vars.contains_key(name) || self.project.vars.iter().any(|v| v.name == name) {
+            let why = if sensitive {
+                "so that its value never reaches the output"
+            } else {
+                "so that Terraform asks for its value at plan time"
+            };
             self.err(
-                Diagnostic::error(Code::SecretMisuse, format!("`{name}` is a plain variable, not a secret"))
-                    .at(span, "used as a secret")
-                    .help(format!("declare it with `secret \"{name}\"` instead of `var`, so that its value never reaches the output")),
+                Diagnostic::error(
+                    Code::SecretMisuse,
+                    format!("`{name}` is a plain variable, not {what}"),
+                )
+                .at(span, format!("used as {what}"))
+                .help(format!(
+                    "declare it with `{keyword} \"{name}\"` instead of `var`, {why}"
+                )),
             );
         }
-        self.out
+        let entry = self
+            .out
             .secrets
             .entry(name.to_string())
             .or_insert_with(|| SecretVar {
                 name: name.to_string(),
                 description: None,
+                sensitive,
                 span,
             });
+        if entry.sensitive != sensitive {
+            let declared = entry.span;
+            let (is, other) = if entry.sensitive {
+                ("a secret", "secret")
+            } else {
+                ("an input", "input")
+            };
+            self.err(
+                Diagnostic::error(Code::SecretMisuse, format!("`{name}` is {is}, used as {what}"))
+                    .at(span, format!("used as {what}"))
+                    .also(declared, format!("{is} here"))
+                    .help(format!("write `({other})\"{name}\"` or `${{{other}.{name}}}`; a secret is sensitive wherever it goes, an input is not")),
+            );
+        }
         SValue {
             value: Value::Secret(name.to_string()),
             span,

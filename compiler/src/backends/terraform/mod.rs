@@ -232,7 +232,9 @@ fn write_part<'a, S: Sink<'a>>(plan: &'a Plan, part: &Part, sink: &mut S) {
                     sink.attr("description", Val::Str(d));
                 }
                 sink.attr("type", Val::Keyword("string"));
-                sink.attr("sensitive", Val::Bool(true));
+                if s.sensitive {
+                    sink.attr("sensitive", Val::Bool(true));
+                }
                 sink.close();
             }
         }
