@@ -444,11 +444,17 @@ impl Lowerer<'_> {
                 span: c.span,
             };
             match c.name.as_str() {
-                "for-each" => {
+                "for-each" if c.props.is_empty() && c.children.is_empty() => {
                     let mut l = list();
                     l.expr = Expr::List(c.args.iter().map(|a| self.expr(a)).collect());
                     meta.for_each = Some(l);
                 }
+                "for-each" => match self.records(c) {
+                    Some(records) => meta.for_each_records = records,
+                    // Reported: the declaration makes nothing, so that
+                    // its uses of `each` report nothing more.
+                    None => meta.for_each = Some(list()),
+                },
                 "import-ids" => {
                     let mut l = list();
                     l.expr = Expr::List(c.args.iter().map(|a| self.expr(a)).collect());
@@ -471,6 +477,56 @@ impl Lowerer<'_> {
             }
         }
         meta
+    }
+
+    /// `for-each KEY=VALUE …` (a map) or `for-each { KEY FIELD=… … }`
+    /// (records); the two forms do not mix, nor with a list.
+    fn records(&mut self, c: &Node) -> Option<Vec<Record>> {
+        if !c.args.is_empty() || (!c.props.is_empty() && !c.children.is_empty()) {
+            self.err(
+                Diagnostic::error(Code::BadExpansion, "`for-each` takes a list, a map or records, one of them")
+                    .at(c.span, "mixed forms")
+                    .help("write a list (`for-each \"ams3\" \"nyc3\"`), a map (`for-each ams3=\"s-1vcpu-1gb\" nyc3=\"s-2vcpu-4gb\"`) or records (`for-each { ams region=\"ams3\" }`)"),
+            );
+            return None;
+        }
+        let mut ok = true;
+        let map = c.props.iter().map(|p| Record {
+            key: p.name.clone(),
+            key_span: p.name_span,
+            fields: vec![Field {
+                name: SmolStr::new_static("value"),
+                name_span: p.name_span,
+                value: self.expr(&p.value),
+            }],
+        });
+        let mut records: Vec<Record> = map.collect();
+        for r in &c.children {
+            if !r.args.is_empty() || !r.children.is_empty() {
+                self.err(
+                    Diagnostic::error(Code::BadExpansion, format!("the record `{}` takes properties only", r.name))
+                        .at(r.span, "not a record")
+                        .help("a record is a key and its fields: `ams region=\"ams3\" size=\"s-1vcpu-1gb\"`; read them as `${each.key}`, `${each.region}`"),
+                );
+                ok = false;
+                continue;
+            }
+            if let Some(p) = r.props.iter().find(|p| p.name == "key") {
+                self.err(
+                    Diagnostic::error(Code::BadExpansion, "`key` is the record's name")
+                        .at(p.name_span, "reserved")
+                        .help("`${each.key}` is the name the record is written under: rename the field"),
+                );
+                ok = false;
+                continue;
+            }
+            records.push(Record {
+                key: r.name.clone(),
+                key_span: r.name_span,
+                fields: r.props.iter().map(|p| self.field(p)).collect(),
+            });
+        }
+        ok.then_some(records)
     }
 
     fn has_meta(&self, node: &Node) -> bool {
@@ -751,7 +807,10 @@ fn classify(inner: &str) -> Option<Part> {
     if let Some(v) = inner.strip_prefix("input.") {
         return Some(Part::Input(v.to_string()));
     }
-    if inner.contains('.') {
+    if inner.starts_with("each.") {
+        // A field of a `for-each` record: `${each.region}`.
+        Some(Part::Local(inner.to_string()))
+    } else if inner.contains('.') {
         Some(Part::Ref(inner.to_string()))
     } else {
         Some(Part::Local(inner.to_string()))

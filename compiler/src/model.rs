@@ -152,6 +152,10 @@ pub struct Child {
 pub struct Meta {
     pub count: Option<SExpr>,
     pub for_each: Option<SExpr>,
+    /// `for-each` over a map (`for-each ams3="s-1vcpu-1gb" …`: `each.key`,
+    /// `each.value`) or over records (child nodes: `for-each { ams
+    /// region="ams3" size="…" }`: `each.key`, `each.region`, …).
+    pub for_each_records: Vec<Record>,
     pub condition: Option<SExpr>,
     pub import_id: Option<SExpr>,
     pub import_ids: Option<SExpr>,
@@ -162,10 +166,20 @@ pub struct Meta {
     pub ignore_changes: Vec<SExpr>,
 }
 
+/// One item of a `for-each` over a map or records: its key (the instance's
+/// name suffix) and its fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub key: SmolStr,
+    pub key_span: Span,
+    pub fields: Vec<Field>,
+}
+
 /// What a resource without meta-arguments, nearly every one, points at.
 static NO_META: Meta = Meta {
     count: None,
     for_each: None,
+    for_each_records: Vec::new(),
     condition: None,
     import_id: None,
     import_ids: None,

@@ -107,6 +107,7 @@ impl Expander<'_> {
                         let so_far = Scope {
                             params: std::rc::Rc::new(params.clone()),
                             each: None,
+                            record: None,
                             index: None,
                         };
                         self.eval(d, &so_far)
@@ -144,6 +145,7 @@ impl Expander<'_> {
             let inner = Scope {
                 params: std::rc::Rc::new(params),
                 each: None,
+                record: None,
                 index: None,
             };
             self.used_at.push(u.span);

@@ -28,10 +28,41 @@ impl Expander<'_> {
         meta: &Meta,
         scope: &Scope,
     ) -> Option<Vec<(String, Scope)>> {
-        if meta.count.is_none() && meta.for_each.is_none() {
+        if meta.count.is_none() && meta.for_each.is_none() && meta.for_each_records.is_empty() {
             return None;
         }
+        let mut records: Vec<Option<std::rc::Rc<BTreeMap<String, SValue>>>> = Vec::new();
         let keys: Vec<Option<SValue>> = match &meta.for_each {
+            None if !meta.for_each_records.is_empty() => {
+                let mut seen = BTreeSet::new();
+                let mut keys = Vec::new();
+                for r in &meta.for_each_records {
+                    if !seen.insert(r.key.clone()) {
+                        self.err(
+                            Diagnostic::error(
+                                Code::BadExpansion,
+                                format!("`for-each` has `{}` twice", r.key),
+                            )
+                            .at(r.key_span, "repeated key")
+                            .help("each key names one instance; remove the repeat"),
+                        );
+                        continue;
+                    }
+                    let key = SValue {
+                        value: Value::Str(r.key.clone()),
+                        span: r.key_span,
+                    };
+                    let mut fields: BTreeMap<String, SValue> = BTreeMap::new();
+                    fields.insert("key".into(), key.clone());
+                    for f in &r.fields {
+                        let v = self.eval(&f.value, scope);
+                        fields.insert(f.name.to_string(), v);
+                    }
+                    records.push(Some(std::rc::Rc::new(fields)));
+                    keys.push(Some(key));
+                }
+                keys
+            }
             None => vec![None],
             Some(e) => {
                 let v = self.eval(e, scope);
@@ -82,34 +113,38 @@ impl Expander<'_> {
                 keys
             }
         };
-        let count: Option<i64> = match &meta.count {
-            None => None,
-            Some(e) => {
-                match self.eval(e, scope).value {
-                    Value::Int(n) if (0..=MAX_INSTANCES).contains(&n) => Some(n),
-                    Value::Str(s)
-                        if s.parse::<i64>()
-                            .is_ok_and(|n| (0..=MAX_INSTANCES).contains(&n)) =>
-                    {
-                        s.parse().ok()
-                    }
-                    // The value's own error (an unset variable) was reported.
-                    Value::Null => return Some(Vec::new()),
-                    other => {
-                        self.err(
-                        Diagnostic::error(Code::BadExpansion, format!("`count` must be a whole number from 0 to {MAX_INSTANCES}, not {}", match &other {
-                            Value::Int(n) => n.to_string(),
-                            o => format!("a {}", o.type_name()),
-                        }))
-                        .at(e.span, "bad count")
-                        .help("write `count=3`, or `count=(var)\"replicas\"` with a number variable"),
-                    );
-                        return Some(Vec::new());
-                    }
+        // Each key's scope; a record's fields may set its `count`.
+        let mut bases = Vec::with_capacity(keys.len());
+        for (i, key) in keys.into_iter().enumerate() {
+            let mut base = scope.clone();
+            let mut suffix = String::new();
+            if let Some(k) = key {
+                suffix = format!("-{}", k.value.as_text().unwrap_or_default());
+                base.each = Some(k);
+            }
+            if let Some(Some(record)) = records.get(i) {
+                base.record = Some(record.clone());
+            }
+            bases.push((suffix, base));
+        }
+        let mut counts: Vec<Option<i64>> = Vec::with_capacity(bases.len());
+        if meta.count.is_some() && !records.is_empty() {
+            for (_, base) in &bases {
+                match self.count(meta, base) {
+                    Ok(c) => counts.push(c),
+                    Err(()) => return Some(Vec::new()),
                 }
             }
-        };
-        let total = keys.len().saturating_mul(count.map_or(1, |n| n as usize));
+        } else {
+            match self.count(meta, scope) {
+                Ok(c) => counts.resize(bases.len(), c),
+                Err(()) => return Some(Vec::new()),
+            }
+        }
+        let total = counts
+            .iter()
+            .map(|c| c.map_or(1, |n| n as usize))
+            .fold(0usize, usize::saturating_add);
         let span = meta
             .count
             .as_ref()
@@ -119,13 +154,7 @@ impl Expander<'_> {
             return Some(Vec::new());
         }
         let mut out = Vec::with_capacity(total);
-        for key in keys {
-            let mut base = scope.clone();
-            let mut suffix = String::new();
-            if let Some(k) = key {
-                suffix = format!("-{}", k.value.as_text().unwrap_or_default());
-                base.each = Some(k);
-            }
+        for ((suffix, base), count) in bases.into_iter().zip(counts) {
             match count {
                 None => out.push((suffix, base)),
                 Some(n) => {
@@ -143,5 +172,38 @@ impl Expander<'_> {
             }
         }
         Some(out)
+    }
+
+    /// The `count` in `scope`: None without one; `Err` when it is bad
+    /// (reported).
+    fn count(&mut self, meta: &Meta, scope: &Scope) -> Result<Option<i64>, ()> {
+        let count: Option<i64> = match &meta.count {
+            None => None,
+            Some(e) => {
+                match self.eval(e, scope).value {
+                    Value::Int(n) if (0..=MAX_INSTANCES).contains(&n) => Some(n),
+                    Value::Str(s)
+                        if s.parse::<i64>()
+                            .is_ok_and(|n| (0..=MAX_INSTANCES).contains(&n)) =>
+                    {
+                        s.parse().ok()
+                    }
+                    // The value's own error (an unset variable) was reported.
+                    Value::Null => return Err(()),
+                    other => {
+                        self.err(
+                        Diagnostic::error(Code::BadExpansion, format!("`count` must be a whole number from 0 to {MAX_INSTANCES}, not {}", match &other {
+                            Value::Int(n) => n.to_string(),
+                            o => format!("a {}", o.type_name()),
+                        }))
+                        .at(e.span, "bad count")
+                        .help("write `count=3`, or `count=(var)\"replicas\"` with a number variable"),
+                    );
+                        return Err(());
+                    }
+                }
+            }
+        };
+        Ok(count)
     }
 }

@@ -521,12 +521,17 @@ struct Scope {
     /// Component parameters, shared by every iteration.
     params: std::rc::Rc<BTreeMap<String, SValue>>,
     each: Option<SValue>,
+    /// The fields of a `for-each` map entry or record (`each.key` too).
+    record: Option<std::rc::Rc<BTreeMap<String, SValue>>>,
     /// `index` of a `count`, and the span of the `count`.
     index: Option<(i64, Span)>,
 }
 
 impl Scope {
     fn get(&self, name: &str) -> Option<Value> {
+        if let Some(field) = name.strip_prefix("each.") {
+            return self.record.as_ref()?.get(field).map(|v| v.value.clone());
+        }
         match name {
             "index" if self.index.is_some() => self.index.map(|(i, _)| Value::Int(i)),
             "each" if self.each.is_some() => self.each.as_ref().map(|e| e.value.clone()),
@@ -534,13 +539,16 @@ impl Scope {
         }
     }
 
-    fn names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.params.keys().map(String::as_str).collect();
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.params.keys().cloned().collect();
         if self.index.is_some() {
-            names.push("index");
+            names.push("index".into());
         }
         if self.each.is_some() {
-            names.push("each");
+            names.push("each".into());
+        }
+        if let Some(record) = &self.record {
+            names.extend(record.keys().map(|k| format!("each.{k}")));
         }
         names
     }

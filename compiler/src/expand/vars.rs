@@ -325,6 +325,7 @@ impl Expander<'_> {
             return SValue { value, span };
         }
         let names = scope.names();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         self.err(
             Diagnostic::error(Code::UndefinedVariable, format!("`{name}` is not defined here"))
                 .at(span, "unknown name")
