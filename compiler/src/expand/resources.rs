@@ -74,7 +74,7 @@ impl Expander<'_> {
             self.out.instances.push(instance);
             if let Some((parent, provider)) = sub_parent {
                 for sub in &subs {
-                    self.sub_resource(&r.kind, &parent, provider.clone(), sub, local);
+                    self.sub_resources(&r.kind, &parent, &provider, sub, local);
                 }
             }
         }
@@ -138,6 +138,53 @@ impl Expander<'_> {
             props,
             children,
             ..Instance::new(each.kind, label, r.span, extras)
+        }
+    }
+
+    /// A child resource, once, once per item of its `for-each` (with
+    /// `each`), or not at all when its `if` is false.
+    fn sub_resources(
+        &mut self,
+        parent_kind: &str,
+        parent: &str,
+        provider: &Option<(String, Span)>,
+        c: &Child,
+        scope: &Scope,
+    ) {
+        let looped = c
+            .props
+            .iter()
+            .any(|p| matches!(p.name.as_str(), "for-each" | "if"));
+        if !looped {
+            self.sub_resource(parent_kind, parent, provider.clone(), c, scope);
+            return;
+        }
+        let meta = Meta {
+            for_each: c
+                .props
+                .iter()
+                .find(|p| p.name == "for-each")
+                .map(|p| p.value.clone()),
+            condition: c
+                .props
+                .iter()
+                .find(|p| p.name == "if")
+                .map(|p| p.value.clone()),
+            ..Meta::default()
+        };
+        let mut bare = c.clone();
+        bare.props
+            .retain(|p| !matches!(p.name.as_str(), "for-each" | "if"));
+        if !self.condition(&meta, scope) {
+            return;
+        }
+        match self.iterations(&meta, scope) {
+            Some(iterations) => {
+                for (_, local) in iterations {
+                    self.sub_resource(parent_kind, parent, provider.clone(), &bare, &local);
+                }
+            }
+            None => self.sub_resource(parent_kind, parent, provider.clone(), &bare, scope),
         }
     }
 
