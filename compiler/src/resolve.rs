@@ -121,7 +121,13 @@ impl KindNames<'_> {
             }
         }
         let (label, attr) = split_last_dot(rest)?;
-        Some((self.find(label)?, Some(attr)))
+        if let Some(t) = self.find(label) {
+            return Some((t, Some(attr)));
+        }
+        // `amqp.config-var-values.URL`: an attribute and a map key.
+        let (label, _) = split_last_dot(label)?;
+        let t = self.find(label)?;
+        Some((t, Some(&rest[label.len() + 1..])))
     }
 }
 
@@ -400,6 +406,10 @@ impl<'a> Names<'a> {
             }
             Some(a) => match kind.export(a) {
                 Some((tf, schema_attr)) => (Some(tf), &schema_attr.ty, schema_attr.sensitive),
+                None if a.contains('.') => {
+                    let (tf, ty, sensitive) = map_entry(kind, kind_name, a, span, diags)?;
+                    (Some(tf), ty, sensitive)
+                }
                 None => {
                     let names = kind.export_names();
                     diags.push(
@@ -419,6 +429,71 @@ impl<'a> Names<'a> {
             sensitive,
         })
     }
+}
+
+/// `config-var-values.URL`: the entry `URL` of a map (or object)
+/// attribute, read as `config_var_values["URL"]`, of the map's element
+/// type.
+fn map_entry(
+    kind: &'static Kind,
+    kind_name: &str,
+    path: &str,
+    span: Span,
+    diags: &mut Diagnostics,
+) -> Option<(&'static str, &'static crate::schema::TfType, bool)> {
+    use crate::schema::TfType;
+    let (attr, key) = split_first_dot(path)?;
+    let Some((tf, schema_attr)) = kind.export(attr) else {
+        let names = kind.export_names();
+        diags.push(
+            Diagnostic::error(
+                Code::UnknownExport,
+                format!("{kind_name} has no attribute `{attr}`"),
+            )
+            .at(span, format!("{} does not export `{attr}`", kind.resource))
+            .help(suggest(
+                attr,
+                &names.iter().map(String::as_str).collect::<Vec<_>>(),
+                "any attribute of the provider's resource can be read; see `infrac kinds KIND`",
+            )),
+        );
+        return None;
+    };
+    let element = match &schema_attr.ty {
+        TfType::Map(inner) => Some(&**inner),
+        TfType::Object(fields) => fields.get(key),
+        _ => None,
+    };
+    let Some(element) = element else {
+        let what = match &schema_attr.ty {
+            TfType::Object(_) => format!("`{attr}` has no field `{key}`"),
+            other => format!(
+                "`{attr}` is {}, not a map",
+                crate::diag::a(&other.describe())
+            ),
+        };
+        diags.push(
+            Diagnostic::error(Code::UnknownExport, what)
+                .at(span, format!("`{key}` cannot be read from `{attr}`"))
+                .help("`KIND.NAME.ATTRIBUTE.KEY` reads one entry of a map attribute"),
+        );
+        return None;
+    };
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    if key.is_empty() || !key.chars().all(plain) {
+        diags.push(
+            Diagnostic::error(
+                Code::UnknownExport,
+                format!("`{key}` cannot be a key in a reference"),
+            )
+            .at(span, "not a plain key")
+            .help("keys read in references are letters, digits, `_`, `-` and `.`"),
+        );
+        return None;
+    }
+    // Kept for the process, as kinds are: one per distinct entry read.
+    let read: &'static str = Box::leak(format!("{tf}[\"{key}\"]").into_boxed_str());
+    Some((read, element, schema_attr.sensitive))
 }
 
 #[cfg(test)]

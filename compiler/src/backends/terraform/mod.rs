@@ -339,12 +339,23 @@ impl<'a> StructureSink<'a> {
         // be an address with dots (`data.aws_ami`).
         let mut parts = root.split('.');
         let variable = parts.next().unwrap_or(root);
+        let mut operators = Vec::new();
+        for a in parts.chain(attrs.iter().copied()) {
+            // A map entry read: `config_var_values["URL"]`.
+            match a.split_once("[\"") {
+                Some((name, key)) => {
+                    operators.push(TraversalOperator::GetAttr(Identifier::unchecked(name)));
+                    let key = key.trim_end_matches("\"]");
+                    operators.push(TraversalOperator::Index(Expression::String(
+                        key.to_string(),
+                    )));
+                }
+                None => operators.push(TraversalOperator::GetAttr(Identifier::unchecked(a))),
+            }
+        }
         Expression::Traversal(Box::new(Traversal::new(
             Variable::unchecked(variable),
-            parts
-                .chain(attrs.iter().copied())
-                .map(|a| TraversalOperator::GetAttr(Identifier::unchecked(a)))
-                .collect::<Vec<_>>(),
+            operators,
         )))
     }
 
