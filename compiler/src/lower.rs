@@ -110,6 +110,7 @@ impl Lowerer<'_> {
                                 name_span,
                                 values: Vec::new(),
                                 patches: Vec::new(),
+                                outputs: Vec::new(),
                                 span: node.span,
                             });
                             project.environments.len() - 1
@@ -120,6 +121,12 @@ impl Lowerer<'_> {
                     let mut patches = Vec::new();
                     self.only_props(node, &[]);
                     for c in &node.children {
+                        if c.name == "output" {
+                            if let Some(o) = self.output(c) {
+                                project.environments[at].outputs.push(Item::Output(o));
+                            }
+                            continue;
+                        }
                         if c.name != "var" {
                             if let Some(patch) = self.patch(c) {
                                 patches.push(patch);
@@ -128,7 +135,7 @@ impl Lowerer<'_> {
                         }
                         if c.args.len() != 2 || !c.props.is_empty() {
                             self.err(
-                                Diagnostic::error(Code::UnknownAttribute, "an environment holds `var NAME VALUE` lines and overrides of declarations")
+                                Diagnostic::error(Code::UnknownAttribute, "an environment holds `var NAME VALUE` lines, overrides of declarations and outputs")
                                     .at(c.span, "not a `var NAME VALUE` line")
                                     .help("write `var \"size\" \"s-2vcpu-4gb\"` to set a variable in this environment"),
                             );

@@ -314,6 +314,8 @@ pub struct EnvironmentDecl {
     pub name_span: Span,
     pub values: Vec<Field>,
     pub patches: Vec<ResourceDecl>,
+    /// Outputs only this environment has.
+    pub outputs: Vec<Item>,
     pub span: Span,
 }
 

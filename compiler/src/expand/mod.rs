@@ -428,6 +428,15 @@ fn expand_pass(
     for item in &project.items {
         x.item(item, &scope);
     }
+    // The outputs only the environment in force has.
+    if let Some(env) = inputs
+        .environment
+        .and_then(|(name, _)| project.environments.iter().find(|e| e.name == name))
+    {
+        for item in &env.outputs {
+            x.item(item, &scope);
+        }
+    }
     // Secrets may be declared by use alone, so `--var` for one is known
     // only now.
     for cli in inputs.vars {
@@ -465,53 +474,81 @@ fn expand_pass(
     (x.out, x.has_workloads)
 }
 
-/// A declaration with an environment's override applied: each property
-/// and child of the override replaces the declaration's own of the same
-/// name (children: and the same first value, so `env "A" …` replaces
-/// only `env "A"`), in place; new ones are added at the end.
+/// A declaration with an environment's override applied (see
+/// [`merge_fields`] and [`merge_children`]).
 fn apply_patch(r: &ResourceDecl, patch: &ResourceDecl) -> ResourceDecl {
     let mut out = r.clone();
-    let mut props: Vec<Field> = Vec::new();
-    for f in &r.props {
-        props.push(
-            patch
-                .props
-                .iter()
-                .find(|p| p.name == f.name)
-                .unwrap_or(f)
-                .clone(),
-        );
+    out.props = merge_fields(&r.props, &patch.props);
+    out.children = merge_children(&r.children, &patch.children);
+    out
+}
+
+fn is_null(e: &SExpr) -> bool {
+    matches!(e.expr, Expr::Null)
+}
+
+/// Each property of the override replaces the declaration's own of the
+/// same name, in place; new ones are added at the end; one set to `#null`
+/// is removed.
+fn merge_fields(base: &[Field], patch: &[Field]) -> Vec<Field> {
+    let mut out: Vec<Field> = Vec::with_capacity(base.len() + patch.len());
+    for f in base {
+        match patch.iter().find(|p| p.name == f.name) {
+            Some(p) if is_null(&p.value) => {}
+            Some(p) => out.push(p.clone()),
+            None => out.push(f.clone()),
+        }
     }
-    props.extend(
+    out.extend(
         patch
-            .props
             .iter()
-            .filter(|p| !r.props.iter().any(|f| f.name == p.name))
+            .filter(|p| !is_null(&p.value) && !base.iter().any(|f| f.name == p.name))
             .cloned(),
     );
-    let same = |a: &Child, b: &Child| {
-        a.name == b.name && a.args.first().map(|x| &x.expr) == b.args.first().map(|x| &x.expr)
+    out
+}
+
+/// Children are matched by name and first value (`env "A" …` is not
+/// `env "B" …`); a `KEY "value"` entry, or any child the declaration has
+/// once, by its name alone. A matched
+/// child with values is replaced; one without (a block, a map:
+/// `config-vars { B "3" }`) is merged, property by property and entry by
+/// entry; one whose last value is `#null` (`env "A" #null`,
+/// `config-vars { B #null }`) is removed. New children are added.
+fn merge_children(base: &[Child], patch: &[Child]) -> Vec<Child> {
+    let removes = |p: &Child| {
+        p.props.is_empty() && p.children.is_empty() && p.args.last().is_some_and(is_null)
     };
-    let mut children: Vec<Child> = Vec::new();
-    for c in &r.children {
-        children.push(
-            patch
-                .children
-                .iter()
-                .find(|p| same(p, c))
-                .unwrap_or(c)
-                .clone(),
-        );
+    // A name the declaration has once is the child's identity (a map
+    // entry, `tags …`); a repeated one (`host "a"`, `host "b"`) needs the
+    // first value too.
+    let once = |name: &str| base.iter().filter(|c| c.name == name).count() == 1;
+    let same = |a: &Child, b: &Child| {
+        a.name == b.name
+            && (once(&a.name) && (a.args.len() < 2 || b.args.len() < 2)
+                || a.args.first().map(|x| &x.expr) == b.args.first().map(|x| &x.expr))
+    };
+    let mut out: Vec<Child> = Vec::with_capacity(base.len() + patch.len());
+    for c in base {
+        match patch.iter().find(|p| same(p, c)) {
+            Some(p) if removes(p) => {}
+            Some(p) if p.args.is_empty() && c.args.is_empty() => {
+                let mut merged = c.clone();
+                merged.props = merge_fields(&c.props, &p.props);
+                merged.children = merge_children(&c.children, &p.children);
+                merged.has_block |= p.has_block;
+                out.push(merged);
+            }
+            Some(p) => out.push(p.clone()),
+            None => out.push(c.clone()),
+        }
     }
-    children.extend(
+    out.extend(
         patch
-            .children
             .iter()
-            .filter(|p| !r.children.iter().any(|c| same(p, c)))
+            .filter(|p| !removes(p) && !base.iter().any(|c| same(p, c)))
             .cloned(),
     );
-    out.props = props;
-    out.children = children;
     out
 }
 
