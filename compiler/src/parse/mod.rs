@@ -199,11 +199,7 @@ fn brace_past(text: &str, limit: usize, slashdashed: bool) -> Option<usize> {
                     return Some(i);
                 }
             }
-            b'}' => {
-                if open.pop() == Some(true) {
-                    counted -= 1;
-                }
-            }
+            b'}' => counted -= usize::from(open.pop() == Some(true)),
             _ => {}
         }
         i += 1;
