@@ -348,6 +348,18 @@ fn kinds_lists_and_describes_everything_the_language_knows() {
         site.contains("max-body") && site.contains("redirect"),
         "{site}"
     );
+    // A provider the project brings lists and describes its types too.
+    let hetzner = repo_root().join("examples/hetzner");
+    let hetzner = hetzner.to_str().unwrap();
+    let own = text(&["kinds", "-p", hetzner]);
+    assert!(
+        own.contains("hetznercloud/hcloud") && own.contains("  hcloud-server\n"),
+        "{own}"
+    );
+    let server = text(&["kinds", "-p", hetzner, "hcloud-server"]);
+    assert!(server.contains("server-type"), "{server}");
+    let image = text(&["kinds", "-p", hetzner, "data hcloud-image"]);
+    assert!(image.contains("data source"), "{image}");
     let o = infrac(&["kinds", "aws-sqs-queu"], &dir);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `aws-sqs-queue`?"));

@@ -447,8 +447,8 @@ pub fn main() -> ExitCode {
                 .join(infrac::load::ENTRY_FILE)
                 .is_file()
                 .then_some(&disk as &dyn World);
-            let components = infrac::components(world);
-            let text = infrac::kinds::describe(kind.as_deref(), &components);
+            let (components, registry) = infrac::catalog(world);
+            let text = infrac::kinds::describe(kind.as_deref(), &components, registry);
             match text {
                 Ok(t) => {
                     say_raw!("{t}");

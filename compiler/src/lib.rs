@@ -91,9 +91,10 @@ impl Timings {
     }
 }
 
-/// The components `infrac kinds` lists: the stdlib's and, when `world`
-/// holds a project that loads, the project's.
-pub fn components(world: Option<&dyn World>) -> Vec<kinds::ComponentInfo> {
+/// What `infrac kinds` lists beyond the shipped kinds: the components of
+/// the stdlib and, when `world` holds a project that loads, the project's
+/// components and the providers it brings (in the registry returned).
+pub fn catalog(world: Option<&dyn World>) -> (Vec<kinds::ComponentInfo>, &'static kinds::Registry) {
     struct Empty;
     impl World for Empty {
         fn read(&self, _: &str) -> Result<String, String> {
@@ -103,6 +104,12 @@ pub fn components(world: Option<&dyn World>) -> Vec<kinds::ComponentInfo> {
     let mut sources = SourceMap::default();
     let mut diags = Diagnostics::default();
     let loaded = load::load(world.unwrap_or(&Empty), &mut sources, &mut diags);
+    let registry = kinds::own::load(
+        world.unwrap_or(&Empty),
+        &loaded.nodes,
+        kinds::registry(),
+        &mut diags,
+    );
     let shipped: Vec<&str> = loaded
         .stdlib
         .iter()
@@ -112,7 +119,7 @@ pub fn components(world: Option<&dyn World>) -> Vec<kinds::ComponentInfo> {
             _ => None,
         })
         .collect();
-    let project = lower::lower(&loaded.nodes, &loaded.stdlib, kinds::registry(), &mut diags);
+    let project = lower::lower(&loaded.nodes, &loaded.stdlib, registry, &mut diags);
     let mut components: Vec<kinds::ComponentInfo> = project
         .components
         .iter()
@@ -139,7 +146,7 @@ pub fn components(world: Option<&dyn World>) -> Vec<kinds::ComponentInfo> {
         })
         .collect();
     components.sort_by(|a, b| a.name.cmp(&b.name));
-    components
+    (components, registry)
 }
 
 pub fn compile(world: &dyn World, options: &Options) -> Compilation {

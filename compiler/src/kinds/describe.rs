@@ -1,7 +1,7 @@
 //! `infrac kinds [NAME]`: every kind the language knows (curated, stage,
 //! component, generic), or what one of them, or one of their blocks, takes.
 
-use super::{generic, registry, Kind};
+use super::{generic, registry, Kind, Registry};
 use crate::schema::Block;
 use std::fmt::Write as _;
 
@@ -18,11 +18,15 @@ pub struct ComponentInfo {
 /// The listing, or the description of `name`: a kind, a block
 /// (`firewall.inbound-rule`, or `inbound-rule` alone), a stage kind or a
 /// component.
-pub fn describe(name: Option<&str>, components: &[ComponentInfo]) -> Result<String, String> {
+/// `reg`: the project's registry (with the providers it brings).
+pub fn describe(
+    name: Option<&str>,
+    components: &[ComponentInfo],
+    reg: &'static Registry,
+) -> Result<String, String> {
     let Some(name) = name else {
-        return Ok(listing(components));
+        return Ok(listing(components, reg));
     };
-    let reg = registry();
     if let Some(k) = reg.get(name) {
         return Ok(kind(k));
     }
@@ -68,8 +72,7 @@ pub fn describe(name: Option<&str>, components: &[ComponentInfo]) -> Result<Stri
     ))
 }
 
-fn listing(components: &[ComponentInfo]) -> String {
-    let reg = registry();
+fn listing(components: &[ComponentInfo], reg: &Registry) -> String {
     let mut out = String::from("Curated kinds (friendly names, defaults and children):\n");
     let name_width = reg.kinds.keys().map(String::len).max().unwrap_or(0);
     let resource_width = reg
@@ -110,6 +113,19 @@ fn listing(components: &[ComponentInfo]) -> String {
     );
     for name in generic::data_names() {
         let _ = writeln!(out, "  {name}");
+    }
+    for p in &reg.own {
+        let _ = writeln!(
+            out,
+            "\nBrought by the project (`{}` from {} {}, its own schema):",
+            p.info.name, p.info.source, p.info.version
+        );
+        for name in p.schema.resource_names() {
+            let _ = writeln!(out, "  {}", name.replace('_', "-"));
+        }
+        for name in p.schema.data_source_names() {
+            let _ = writeln!(out, "  data {}", name.replace('_', "-"));
+        }
     }
     out
 }
