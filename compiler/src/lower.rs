@@ -620,7 +620,12 @@ impl Lowerer<'_> {
 
     fn use_decl(&mut self, node: &Node) -> Option<UseDecl> {
         let (component, component_span) = self.label(node, "use")?;
-        self.no_children(node);
+        let patches = node
+            .children
+            .iter()
+            .filter(|c| !META_CHILDREN.contains(&c.name.as_str()))
+            .filter_map(|c| self.patch(c))
+            .collect();
         Some(UseDecl {
             component: component.into(),
             component_span,
@@ -634,6 +639,7 @@ impl Lowerer<'_> {
                 .map(|p| self.field(p))
                 .collect(),
             meta: self.meta(node),
+            patches,
             span: node.span,
         })
     }

@@ -214,6 +214,10 @@ pub struct UseDecl {
     pub component_span: Span,
     pub args: Vec<Field>,
     pub meta: Meta,
+    /// Children of the `use`: overrides of the component's declarations
+    /// (`droplet "db" size="…" { tags "extra" }`), merged as an
+    /// environment's are.
+    pub patches: Vec<ResourceDecl>,
     pub span: Span,
 }
 

@@ -81,6 +81,9 @@ impl Expander<'_> {
             None if self.spend(1, u.span) => vec![(String::new(), scope.clone())],
             None => return,
         };
+        self.use_patches
+            .push(u.patches.iter().map(|p| (p.clone(), false)).collect());
+        let mut expanded = false;
         for (_, local) in iterations {
             let mut params = BTreeMap::new();
             let mut complete = true;
@@ -142,6 +145,7 @@ impl Expander<'_> {
             if !complete {
                 continue;
             }
+            expanded = true;
             let inner = Scope {
                 params: std::rc::Rc::new(params),
                 each: None,
@@ -155,6 +159,22 @@ impl Expander<'_> {
             }
             self.in_use.pop();
             self.used_at.pop();
+        }
+        let level = self.use_patches.pop().unwrap_or_default();
+        // A use that made nothing (its error reported) matched nothing.
+        for (p, matched) in level {
+            if expanded && !matched {
+                let label = p.label.as_literal().unwrap_or_default().to_string();
+                self.err(
+                    Diagnostic::error(
+                        Code::UnresolvedReference,
+                        format!("component `{}` declares no {} `{label}`", component.name, p.kind),
+                    )
+                    .at(p.label_span, "nothing to override")
+                    .help("a child of `use` overrides one of the component's declarations, by kind and name as they are made (parameters filled in); `infrac graph` lists them")
+                    .also(component.name_span, "component defined here"),
+                );
+            }
         }
     }
 }

@@ -382,6 +382,7 @@ fn expand_pass(
         var_sources: BTreeMap::new(),
         unset: BTreeMap::new(),
         patches: Vec::new(),
+        use_patches: Vec::new(),
         declared: project
             .environments
             .iter()
@@ -628,6 +629,9 @@ struct Expander<'a> {
     unset: BTreeMap<String, bool>,
     /// Overrides of the environment in force.
     patches: Vec<&'a ResourceDecl>,
+    /// The overrides given at each `use` being expanded, innermost last,
+    /// each with whether it matched a declaration.
+    use_patches: Vec<Vec<(ResourceDecl, bool)>>,
     /// (kind, label) of every declaration met, to check overrides against;
     /// kept only when some environment overrides something, as a large
     /// written-out project spent a tenth of its expansion filling it.

@@ -34,6 +34,25 @@ impl Expander<'_> {
             }
             None => r,
         };
+        // Then an override given at the `use` of the component (the
+        // innermost use that names the declaration).
+        let given_at_use = self.use_patches.iter_mut().rev().find_map(|level| {
+            level
+                .iter_mut()
+                .find(|(p, _)| p.kind == r.kind && p.label.as_literal() == Some(base.as_str()))
+                .map(|(p, matched)| {
+                    *matched = true;
+                    p.clone()
+                })
+        });
+        let patched_at_use;
+        let r = match given_at_use {
+            Some(patch) => {
+                patched_at_use = apply_patch(r, &patch);
+                &patched_at_use
+            }
+            None => r,
+        };
         let iterations = self.iterations(r.meta(), scope);
         // Past the limit, nothing more is made or checked (import ids
         // would not match the instances that were never made).
