@@ -128,7 +128,7 @@ impl Lowerer<'_> {
                             continue;
                         }
                         if c.name != "var" {
-                            if let Some(patch) = self.patch(c) {
+                            if let Some(patch) = self.patch(c, "an environment") {
                                 patches.push(patch);
                             }
                             continue;
@@ -571,9 +571,9 @@ impl Lowerer<'_> {
         })
     }
 
-    /// `app "web" replicas=3` inside an environment: values that replace
-    /// the declaration's own in that environment.
-    fn patch(&mut self, node: &Node) -> Option<ResourceDecl> {
+    /// `app "web" replicas=3` inside an environment (or a `use`, `within`
+    /// saying which): values that replace the declaration's own there.
+    fn patch(&mut self, node: &Node, within: &str) -> Option<ResourceDecl> {
         let kind = node.name.as_str();
         if !STAGE_KINDS.contains(&kind) && self.kinds.get(kind).is_none() {
             let names = self.kinds.all_names();
@@ -581,9 +581,9 @@ impl Lowerer<'_> {
             candidates.extend(STAGE_KINDS);
             candidates.push("var");
             self.err(
-                Diagnostic::error(Code::UnknownKind, format!("unknown kind `{kind}` in an environment"))
+                Diagnostic::error(Code::UnknownKind, format!("unknown kind `{kind}` in {within}"))
                     .at(node.name_span, "not a kind")
-                    .help(suggest(kind, &candidates, "an environment holds `var NAME VALUE` lines and overrides such as `droplet \"web\" size=\"s-2vcpu-4gb\"`")),
+                    .help(suggest(kind, &candidates, &format!("{within} holds overrides such as `droplet \"web\" size=\"s-2vcpu-4gb\"`"))),
             );
             return None;
         }
@@ -595,7 +595,7 @@ impl Lowerer<'_> {
             .find(|(n, _)| META_PROPS.contains(n) || META_CHILDREN.contains(n));
         if let Some((name, span)) = meta {
             self.err(
-                Diagnostic::error(Code::UnknownAttribute, format!("an environment cannot override `{name}`"))
+                Diagnostic::error(Code::UnknownAttribute, format!("{within} cannot override `{name}`"))
                     .at(span, "changes how the declaration expands")
                     .help("set it with a variable instead: `count=(var)\"replicas\"` in the declaration, `var \"replicas\" 3` in the environment"),
             );
@@ -624,7 +624,7 @@ impl Lowerer<'_> {
             .children
             .iter()
             .filter(|c| !META_CHILDREN.contains(&c.name.as_str()))
-            .filter_map(|c| self.patch(c))
+            .filter_map(|c| self.patch(c, "a `use`"))
             .collect();
         Some(UseDecl {
             component: component.into(),
