@@ -581,9 +581,18 @@ impl Lowerer<'_> {
             candidates.extend(STAGE_KINDS);
             candidates.push("var");
             self.err(
-                Diagnostic::error(Code::UnknownKind, format!("unknown kind `{kind}` in {within}"))
-                    .at(node.name_span, "not a kind")
-                    .help(suggest(kind, &candidates, &format!("{within} holds overrides such as `droplet \"web\" size=\"s-2vcpu-4gb\"`"))),
+                Diagnostic::error(
+                    Code::UnknownKind,
+                    format!("unknown kind `{kind}` in {within}"),
+                )
+                .at(node.name_span, "not a kind")
+                .help(suggest(
+                    kind,
+                    &candidates,
+                    &format!(
+                        "{within} holds overrides such as `droplet \"web\" size=\"s-2vcpu-4gb\"`"
+                    ),
+                )),
             );
             return None;
         }

@@ -22,6 +22,37 @@ impl Expander<'_> {
         }
     }
 
+    /// A child with its own `for-each` or `if` (None without either): the
+    /// child without them, and the scopes it is made in (one per item; none
+    /// when the condition is false).
+    pub(super) fn child_loop(&mut self, c: &Child, scope: &Scope) -> Option<(Child, Vec<Scope>)> {
+        let is_meta = |p: &Field| matches!(p.name.as_str(), "for-each" | "if");
+        if !c.props.iter().any(is_meta) {
+            return None;
+        }
+        let meta_prop = |name: &str| {
+            c.props
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.value.clone())
+        };
+        let meta = Meta {
+            for_each: meta_prop("for-each"),
+            condition: meta_prop("if"),
+            ..Meta::default()
+        };
+        let mut bare = c.clone();
+        bare.props.retain(|p| !is_meta(p));
+        if !self.condition(&meta, scope) {
+            return Some((bare, Vec::new()));
+        }
+        let scopes = match self.iterations(&meta, scope) {
+            Some(iterations) => iterations.into_iter().map(|(_, local)| local).collect(),
+            None => vec![scope.clone()],
+        };
+        Some((bare, scopes))
+    }
+
     /// The iterations of `count` and `for-each`: (label suffix, locals).
     pub(super) fn iterations(
         &mut self,

@@ -170,40 +170,13 @@ impl Expander<'_> {
         c: &Child,
         scope: &Scope,
     ) {
-        let looped = c
-            .props
-            .iter()
-            .any(|p| matches!(p.name.as_str(), "for-each" | "if"));
-        if !looped {
-            self.sub_resource(parent_kind, parent, provider.clone(), c, scope);
-            return;
-        }
-        let meta = Meta {
-            for_each: c
-                .props
-                .iter()
-                .find(|p| p.name == "for-each")
-                .map(|p| p.value.clone()),
-            condition: c
-                .props
-                .iter()
-                .find(|p| p.name == "if")
-                .map(|p| p.value.clone()),
-            ..Meta::default()
-        };
-        let mut bare = c.clone();
-        bare.props
-            .retain(|p| !matches!(p.name.as_str(), "for-each" | "if"));
-        if !self.condition(&meta, scope) {
-            return;
-        }
-        match self.iterations(&meta, scope) {
-            Some(iterations) => {
-                for (_, local) in iterations {
-                    self.sub_resource(parent_kind, parent, provider.clone(), &bare, &local);
+        match self.child_loop(c, scope) {
+            None => self.sub_resource(parent_kind, parent, provider.clone(), c, scope),
+            Some((bare, scopes)) => {
+                for local in &scopes {
+                    self.sub_resource(parent_kind, parent, provider.clone(), &bare, local);
                 }
             }
-            None => self.sub_resource(parent_kind, parent, provider.clone(), &bare, scope),
         }
     }
 

@@ -189,54 +189,24 @@ impl Expander<'_> {
     ) -> Vec<IChild> {
         let mut out = Vec::new();
         for c in children {
-            let looped = c
-                .props
-                .iter()
-                .any(|p| matches!(p.name.as_str(), "for-each" | "if"));
-            if !looped {
-                out.push(self.child(c, &c.props, scope));
-                continue;
-            }
-            let meta = Meta {
-                for_each: c
-                    .props
-                    .iter()
-                    .find(|p| p.name == "for-each")
-                    .map(|p| p.value.clone()),
-                condition: c
-                    .props
-                    .iter()
-                    .find(|p| p.name == "if")
-                    .map(|p| p.value.clone()),
-                ..Meta::default()
-            };
-            let props: Vec<Field> = c
-                .props
-                .iter()
-                .filter(|p| !matches!(p.name.as_str(), "for-each" | "if"))
-                .cloned()
-                .collect();
-            if !self.condition(&meta, scope) {
-                continue;
-            }
-            match self.iterations(&meta, scope) {
-                Some(iterations) => {
-                    for (_, local) in iterations {
-                        out.push(self.child(c, &props, &local));
+            match self.child_loop(c, scope) {
+                None => out.push(self.child(c, scope)),
+                Some((bare, scopes)) => {
+                    for local in &scopes {
+                        out.push(self.child(&bare, local));
                     }
                 }
-                None => out.push(self.child(c, &props, scope)),
             }
         }
         out
     }
 
-    fn child(&mut self, c: &Child, props: &[Field], scope: &Scope) -> IChild {
+    fn child(&mut self, c: &Child, scope: &Scope) -> IChild {
         IChild {
             name: c.name.clone(),
             name_span: c.name_span,
             args: c.args.iter().map(|a| self.eval(a, scope)).collect(),
-            props: self.fields(props, scope),
+            props: self.fields(&c.props, scope),
             children: self.children(&c.children, scope),
             has_block: c.has_block,
             span: c.span,
