@@ -354,7 +354,8 @@ pub fn main() -> ExitCode {
             // Data sources are read, not built.
             let (resources, data) = c.plan.as_ref().map_or((0, 0), |p| {
                 let data = p.resources.iter().filter(|r| r.kind.is_data()).count();
-                (p.resources.len() - data, data)
+                let external = p.resources.iter().filter(|r| r.is_external()).count();
+                (p.resources.len() - data - external, data)
             });
             let data = match data {
                 0 => String::new(),

@@ -175,7 +175,13 @@ impl Graph {
         );
         for &i in order {
             let r = &plan.resources[i];
-            let _ = writeln!(out, "  \"{}.{}\";", r.kind.address, r.ident);
+            // Hand-written Terraform (`external`): drawn dashed.
+            let style = if r.is_external() {
+                " [style=dashed]"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "  \"{}.{}\"{style};", r.kind.address, r.ident);
         }
         for &i in order {
             let r = &plan.resources[i];

@@ -20,6 +20,7 @@ const KEYWORDS: &[&str] = &[
     "environment",
     "import",
     "data",
+    "external",
 ];
 
 /// Properties of a resource or `use` that steer expansion.
@@ -190,6 +191,7 @@ impl Lowerer<'_> {
             "use" => self.use_decl(node).map(|u| Item::Use(Box::new(u))),
             "output" => self.output(node).map(Item::Output),
             "data" => self.data(node).map(Item::Resource),
+            "external" => self.external(node).map(Item::Resource),
             kind if STAGE_KINDS.contains(&kind) || self.kinds.get(kind).is_some() => {
                 self.resource(node).map(Item::Resource)
             }
@@ -260,6 +262,65 @@ impl Lowerer<'_> {
         resource.name_span = ty_span;
         resource.args.remove(0);
         self.resource(&resource)
+    }
+
+    /// `external "droplet" "old"`: a resource that hand-written Terraform
+    /// in the same folder declares (`digitalocean_droplet.old`), known to
+    /// references, the graph and `diff`; nothing is written for it.
+    fn external(&mut self, node: &Node) -> Option<ResourceDecl> {
+        let example = "write the kind and the name the hand-written Terraform gives it: `external \"droplet\" \"old\"` for `digitalocean_droplet.old`";
+        let (kind, kind_span) = match node.args.first() {
+            Some(Entry {
+                value: Literal::Str(s),
+                span,
+                ty: None,
+            }) if node.args.len() == 2 => (s.clone(), *span),
+            _ => {
+                self.err(
+                    Diagnostic::error(Code::UnknownKind, "`external` takes a kind and a name")
+                        .at(node.name_span, "incomplete")
+                        .help(example),
+                );
+                return None;
+            }
+        };
+        if self.kinds.get(&kind).is_none() {
+            let names = self.kinds.all_names();
+            let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
+            self.err(
+                Diagnostic::error(Code::UnknownKind, format!("unknown kind `{kind}`"))
+                    .at(kind_span, "not a resource kind")
+                    .help(suggest(&kind, &candidates, example)),
+            );
+            return None;
+        }
+        if let Some(extra) = node
+            .props
+            .iter()
+            .map(|p| (p.name.as_str(), p.name_span))
+            .chain(node.children.iter().map(|c| (c.name.as_str(), c.name_span)))
+            .next()
+        {
+            self.err(
+                Diagnostic::error(
+                    Code::UnknownAttribute,
+                    format!("an external resource takes no `{}`", extra.0),
+                )
+                .at(extra.1, "its Terraform is written by hand")
+                .help("its attributes are in the hand-written Terraform; infrac only refers to it"),
+            );
+            return None;
+        }
+        let mut resource = node.clone();
+        resource.name = kind;
+        resource.name_span = kind_span;
+        resource.args.remove(0);
+        let mut decl = self.resource(&resource)?;
+        decl.meta = Some(Box::new(Meta {
+            external: true,
+            ..Meta::default()
+        }));
+        Some(decl)
     }
 
     fn label(&mut self, node: &Node, what: &str) -> Option<(SmolStr, Span)> {

@@ -164,6 +164,10 @@ pub struct Meta {
     pub provider: Option<SExpr>,
     /// `ignore-changes "image"`: attributes Terraform leaves as they are.
     pub ignore_changes: Vec<SExpr>,
+    /// `external "droplet" "old"`: a resource of hand-written Terraform,
+    /// declared so that references, the graph and `diff` know it; infrac
+    /// writes nothing for it.
+    pub external: bool,
 }
 
 /// One item of a `for-each` over a map or records: its key (the instance's
@@ -186,6 +190,7 @@ static NO_META: Meta = Meta {
     depends_on: Vec::new(),
     provider: None,
     ignore_changes: Vec::new(),
+    external: false,
 };
 
 #[derive(Clone, Debug, PartialEq)]

@@ -118,6 +118,8 @@ pub struct ResourceExtras {
     pub provider_alias: Option<String>,
     /// Attributes Terraform should not change after creation or import.
     pub ignore_changes: Vec<&'static str>,
+    /// Declared by hand-written Terraform: nothing is written for it.
+    pub external: bool,
 }
 
 impl ResourceExtras {
@@ -126,7 +128,8 @@ impl ResourceExtras {
         let empty = self.import_id.is_none()
             && self.depends_on.is_empty()
             && self.provider_alias.is_none()
-            && self.ignore_changes.is_empty();
+            && self.ignore_changes.is_empty()
+            && !self.external;
         (!empty).then(|| Box::new(self))
     }
 }
@@ -134,6 +137,12 @@ impl ResourceExtras {
 impl Resource {
     pub fn import_id(&self) -> Option<&str> {
         self.extras.as_ref()?.import_id.as_deref()
+    }
+
+    /// Declared by hand-written Terraform (`external`): referred to, never
+    /// written.
+    pub fn is_external(&self) -> bool {
+        self.extras.as_ref().is_some_and(|e| e.external)
     }
 
     pub fn depends_on(&self) -> &[(ResourceId, Span)] {

@@ -190,7 +190,7 @@ fn kind_outputs(
                 .resources
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| r.kind.kind == kind.kind)
+                .filter(|(_, r)| r.kind.kind == kind.kind && !r.is_external())
                 .map(|(i, r)| (r.label.to_string(), PValue::Ref { target: i, attr }))
                 .collect();
             if items.is_empty() {
@@ -329,6 +329,22 @@ impl Checker<'_> {
             .kinds
             .get(inst.kind)
             .expect("lowering checked the kind");
+        if inst.is_external() {
+            // Its body is hand-written Terraform: nothing to check or write.
+            out.push(Resource {
+                kind,
+                label: inst.label.clone(),
+                ident: String::new(),
+                span: inst.label_span,
+                body: Body::default(),
+                extras: ResourceExtras {
+                    external: true,
+                    ..ResourceExtras::default()
+                }
+                .boxed(),
+            });
+            return;
+        }
         let schema = kind.schema();
         // Borrowed unless the check adds or rewrites a field.
         // Room for what the check may add: fqdn's two fields, the name,
@@ -449,6 +465,7 @@ impl Checker<'_> {
                     None
                 },
                 depends_on,
+                external: false,
             };
             out.push(Resource {
                 kind,

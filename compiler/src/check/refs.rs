@@ -181,9 +181,19 @@ impl Checker<'_> {
         None
     }
 
+    /// Whether `kind` is the kind named `expected`, or another name of its
+    /// Terraform type (`digitalocean-volume` for `volume`).
+    fn same_type(&self, expected: &str, kind: &Kind) -> bool {
+        expected == kind.kind
+            || self
+                .kinds
+                .get(expected)
+                .is_some_and(|e| e.address == kind.address)
+    }
+
     pub(super) fn check_ref_kind(&mut self, r: &Resolved, ctx: &Ctx, span: Span) -> Option<()> {
         if let Some(spec) = ctx.refs {
-            if r.attr.is_none() && spec.kind != "*" && spec.kind != r.kind.kind {
+            if r.attr.is_none() && spec.kind != "*" && !self.same_type(&spec.kind, r.kind) {
                 self.err(
                     Diagnostic::error(
                         Code::WrongType,
@@ -210,7 +220,7 @@ impl Checker<'_> {
     pub(super) fn ref_attr(&self, r: &Resolved, ctx: &Ctx) -> &'static str {
         r.attr.unwrap_or_else(|| {
             ctx.refs
-                .filter(|s| s.kind == r.kind.kind || s.kind == "*")
+                .filter(|s| s.kind == "*" || self.same_type(&s.kind, r.kind))
                 .and_then(|s| s.export.as_deref())
                 .unwrap_or(&r.kind.default_export)
         })

@@ -156,6 +156,8 @@ pub struct Extras {
     pub ignore_changes: Vec<(String, Span)>,
     /// Where components that produced it were used, innermost first.
     pub used_at: Vec<Span>,
+    /// Declared by hand-written Terraform (`external`).
+    pub external: bool,
 }
 
 impl Extras {
@@ -165,7 +167,8 @@ impl Extras {
             && self.depends_on.is_empty()
             && self.provider.is_none()
             && self.ignore_changes.is_empty()
-            && self.used_at.is_empty();
+            && self.used_at.is_empty()
+            && !self.external;
         (!empty).then(|| Box::new(self))
     }
 }
@@ -206,6 +209,10 @@ impl Instance {
 
     pub fn used_at(&self) -> &[Span] {
         self.extras.as_ref().map_or(&[], |e| &e.used_at)
+    }
+
+    pub fn is_external(&self) -> bool {
+        self.extras.as_ref().is_some_and(|e| e.external)
     }
 }
 

@@ -149,6 +149,7 @@ impl Expander<'_> {
             provider,
             ignore_changes,
             used_at: self.used_at.clone(),
+            external: r.meta().external,
         };
         Instance {
             kind_span: r.kind_span,

@@ -173,7 +173,12 @@ fn parts(plan: &Plan) -> Vec<(String, Part)> {
         parts.push(("variables.tf".to_string(), Part::Variables));
     }
     let mut by_file: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for &i in &plan.order {
+    // An external resource is hand-written Terraform: referred to only.
+    for &i in plan
+        .order
+        .iter()
+        .filter(|&&i| !plan.resources[i].is_external())
+    {
         by_file
             .entry(&plan.resources[i].kind.file_name)
             .or_default()
