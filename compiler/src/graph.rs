@@ -148,9 +148,26 @@ impl Graph {
         let mut chain: Vec<String> = path.iter().map(|i| name(*i)).collect();
         chain.push(name(start));
         let first = &plan.resources[start.index()];
-        let mut d = Diagnostic::error(Code::Cycle, format!("dependency cycle: {}", chain.join(" → ")))
-            .at(edges.first().copied().unwrap_or(first.span), format!("{} needs {}", chain[0], chain[1]))
-            .help("a resource cannot depend on itself, directly or through others; remove one of these references");
+        let has = |resource: &str| {
+            path.iter()
+                .any(|i| plan.resources[i.index()].kind.resource == resource)
+        };
+        // The cycle real projects meet: an app's config vars reading its
+        // own add-on's (the add-on needs the app to exist first).
+        let help = if has("heroku_app") && has("heroku_addon") {
+            "an add-on needs its app, so the app's own config vars cannot read the add-on's; the add-on already sets its vars on the app, and to copy one under another name set it in a `heroku-app-config-association \"NAME\" app-id=(ref)\"heroku-app.APP\" { sensitive-vars { NAME (ref)\"heroku-addon.….config-var-values.KEY\" } }`, which Terraform makes after both"
+        } else {
+            "a resource cannot depend on itself, directly or through others; remove one of these references"
+        };
+        let mut d = Diagnostic::error(
+            Code::Cycle,
+            format!("dependency cycle: {}", chain.join(" → ")),
+        )
+        .at(
+            edges.first().copied().unwrap_or(first.span),
+            format!("{} needs {}", chain[0], chain[1]),
+        )
+        .help(help);
         for (k, span) in edges.iter().enumerate().skip(1) {
             d = d.also(*span, format!("{} needs {}", chain[k], chain[k + 1]));
         }
