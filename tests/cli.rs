@@ -398,6 +398,38 @@ fn exit_codes_are_as_documented() {
     assert_eq!(infrac(&["check", "."], &dir).status.code(), Some(0));
 }
 
+/// The project is found from any file or folder inside it, upward, as git
+/// finds its repository: `infrac check infra.kdl`, `infrac check net/dns.kdl`.
+/// The success line counts the warnings printed above it.
+#[test]
+fn the_project_is_found_from_inside_it() {
+    let dir = scratch("upward");
+    std::fs::create_dir_all(dir.join("net")).unwrap();
+    std::fs::write(
+        dir.join("infra.kdl"),
+        format!("{PROJECT}\nimport \"net/dns.kdl\"\nvar \"unused\" default=\"x\"\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("net/dns.kdl"), "// records live here\n").unwrap();
+    for given in ["infra.kdl", "net/dns.kdl", "net", "."] {
+        let o = infrac(&["check", given], &dir);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{given}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(out.contains("no errors, 1 warning"), "{given}: {out}");
+    }
+    let o = infrac(&["build", "net/dns.kdl"], &dir);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        dir.join("out/terraform/versions.tf").is_file(),
+        "built into the project's out/"
+    );
+}
+
 fn git(dir: &Path, args: &[&str]) {
     let ok = Command::new("git")
         .args([

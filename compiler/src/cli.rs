@@ -57,7 +57,9 @@ struct Cli {
 
 #[derive(clap::Args)]
 struct ProjectArgs {
-    /// Project folder containing infra.kdl
+    /// The project: its folder, or any file or folder inside it (the
+    /// nearest folder above with an infra.kdl is the project, as git finds
+    /// its repository)
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// Set a variable: --var region=nyc3 (repeatable; wins over --env and defaults)
@@ -299,16 +301,42 @@ fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
 }
 
-fn run_compile(project: &ProjectArgs) -> Result<Compilation, ExitCode> {
-    if !project.dir.join(infrac::load::ENTRY_FILE).is_file() {
-        eprintln!(
-            "error: {} has no {} (a project is a folder with an {} entry file)",
-            project.dir.display(),
-            infrac::load::ENTRY_FILE,
-            infrac::load::ENTRY_FILE
-        );
-        return Err(ExitCode::from(EXIT_IO));
+/// The project folder for `given`: the nearest folder, from `given` (or
+/// the folder of a file given) upward, that holds the entry file.
+fn project_root(given: &Path) -> Result<PathBuf, String> {
+    let start = if given.is_file() {
+        given
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    } else {
+        given.to_path_buf()
+    };
+    let start = if start.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        start
+    };
+    if start.join(infrac::load::ENTRY_FILE).is_file() {
+        return Ok(start);
     }
+    let absolute = start
+        .canonicalize()
+        .map_err(|_| format!("{} does not exist", given.display()))?;
+    absolute
+        .ancestors()
+        .find(|d| d.join(infrac::load::ENTRY_FILE).is_file())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            format!(
+                "no {} in {} or any folder above it (a project is a folder with an {} entry file)",
+                infrac::load::ENTRY_FILE,
+                given.display(),
+                infrac::load::ENTRY_FILE
+            )
+        })
+}
+
+fn run_compile(project: &ProjectArgs) -> Result<Compilation, ExitCode> {
     let world = Disk {
         root: project.dir.clone(),
     };
@@ -337,7 +365,20 @@ fn print_diagnostics(c: &Compilation) {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if let Command::Build { project, .. }
+    | Command::Check { project, .. }
+    | Command::Graph { project, .. }
+    | Command::Diff { project, .. } = &mut cli.command
+    {
+        match project_root(&project.dir) {
+            Ok(root) => project.dir = root,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_IO);
+            }
+        }
+    }
     match cli.command {
         Command::Build { project, out } => {
             let start = Instant::now();
@@ -393,7 +434,11 @@ pub fn main() -> ExitCode {
                     print_diagnostics(&c);
                     if !c.has_errors() {
                         let n = c.plan.as_ref().map_or(0, |p| p.resources.len());
-                        say!("ok: {n} resources, no errors");
+                        match c.diagnostics.len() {
+                            0 => say!("ok: {n} resources, no errors"),
+                            1 => say!("ok: {n} resources, no errors, 1 warning"),
+                            w => say!("ok: {n} resources, no errors, {w} warnings"),
+                        }
                     }
                 }
                 CheckFormat::Json => {
