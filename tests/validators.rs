@@ -225,9 +225,16 @@ fn kubernetes_accepts_every_environment() {
         .map(|e| e.unwrap().path())
         .filter(|p| {
             std::fs::read_to_string(p).is_ok_and(|t| {
-                ["app ", "job ", "cron-job ", "config-map "]
-                    .iter()
-                    .any(|k| t.lines().any(|l| l.starts_with(k)))
+                [
+                    "app ",
+                    "job ",
+                    "cron-job ",
+                    "config-map ",
+                    "service-account ",
+                    "volume-claim ",
+                ]
+                .iter()
+                .any(|k| t.lines().any(|l| l.starts_with(k)))
             })
         })
         .collect();

@@ -14,6 +14,8 @@ pub const STAGE_KINDS: &[&str] = &[
     crate::apps::JOB,
     crate::apps::CRON_JOB,
     crate::apps::CONFIG_MAP,
+    crate::apps::SERVICE_ACCOUNT,
+    crate::apps::VOLUME_CLAIM,
 ];
 
 /// What `infrac kinds` says of a stage kind: its properties and children

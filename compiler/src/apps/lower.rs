@@ -12,8 +12,11 @@ use crate::read::ReadValues;
 use crate::source::Span;
 use std::collections::{BTreeMap, HashMap};
 
+mod objects;
+
 const COMMON_PROPS: &[&str] = &[
     "cluster",
+    "service-account",
     "image",
     "namespace",
     "part-of",
@@ -22,6 +25,7 @@ const COMMON_PROPS: &[&str] = &[
 ];
 const APP_PROPS: &[&str] = &[
     "replicas",
+    "service-type",
     "ingress",
     "ingress-class",
     "tls",
@@ -41,8 +45,9 @@ const CONTAINER_CHILDREN: &[&str] = &[
     "liveness",
     "readiness",
     "startup",
+    "volume",
 ];
-const APP_CHILDREN: &[&str] = &["port", "host"];
+const APP_CHILDREN: &[&str] = &["port", "host", "service-annotations"];
 
 /// The workload kinds for `infrac kinds`.
 pub fn info() -> Vec<crate::model::StageKindInfo> {
@@ -69,6 +74,18 @@ pub fn info() -> Vec<crate::model::StageKindInfo> {
             doc: "A Kubernetes CronJob: a Job on a schedule.",
             props: with(CRON_PROPS),
             children: CONTAINER_CHILDREN.to_vec(),
+        },
+        crate::model::StageKindInfo {
+            name: SERVICE_ACCOUNT,
+            doc: "A Kubernetes ServiceAccount that workloads run as (`service-account=\"NAME\"`).",
+            props: vec!["namespace"],
+            children: vec!["annotations"],
+        },
+        crate::model::StageKindInfo {
+            name: VOLUME_CLAIM,
+            doc: "A Kubernetes PersistentVolumeClaim that workloads mount (`volume \"NAME\" path=…`).",
+            props: vec!["namespace", "size", "storage-class", "access"],
+            children: Vec::new(),
         },
         crate::model::StageKindInfo {
             name: CONFIG_MAP,
@@ -225,7 +242,36 @@ impl Lowerer<'_> {
             cluster: None,
             workloads: Vec::new(),
             config_maps: Vec::new(),
+            service_accounts: Vec::new(),
+            volume_claims: Vec::new(),
         };
+        // Service accounts and volume claims too: workloads use them.
+        for inst in instances.iter().filter(|i| i.kind == SERVICE_ACCOUNT) {
+            if let Some(a) = self.service_account(inst) {
+                if env
+                    .service_accounts
+                    .iter()
+                    .any(|o| o.name == a.name && o.namespace == a.namespace)
+                {
+                    self.duplicate(inst, "service account");
+                    continue;
+                }
+                env.service_accounts.push(a);
+            }
+        }
+        for inst in instances.iter().filter(|i| i.kind == VOLUME_CLAIM) {
+            if let Some(v) = self.volume_claim(inst) {
+                if env
+                    .volume_claims
+                    .iter()
+                    .any(|o| o.name == v.name && o.namespace == v.namespace)
+                {
+                    self.duplicate(inst, "volume claim");
+                    continue;
+                }
+                env.volume_claims.push(v);
+            }
+        }
         // Config maps first: workloads refer to them.
         for inst in instances.iter().filter(|i| i.kind == CONFIG_MAP) {
             if let Some(cm) = self.config_map(inst) {
@@ -244,7 +290,7 @@ impl Lowerer<'_> {
         let mut seen: BTreeMap<(&'static str, String, String), Span> = BTreeMap::new();
         let mut declared = Vec::new();
         for inst in instances {
-            if inst.kind == CONFIG_MAP {
+            if matches!(inst.kind, CONFIG_MAP | SERVICE_ACCOUNT | VOLUME_CLAIM) {
                 declared.push(None);
                 continue;
             }
@@ -265,7 +311,7 @@ impl Lowerer<'_> {
                     }
                 }
             }
-            let Some((w, d)) = self.workload(inst, &env.config_maps) else {
+            let Some((w, d)) = self.workload(inst, &env) else {
                 declared.push(None);
                 continue;
             };
@@ -455,9 +501,12 @@ impl Lowerer<'_> {
     fn workload<'i>(
         &mut self,
         inst: &'i Instance,
-        config_maps: &[ConfigMap],
+        env: &Environment,
     ) -> Option<(Workload, Declared<'i>)> {
         let errors = self.diags.error_count();
+        let config_maps = &env.config_maps[..];
+        let mut service = ServiceShape::default();
+        let mut service_account_at = None;
         let kind = inst.kind;
         let (name_ok, rule) = match kind {
             APP => (is_service_name(&inst.label), "an app name is also its Service's: lower-case letters, digits and `-`, starting with a letter, at most 63"),
@@ -507,6 +556,8 @@ impl Lowerer<'_> {
             match p.name.as_str() {
                 n if !known.contains(&n) => self.unknown(p.name_span, n, &crate::diag::a(kind), &known),
                 "cluster" => {} // read by the environment
+                "service-account" => service_account_at = Some(v),
+                "service-type" => service.kind = self.service_type(v),
                 "image" => image_at = Some(v),
                 "namespace" => namespace = self.namespace(v),
                 "part-of" => part_of = self.label_value(v, "part-of"),
@@ -605,8 +656,23 @@ impl Lowerer<'_> {
                     }
                 }
                 "host" => self.hosts(c, &mut d.hosts),
+                "service-annotations" => self.annotations(c, &mut service.annotations),
+                "volume" => {
+                    if let Some(v) = self.volume(
+                        c,
+                        &env.volume_claims,
+                        namespace.as_deref(),
+                        &container.volumes,
+                    ) {
+                        container.volumes.push(v);
+                    }
+                }
                 _ => {}
             }
+        }
+        if let Some(v) = service_account_at {
+            container.service_account =
+                self.service_account_ref(v, &env.service_accounts, namespace.as_deref());
         }
         for c in &inst.children {
             match c.name.as_str() {
@@ -677,6 +743,7 @@ impl Lowerer<'_> {
                 replicas,
                 ports,
                 ingress,
+                service,
             },
             JOB => Shape::Job(job),
             _ => {

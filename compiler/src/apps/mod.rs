@@ -14,8 +14,17 @@ pub const APP: &str = "app";
 pub const JOB: &str = "job";
 pub const CRON_JOB: &str = "cron-job";
 pub const CONFIG_MAP: &str = "config-map";
+pub const SERVICE_ACCOUNT: &str = "service-account";
+pub const VOLUME_CLAIM: &str = "volume-claim";
 /// The declarations this stage owns.
-pub const KINDS: &[&str] = &[APP, JOB, CRON_JOB, CONFIG_MAP];
+pub const KINDS: &[&str] = &[
+    APP,
+    JOB,
+    CRON_JOB,
+    CONFIG_MAP,
+    SERVICE_ACCOUNT,
+    VOLUME_CLAIM,
+];
 
 /// Every environment's workloads.
 #[derive(Clone, Debug, Default)]
@@ -30,6 +39,37 @@ pub struct Environment {
     pub cluster: Option<Cluster>,
     pub workloads: Vec<Workload>,
     pub config_maps: Vec<ConfigMap>,
+    pub service_accounts: Vec<ServiceAccount>,
+    pub volume_claims: Vec<VolumeClaim>,
+}
+
+/// A ServiceAccount pods run as (`service-account="NAME"`).
+#[derive(Clone, Debug)]
+pub struct ServiceAccount {
+    pub name: String,
+    pub namespace: String,
+    /// `eks.amazonaws.com/role-arn` and the like.
+    pub annotations: Vec<(String, String)>,
+}
+
+/// A PersistentVolumeClaim workloads mount (`volume "NAME" path=…`).
+#[derive(Clone, Debug)]
+pub struct VolumeClaim {
+    pub name: String,
+    pub namespace: String,
+    /// A quantity: `10Gi`.
+    pub size: String,
+    pub storage_class: Option<String>,
+    /// `ReadWriteOnce`, `ReadOnlyMany`, `ReadWriteMany`, `ReadWriteOncePod`.
+    pub access: &'static str,
+}
+
+/// A claim mounted into the container.
+#[derive(Clone, Debug)]
+pub struct Volume {
+    pub claim: String,
+    pub path: String,
+    pub read_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -61,6 +101,7 @@ pub enum Shape {
         replicas: u32,
         ports: Vec<Port>,
         ingress: Option<Ingress>,
+        service: ServiceShape,
     },
     Job(JobSpec),
     CronJob {
@@ -70,6 +111,14 @@ pub enum Shape {
         suspend: bool,
         job: JobSpec,
     },
+}
+
+/// How the app's Service is exposed.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceShape {
+    /// `ClusterIP` (the default, left out), `NodePort` or `LoadBalancer`.
+    pub kind: Option<&'static str>,
+    pub annotations: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug)]
@@ -113,6 +162,9 @@ pub struct Container {
     pub probes: Vec<Probe>,
     /// Node labels the pods must run on (`nodeSelector`).
     pub node_selector: Vec<(String, String)>,
+    /// The ServiceAccount the pods run as.
+    pub service_account: Option<String>,
+    pub volumes: Vec<Volume>,
 }
 
 #[derive(Clone, Debug)]

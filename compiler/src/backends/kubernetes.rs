@@ -22,6 +22,8 @@ pub fn emit(plan: &Plan, files: &mut Files) {
             .iter()
             .map(|w| w.namespace.as_str())
             .chain(env.config_maps.iter().map(|c| c.namespace.as_str()))
+            .chain(env.service_accounts.iter().map(|a| a.namespace.as_str()))
+            .chain(env.volume_claims.iter().map(|v| v.namespace.as_str()))
             .filter(|n| !BUILT_IN_NAMESPACES.contains(n))
             .collect();
         namespaces.sort();
@@ -39,19 +41,35 @@ pub fn emit(plan: &Plan, files: &mut Files) {
         for cm in &env.config_maps {
             objects.push((file("configmap", &cm.name, &cm.namespace), config_map(cm)));
         }
+        for a in &env.service_accounts {
+            objects.push((
+                file("serviceaccount", &a.name, &a.namespace),
+                service_account(a),
+            ));
+        }
+        for v in &env.volume_claims {
+            objects.push((
+                file("persistentvolumeclaim", &v.name, &v.namespace),
+                volume_claim(v),
+            ));
+        }
         for w in &env.workloads {
             match &w.shape {
                 Shape::Deployment {
                     replicas,
                     ports,
                     ingress,
+                    service: exposure,
                 } => {
                     objects.push((
                         file("deployment", &w.name, &w.namespace),
                         deployment(w, *replicas, ports),
                     ));
                     if !ports.is_empty() {
-                        objects.push((file("service", &w.name, &w.namespace), service(w, ports)));
+                        objects.push((
+                            file("service", &w.name, &w.namespace),
+                            service(w, ports, exposure),
+                        ));
                     }
                     if let Some(ingress) = ingress {
                         objects.push((
@@ -289,11 +307,35 @@ fn pod_template(w: &Workload, ports: &[Port], restart: Option<&str>) -> Yaml {
             "spec",
             map_opt(vec![
                 ("restartPolicy", restart.map(s)),
+                (
+                    "serviceAccountName",
+                    w.container.service_account.as_deref().map(s),
+                ),
                 ("nodeSelector", node_selector(&w.container.node_selector)),
                 ("containers", Some(Yaml::Array(vec![container(w, ports)]))),
+                ("volumes", volumes(&w.container.volumes)),
             ]),
         ),
     ])
+}
+
+fn volumes(volumes: &[Volume]) -> Option<Yaml> {
+    (!volumes.is_empty()).then(|| {
+        Yaml::Array(
+            volumes
+                .iter()
+                .map(|v| {
+                    map(vec![
+                        ("name", s(&v.claim)),
+                        (
+                            "persistentVolumeClaim",
+                            map(vec![("claimName", s(&v.claim))]),
+                        ),
+                    ])
+                })
+                .collect(),
+        )
+    })
 }
 
 fn node_selector(labels: &[(String, String)]) -> Option<Yaml> {
@@ -359,6 +401,23 @@ fn container(w: &Workload, ports: &[Port]) -> Yaml {
         ("env", env),
         ("envFrom", env_from),
         ("resources", resources),
+        (
+            "volumeMounts",
+            (!c.volumes.is_empty()).then(|| {
+                Yaml::Array(
+                    c.volumes
+                        .iter()
+                        .map(|v| {
+                            map_opt(vec![
+                                ("name", Some(s(&v.claim))),
+                                ("mountPath", Some(s(&v.path))),
+                                ("readOnly", v.read_only.then_some(Yaml::Boolean(true))),
+                            ])
+                        })
+                        .collect(),
+                )
+            }),
+        ),
     ];
     for p in &c.probes {
         entries.push((p.field, Some(probe(p))));
@@ -408,16 +467,74 @@ fn probe(p: &Probe) -> Yaml {
     ])
 }
 
-fn service(w: &Workload, ports: &[Port]) -> Yaml {
+/// `KEY: value` pairs, in the order written.
+fn string_map(pairs: &[(String, String)]) -> Option<Yaml> {
+    (!pairs.is_empty()).then(|| {
+        let mut h = Hash::new();
+        for (k, v) in pairs {
+            h.insert(s(k), s(v));
+        }
+        Yaml::Hash(h)
+    })
+}
+
+fn managed_labels() -> Yaml {
+    map(vec![("app.kubernetes.io/managed-by", s("infrac"))])
+}
+
+fn service_account(a: &ServiceAccount) -> Yaml {
+    map(vec![
+        ("apiVersion", s("v1")),
+        ("kind", s("ServiceAccount")),
+        (
+            "metadata",
+            map_opt(vec![
+                ("name", Some(s(&a.name))),
+                ("namespace", Some(s(&a.namespace))),
+                ("labels", Some(managed_labels())),
+                ("annotations", string_map(&a.annotations)),
+            ]),
+        ),
+    ])
+}
+
+fn volume_claim(v: &VolumeClaim) -> Yaml {
+    map(vec![
+        ("apiVersion", s("v1")),
+        ("kind", s("PersistentVolumeClaim")),
+        (
+            "metadata",
+            map(vec![
+                ("name", s(&v.name)),
+                ("namespace", s(&v.namespace)),
+                ("labels", managed_labels()),
+            ]),
+        ),
+        (
+            "spec",
+            map_opt(vec![
+                ("accessModes", Some(Yaml::Array(vec![s(v.access)]))),
+                ("storageClassName", v.storage_class.as_deref().map(s)),
+                (
+                    "resources",
+                    Some(map(vec![("requests", map(vec![("storage", s(&v.size))]))])),
+                ),
+            ]),
+        ),
+    ])
+}
+
+fn service(w: &Workload, ports: &[Port], exposure: &ServiceShape) -> Yaml {
     object(
         "v1",
         "Service",
-        metadata(w, None),
-        map(vec![
-            ("selector", selector(w)),
+        metadata(w, string_map(&exposure.annotations)),
+        map_opt(vec![
+            ("type", exposure.kind.map(s)),
+            ("selector", Some(selector(w))),
             (
                 "ports",
-                Yaml::Array(
+                Some(Yaml::Array(
                     ports
                         .iter()
                         .map(|p| {
@@ -429,7 +546,7 @@ fn service(w: &Workload, ports: &[Port]) -> Yaml {
                             ])
                         })
                         .collect(),
-                ),
+                )),
             ),
         ]),
     )
