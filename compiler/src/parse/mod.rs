@@ -100,7 +100,7 @@ fn nesting_too_deep(file: FileId, text: &str) -> Option<Diagnostic> {
     if b.iter().filter(|&&c| c == b'{').count() <= MAX_NESTING {
         return None;
     }
-    let at = brace_past(text, MAX_NESTING, false)?;
+    let at = brace_past(text, MAX_NESTING)?;
     Some(
         Diagnostic::error(
             Code::Syntax,
@@ -111,35 +111,60 @@ fn nesting_too_deep(file: FileId, text: &str) -> Option<Diagnostic> {
     )
 }
 
-/// Children blocks commented out with `/-` nested deeper than this are
-/// refused in a file the fast parser cannot read: the `kdl` crate takes
-/// time exponential in that depth (twice as long per level: 16 levels of
-/// `/- {` take seconds, 24 minutes).
-pub const MAX_SLASHDASH_NESTING: usize = 8;
+/// How much nesting of children blocks commented out with `/-` a file the
+/// fast parser cannot read may have: the `kdl` crate's time doubles with
+/// each level of `/- {` inside another (16 levels take seconds, 24
+/// minutes). Each such block costs 2^depth; past this sum the file is
+/// refused (one chain may nest 10 deep).
+pub const MAX_SLASHDASH_COST: u64 = 2048;
 
-/// The `{` of a `/- { … }` nested in `MAX_SLASHDASH_NESTING` others, as
-/// an error.
+/// The `{` of the `/- { … }` that brings the cost past the limit, as an
+/// error.
 fn slashdash_too_deep(file: FileId, text: &str) -> Option<Diagnostic> {
-    let at = brace_past(text, MAX_SLASHDASH_NESTING, true)?;
+    let at = slashdash_cost_past(text, MAX_SLASHDASH_COST)?;
     Some(
         Diagnostic::error(
             Code::Syntax,
-            format!("blocks commented out with `/-` are nested more than {MAX_SLASHDASH_NESTING} deep"),
+            "blocks commented out with `/-` are nested too deeply",
         )
-        .at(Span::new(file, at, at + 1), "one level too deep")
+        .at(Span::new(file, at, at + 1), "one level too many")
         .help("the file has a syntax error, and the KDL reader that finds it slows down with each level of `/- { … }`: remove the commented-out blocks (or use `//`), then the error is shown"),
     )
 }
 
-/// The byte offset of the first `{` past `limit` levels: of every brace,
-/// or (`slashdashed`) of braces right after `/-`. Braces in strings and
-/// comments do not count.
-fn brace_past(text: &str, limit: usize, slashdashed: bool) -> Option<usize> {
+/// The `{` at which the summed cost of braces right after `/-`, 2^(their
+/// depth among such braces), passes `limit`. Every brace counts, in
+/// strings and comments too: the file cannot be read, and the `kdl`
+/// crate's recovery may read its strings otherwise than a scan would, so
+/// the count errs on the side of refusing.
+fn slashdash_cost_past(text: &str, limit: u64) -> Option<usize> {
     let b = text.as_bytes();
-    // Each open brace, and whether it counts.
-    let mut open: Vec<bool> = Vec::new();
-    let mut counted = 0usize;
-    let mut i = 0;
+    let (mut open, mut counted, mut cost): (Vec<bool>, u32, u64) = (Vec::new(), 0, 0);
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'{' => {
+                let slashdashed = text[..i].trim_end().ends_with("/-");
+                open.push(slashdashed);
+                if slashdashed {
+                    counted += 1;
+                    cost = cost.saturating_add(1u64 << counted.min(63));
+                    if cost > limit {
+                        return Some(i);
+                    }
+                }
+            }
+            b'}' => counted -= u32::from(open.pop() == Some(true)),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The byte offset of the first `{` past `limit` levels of nesting.
+/// Braces in strings and comments do not count.
+fn brace_past(text: &str, limit: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let (mut i, mut depth) = (0, 0usize);
     while i < b.len() {
         match b[i] {
             b'/' if b.get(i + 1) == Some(&b'/') => {
@@ -189,17 +214,12 @@ fn brace_past(text: &str, limit: usize, slashdashed: bool) -> Option<usize> {
                 continue;
             }
             b'{' => {
-                let counts = !slashdashed || {
-                    let before = text[..i].trim_end();
-                    before.ends_with("/-")
-                };
-                open.push(counts);
-                counted += usize::from(counts);
-                if counted > limit {
+                depth += 1;
+                if depth > limit {
                     return Some(i);
                 }
             }
-            b'}' => counted -= usize::from(open.pop() == Some(true)),
+            b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
         i += 1;
