@@ -12,7 +12,52 @@ use std::collections::HashMap;
 const ZONE_KINDS: &[(&str, &str)] = &[
     ("domain", "record"),
     ("cloudflare-zone", "cloudflare-record"),
+    ("route53-zone", "route53-record"),
 ];
+
+/// The fields of an address record of `record_kind` for `host`: its name,
+/// type and value as the kind takes them (Route 53: a `records` list), and
+/// its TTL: `ttl` if given (Cloudflare: always 1, "automatic"; Route 53,
+/// which requires one: 300 if not given).
+pub fn address_props(
+    record_kind: &str,
+    host: &str,
+    record_type: &str,
+    value: SValue,
+    ttl: Option<i64>,
+    span: Span,
+) -> Vec<IField> {
+    let mut props = vec![
+        prop("fqdn", Value::Str(host.into()), span),
+        prop("type", Value::Str(record_type.into()), span),
+    ];
+    match record_kind {
+        "route53-record" => {
+            let value_span = value.span;
+            props.push(prop("records", Value::List(vec![value]), value_span));
+            props.push(prop("ttl", Value::Int(ttl.unwrap_or(300)), span));
+        }
+        "cloudflare-record" => {
+            props.push(IField {
+                name: "value".into(),
+                name_span: value.span,
+                value,
+            });
+            props.push(prop("ttl", Value::Int(1), span));
+        }
+        _ => {
+            props.push(IField {
+                name: "value".into(),
+                name_span: value.span,
+                value,
+            });
+            if let Some(ttl) = ttl {
+                props.push(prop("ttl", Value::Int(ttl), span));
+            }
+        }
+    }
+    props
+}
 
 pub struct Zones {
     /// (zone name, record kind), longest name first so that

@@ -1355,22 +1355,24 @@ impl Lowerer<'_> {
                 self.diags.push(
                     Diagnostic::error(Code::UnresolvedReference, format!("no zone in the project holds `{host}`"))
                         .at(*span, "its DNS record has no zone")
-                        .help("declare the zone (`cloudflare-zone \"example.com\"` or `domain \"example.com\"`), or write `dns=\"external\"` on the app"),
+                        .help("declare the zone (`domain \"example.com\"`, `cloudflare-zone \"example.com\"` or `route53-zone \"example.com\"`), or write `dns=\"external\"` on the app"),
                 );
                 continue;
             };
-            let mut props = vec![
-                prop("fqdn", Value::Str(host.into()), *span),
-                prop("type", Value::Str(record_type.into()), *span),
-                prop("value", address.value.clone(), address.span),
-            ];
+            let mut props = crate::dns::address_props(
+                record_kind,
+                host,
+                record_type,
+                address.clone(),
+                None,
+                *span,
+            );
             if record_kind == "cloudflare-record" {
-                props.push(prop("ttl", Value::Int(1), *span));
                 props.push(prop("proxied", Value::Bool(*proxied), *span));
             } else if *proxied {
                 self.bad(
                     *span,
-                    format!("`{host}` is in a DigitalOcean domain, which cannot proxy"),
+                    format!("`{host}` is in a zone that cannot proxy"),
                     "`proxied` needs Cloudflare",
                     "move the zone to Cloudflare (`cloudflare-zone`), or remove `proxied`",
                 );

@@ -7,7 +7,7 @@
 use super::text::*;
 use super::*;
 use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
-use crate::dns::{prop, record, slug, Zones};
+use crate::dns::{address_props, prop, record, slug, Zones};
 use crate::expand::{Expanded, IChild, IField, Instance, SValue, Value};
 use crate::read::ReadValues;
 use std::collections::{BTreeMap, HashMap};
@@ -894,14 +894,11 @@ impl Lowerer<'_> {
                 &[("A", "ipv4", "")]
             };
             for (record_type, export, suffix) in families {
-                let mut props = vec![
-                    prop("fqdn", Value::Str(host.into()), span),
-                    prop("type", Value::Str((*record_type).into()), span),
-                    prop("value", Value::Ref(format!("{path}.{export}").into()), span),
-                ];
-                if record_kind == "cloudflare-record" {
-                    props.push(prop("ttl", Value::Int(1), span));
-                }
+                let value = SValue {
+                    value: Value::Ref(format!("{path}.{export}").into()),
+                    span,
+                };
+                let props = address_props(record_kind, host, record_type, value, None, span);
                 self.records
                     .push(record(record_kind, format!("{base}{suffix}"), props, span));
             }
@@ -935,24 +932,11 @@ impl Lowerer<'_> {
                 };
                 let label = &all[id].label;
                 let fqdn = format!("{label}.int.{zone}");
-                let mut props = vec![
-                    prop("fqdn", Value::Str(fqdn.as_str().into()), u.span),
-                    prop("type", Value::Str("A".into()), u.span),
-                    prop(
-                        "value",
-                        Value::Ref(format!("droplet.{label}.private-ipv4").into()),
-                        u.span,
-                    ),
-                    prop(
-                        "ttl",
-                        Value::Int(if record_kind == "cloudflare-record" {
-                            1
-                        } else {
-                            300
-                        }),
-                        u.span,
-                    ),
-                ];
+                let value = SValue {
+                    value: Value::Ref(format!("droplet.{label}.private-ipv4").into()),
+                    span: u.span,
+                };
+                let mut props = address_props(record_kind, &fqdn, "A", value, Some(300), u.span);
                 if record_kind == "cloudflare-record" {
                     props.push(prop("proxied", Value::Bool(false), u.span));
                 }
