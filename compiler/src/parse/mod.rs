@@ -5,6 +5,7 @@
 //! stage sees either parser.
 
 mod fast;
+mod keywords;
 #[cfg(test)]
 mod tests;
 
@@ -75,10 +76,18 @@ pub fn parse(file: FileId, text: &str) -> Reading {
     }
     match fast::parse(file, text) {
         Some(nodes) => Ok(nodes),
-        None => match slashdash_too_deep(file, text) {
-            Some(refused) => Err(vec![refused]),
-            None => parse_with_kdl_crate(file, text),
-        },
+        None => {
+            if let Some(refused) = slashdash_too_deep(file, text) {
+                return Err(vec![refused]);
+            }
+            // The common slips, each at its token; the crate would report
+            // the first from the start of the file, and stop.
+            let slips = keywords::mistakes(file, text);
+            if !slips.is_empty() {
+                return Err(slips);
+            }
+            parse_with_kdl_crate(file, text)
+        }
     }
 }
 
