@@ -176,7 +176,17 @@ impl Diagnostics {
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     let mut best: Vec<&str> = Vec::new();
     let mut best_score = 0.8;
-    for c in candidates {
+    // Names are short; a long word is no one's typo, and comparing it with
+    // thousands of kind names would cost milliseconds per mistake.
+    if word.len() > 80 {
+        return String::new();
+    }
+    // Among thousands (every kind name), only names of a close length are
+    // compared; short lists are compared whole (`LOG` for `LOG_LEVEL`).
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let many = candidates.len() > 200;
+    let near = |c: &str| !many || c.len().abs_diff(word.len()) <= 3.max(word.len() / 3);
+    for c in candidates.into_iter().filter(|c| near(c)) {
         // Jaro-Winkler misses a swap of neighbours in a short word (`wbe`
         // for `web` scores 0.56): one edit or swap always counts as close.
         let mut score = strsim::jaro_winkler(word, c);
@@ -498,5 +508,24 @@ mod tests {
         // Nothing close, and no guessing on two letters.
         assert_eq!(did_you_mean("cache", ["droplet", "domain"]), "");
         assert_eq!(did_you_mean("ab", ["ba"]), "");
+    }
+
+    /// Found by the compile fuzz target: a 130-character kind name was
+    /// compared with every kind name (thousands, generic ones included),
+    /// 57 ms per mistake. A long word gets no guess; among many candidates
+    /// only those of a close length are compared, and still found.
+    #[test]
+    fn did_you_mean_bounds_its_work() {
+        let long = "s".repeat(130);
+        assert_eq!(did_you_mean(&long, [long.as_str()]), "");
+        let names: Vec<String> = (0..3000).map(|i| format!("aws-type-number-{i}")).collect();
+        let mut candidates: Vec<&str> = names.iter().map(String::as_str).collect();
+        candidates.push("aws-sqs-queue");
+        assert_eq!(
+            did_you_mean("aws-sqs-queu", candidates),
+            "did you mean `aws-sqs-queue`?"
+        );
+        // A short list is compared whole: `LOG` for `LOG_LEVEL`.
+        assert_eq!(did_you_mean("LOG_LEVEL", ["LOG"]), "did you mean `LOG`?");
     }
 }

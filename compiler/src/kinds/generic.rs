@@ -94,16 +94,19 @@ fn cells() -> &'static [(Cells, Cells)] {
 }
 
 /// Every generic resource kind name, in order: for listings and
-/// did-you-mean.
-pub fn names() -> Vec<String> {
-    let mut names = Vec::new();
-    for p in VENDORED {
-        if let Some(schema) = schema::provider(p.name) {
-            names.extend(schema.resource_names().map(|r| r.replace('_', "-")));
+/// did-you-mean (made once).
+pub fn names() -> &'static [String] {
+    static NAMES: OnceLock<Vec<String>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names = Vec::new();
+        for p in VENDORED {
+            if let Some(schema) = schema::provider(p.name) {
+                names.extend(schema.resource_names().map(|r| r.replace('_', "-")));
+            }
         }
-    }
-    names.sort();
-    names
+        names.sort();
+        names
+    })
 }
 
 /// Every data source type, in kebab case (`aws-ami`), in order.

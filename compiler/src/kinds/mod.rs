@@ -380,7 +380,7 @@ impl Registry {
     /// Curated and generic kind names: the candidates of a did-you-mean.
     pub fn all_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.kinds.keys().cloned().collect();
-        names.extend(generic::names());
+        names.extend(generic::names().iter().cloned());
         for p in &self.own {
             names.extend(p.schema.resource_names().map(|r| r.replace('_', "-")));
         }
