@@ -245,47 +245,26 @@ impl Lowerer<'_> {
             service_accounts: Vec::new(),
             volume_claims: Vec::new(),
         };
-        // Service accounts and volume claims too: workloads use them.
-        for inst in instances.iter().filter(|i| i.kind == SERVICE_ACCOUNT) {
-            if let Some(a) = self.service_account(inst) {
-                if env
-                    .service_accounts
-                    .iter()
-                    .any(|o| o.name == a.name && o.namespace == a.namespace)
-                {
-                    self.duplicate(inst, "service account");
-                    continue;
-                }
-                env.service_accounts.push(a);
-            }
-        }
-        for inst in instances.iter().filter(|i| i.kind == VOLUME_CLAIM) {
-            if let Some(v) = self.volume_claim(inst) {
-                if env
-                    .volume_claims
-                    .iter()
-                    .any(|o| o.name == v.name && o.namespace == v.namespace)
-                {
-                    self.duplicate(inst, "volume claim");
-                    continue;
-                }
-                env.volume_claims.push(v);
-            }
-        }
-        // Config maps first: workloads refer to them.
-        for inst in instances.iter().filter(|i| i.kind == CONFIG_MAP) {
-            if let Some(cm) = self.config_map(inst) {
-                if env
-                    .config_maps
-                    .iter()
-                    .any(|c| c.name == cm.name && c.namespace == cm.namespace)
-                {
-                    self.duplicate(inst, "config map");
-                    continue;
-                }
-                env.config_maps.push(cm);
-            }
-        }
+        // Config maps, service accounts and volume claims first:
+        // workloads refer to them.
+        env.config_maps =
+            self.objects(instances, CONFIG_MAP, "config map", Self::config_map, |c| {
+                (&c.name, &c.namespace)
+            });
+        env.service_accounts = self.objects(
+            instances,
+            SERVICE_ACCOUNT,
+            "service account",
+            Self::service_account,
+            |a| (&a.name, &a.namespace),
+        );
+        env.volume_claims = self.objects(
+            instances,
+            VOLUME_CLAIM,
+            "volume claim",
+            Self::volume_claim,
+            |v| (&v.name, &v.namespace),
+        );
         let mut cluster_at: Option<(Cluster, Span)> = None;
         let mut seen: BTreeMap<(&'static str, String, String), Span> = BTreeMap::new();
         let mut declared = Vec::new();
@@ -327,6 +306,28 @@ impl Lowerer<'_> {
         }
         env.cluster = cluster_at.map(|(c, _)| c);
         (env, declared)
+    }
+
+    /// The objects of one kind, each once per (name, namespace).
+    fn objects<T>(
+        &mut self,
+        instances: &[Instance],
+        kind: &str,
+        what: &str,
+        make: fn(&mut Self, &Instance) -> Option<T>,
+        key: fn(&T) -> (&String, &String),
+    ) -> Vec<T> {
+        let mut out: Vec<T> = Vec::new();
+        for inst in instances.iter().filter(|i| i.kind == kind) {
+            if let Some(o) = make(self, inst) {
+                if out.iter().any(|other| key(other) == key(&o)) {
+                    self.duplicate(inst, what);
+                    continue;
+                }
+                out.push(o);
+            }
+        }
+        out
     }
 
     fn duplicate(&mut self, inst: &Instance, what: &str) {

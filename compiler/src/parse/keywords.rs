@@ -4,6 +4,7 @@
 //! with a span from the start of the file and stops there; this finds each
 //! one at its own token, all at once.
 
+use super::scan::{skip, Skipped};
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::source::{FileId, Span};
 
@@ -23,37 +24,20 @@ pub fn mistakes(file: FileId, text: &str) -> Vec<Diagnostic> {
     let mut after_eq = false;
     while i < b.len() {
         let c = b[i];
-        match c {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
+        match skip(b, i) {
+            Some((end, Skipped::Comment)) => {
+                i = end;
                 continue;
             }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut level = 0;
-                while i < b.len() {
-                    if b[i..].starts_with(b"/*") {
-                        level += 1;
-                        i += 2;
-                    } else if b[i..].starts_with(b"*/") {
-                        level -= 1;
-                        i += 2;
-                        if level == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-                continue;
-            }
-            b'"' | b'#' if string_at(b, i).is_some() => {
-                i = string_at(b, i).unwrap_or(b.len());
+            Some((end, Skipped::Str)) => {
+                i = end;
                 after_eq = false;
                 in_node = true;
                 continue;
             }
+            None => {}
+        }
+        match c {
             b'\n' | b';' | b'{' | b'}' => {
                 in_node = false;
                 after_eq = false;
@@ -111,28 +95,6 @@ pub fn mistakes(file: FileId, text: &str) -> Vec<Diagnostic> {
         in_node = true;
     }
     out
-}
-
-/// The end of the (raw, multi-line) string starting at `i`, if one does.
-fn string_at(b: &[u8], i: usize) -> Option<usize> {
-    let hashes = b[i..].iter().take_while(|&&c| c == b'#').count();
-    if b.get(i + hashes) != Some(&b'"') {
-        return None;
-    }
-    let mut j = i + hashes;
-    let quotes = if b[j..].starts_with(b"\"\"\"") { 3 } else { 1 };
-    j += quotes;
-    let closes = |at: usize| {
-        b.len() >= at + quotes + hashes
-            && b[at..at + quotes].iter().all(|&c| c == b'"')
-            && b[at + quotes..at + quotes + hashes]
-                .iter()
-                .all(|&c| c == b'#')
-    };
-    while j < b.len() && !closes(j) {
-        j += if hashes == 0 && b[j] == b'\\' { 2 } else { 1 };
-    }
-    Some((j + quotes + hashes).min(b.len()))
 }
 
 #[cfg(test)]

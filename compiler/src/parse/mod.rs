@@ -6,6 +6,7 @@
 
 mod fast;
 mod keywords;
+mod scan;
 #[cfg(test)]
 mod tests;
 
@@ -175,53 +176,11 @@ fn brace_past(text: &str, limit: usize) -> Option<usize> {
     let b = text.as_bytes();
     let (mut i, mut depth) = (0, 0usize);
     while i < b.len() {
+        if let Some((end, _)) = scan::skip(b, i) {
+            i = end;
+            continue;
+        }
         match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut level = 0;
-                while i < b.len() {
-                    if b[i..].starts_with(b"/*") {
-                        level += 1;
-                        i += 2;
-                    } else if b[i..].starts_with(b"*/") {
-                        level -= 1;
-                        i += 2;
-                        if level == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-                continue;
-            }
-            b'#' | b'"' => {
-                // A (raw, multi-line) string: skip to its closing quote.
-                let hashes = b[i..].iter().take_while(|&&c| c == b'#').count();
-                if b.get(i + hashes) != Some(&b'"') {
-                    i += hashes.max(1);
-                    continue;
-                }
-                i += hashes;
-                let quotes = if b[i..].starts_with(b"\"\"\"") { 3 } else { 1 };
-                i += quotes;
-                let closes = |at: usize| {
-                    b.len() >= at + quotes + hashes
-                        && b[at..at + quotes].iter().all(|&c| c == b'"')
-                        && b[at + quotes..at + quotes + hashes]
-                            .iter()
-                            .all(|&c| c == b'#')
-                };
-                while i < b.len() && !closes(i) {
-                    i += if hashes == 0 && b[i] == b'\\' { 2 } else { 1 };
-                }
-                i += quotes + hashes;
-                continue;
-            }
             b'{' => {
                 depth += 1;
                 if depth > limit {
