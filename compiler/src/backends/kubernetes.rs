@@ -311,7 +311,7 @@ fn pod_template(w: &Workload, ports: &[Port], restart: Option<&str>) -> Yaml {
                     "serviceAccountName",
                     w.container.service_account.as_deref().map(s),
                 ),
-                ("nodeSelector", node_selector(&w.container.node_selector)),
+                ("nodeSelector", string_map(&w.container.node_selector)),
                 ("containers", Some(Yaml::Array(vec![container(w, ports)]))),
                 ("volumes", volumes(&w.container.volumes)),
             ]),
@@ -335,16 +335,6 @@ fn volumes(volumes: &[Volume]) -> Option<Yaml> {
                 })
                 .collect(),
         )
-    })
-}
-
-fn node_selector(labels: &[(String, String)]) -> Option<Yaml> {
-    (!labels.is_empty()).then(|| {
-        let mut h = Hash::new();
-        for (k, v) in labels {
-            h.insert(s(k), s(v));
-        }
-        Yaml::Hash(h)
     })
 }
 
