@@ -232,6 +232,8 @@ fn kubernetes_accepts_every_environment() {
                     "config-map ",
                     "service-account ",
                     "volume-claim ",
+                    "daemon-set ",
+                    "manifest ",
                 ]
                 .iter()
                 .any(|k| t.lines().any(|l| l.starts_with(k)))
@@ -260,6 +262,36 @@ fn kubernetes_accepts_every_environment() {
         ok,
         "the Kubernetes validators rejected the output (see above)"
     );
+}
+
+/// The Kubernetes judge refuses what a cluster would: each folder of
+/// tests/kubernetes/rejected holds one environment with one defect and the
+/// words its report must contain (`expected-error`).
+#[test]
+fn the_kubernetes_judge_rejects_bad_manifests() {
+    let Some(tools) = tools() else { return };
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("tests/kubernetes/rejected"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 5);
+    for dir in dirs {
+        let output = Command::new(tools.join("venv/bin/python"))
+            .arg(repo_root().join("scripts/k8s_check.py"))
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&output.stderr);
+        let expect = std::fs::read_to_string(dir.join("expected-error")).unwrap();
+        assert!(!output.status.success(), "{}: accepted", dir.display());
+        assert!(
+            report.contains(expect.trim()),
+            "{}: expected {:?} in:\n{report}",
+            dir.display(),
+            expect.trim()
+        );
+    }
 }
 
 /// Values that mean something to YAML (1.1, as kubectl reads it), to

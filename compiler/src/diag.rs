@@ -174,12 +174,26 @@ impl Diagnostics {
 /// "did you mean `x`?" from a list of candidates, or an empty string. When
 /// several are equally close (`nyc9`: `nyc1`, `nyc2`, `nyc3`), all of them.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<String> = closest(word, candidates)
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => format!("did you mean {one}?"),
+        [first @ .., last] => format!("did you mean {} or {last}?", first.join(", ")),
+    }
+}
+
+/// The candidates closest to `word`, sorted, if any is close enough to be
+/// a typo of it.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let mut best: Vec<&str> = Vec::new();
     let mut best_score = 0.8;
     // Names are short; a long word is no one's typo, and comparing it with
     // thousands of kind names would cost milliseconds per mistake.
     if word.len() > 80 {
-        return String::new();
+        return Vec::new();
     }
     // Among thousands (every kind name), only names of a close length are
     // compared; short lists are compared whole (`LOG` for `LOG_LEVEL`).
@@ -202,12 +216,7 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
         }
     }
     best.sort_unstable();
-    let names: Vec<String> = best.iter().map(|c| format!("`{c}`")).collect();
-    match names.as_slice() {
-        [] => String::new(),
-        [one] => format!("did you mean {one}?"),
-        [first @ .., last] => format!("did you mean {} or {last}?", first.join(", ")),
-    }
+    best
 }
 
 /// Joins a did-you-mean with a fallback help line.

@@ -16,6 +16,9 @@ pub const STAGE_KINDS: &[&str] = &[
     crate::apps::CONFIG_MAP,
     crate::apps::SERVICE_ACCOUNT,
     crate::apps::VOLUME_CLAIM,
+    crate::apps::DAEMON_SET,
+    crate::apps::MANIFEST,
+    crate::apps::MANIFEST_PATCH,
 ];
 
 /// What `infrac kinds` says of a stage kind: its properties and children

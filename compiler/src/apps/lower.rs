@@ -12,7 +12,9 @@ use crate::read::ReadValues;
 use crate::source::Span;
 use std::collections::{BTreeMap, HashMap};
 
+mod manifest;
 mod objects;
+mod patch;
 
 const COMMON_PROPS: &[&str] = &[
     "cluster",
@@ -48,6 +50,7 @@ const CONTAINER_CHILDREN: &[&str] = &[
     "volume",
 ];
 const APP_CHILDREN: &[&str] = &["port", "host", "service-annotations"];
+const DAEMON_SET_CHILDREN: &[&str] = &["port"];
 
 /// The workload kinds for `infrac kinds`.
 pub fn info() -> Vec<crate::model::StageKindInfo> {
@@ -62,6 +65,24 @@ pub fn info() -> Vec<crate::model::StageKindInfo> {
             doc: "A Kubernetes Deployment with its Service, and an Ingress when it has hosts.",
             props: with(APP_PROPS),
             children: [CONTAINER_CHILDREN, APP_CHILDREN].concat(),
+        },
+        crate::model::StageKindInfo {
+            name: DAEMON_SET,
+            doc: "A Kubernetes DaemonSet: one pod on every node (or every node its `node-selector` picks).",
+            props: with(&[]),
+            children: [CONTAINER_CHILDREN, DAEMON_SET_CHILDREN].concat(),
+        },
+        crate::model::StageKindInfo {
+            name: MANIFEST,
+            doc: "Any object of the Kubernetes API or of a CRD infrac ships (cert-manager), written in KDL and checked against its schema: `manifest \"NAME\" api-version=\"…\" kind=\"…\" { FIELD … }`.",
+            props: vec!["api-version", "kind", "namespace"],
+            children: vec!["metadata", "(the object's own fields)"],
+        },
+        crate::model::StageKindInfo {
+            name: MANIFEST_PATCH,
+            doc: "A change to an object infrac writes (the Deployment of an app, a daemon set), applied by kustomize as a strategic merge patch and checked against the kind's schema: `manifest-patch \"NAME\" kind=\"Deployment\" { FIELD … }`.",
+            props: vec!["kind", "namespace"],
+            children: vec!["metadata", "(the fields it changes)"],
         },
         crate::model::StageKindInfo {
             name: JOB,
@@ -244,6 +265,8 @@ impl Lowerer<'_> {
             config_maps: Vec::new(),
             service_accounts: Vec::new(),
             volume_claims: Vec::new(),
+            manifests: Vec::new(),
+            patches: Vec::new(),
         };
         // Config maps, service accounts and volume claims first:
         // workloads refer to them.
@@ -269,7 +292,10 @@ impl Lowerer<'_> {
         let mut seen: BTreeMap<(&'static str, String, String), Span> = BTreeMap::new();
         let mut declared = Vec::new();
         for inst in instances {
-            if matches!(inst.kind, CONFIG_MAP | SERVICE_ACCOUNT | VOLUME_CLAIM) {
+            if matches!(
+                inst.kind,
+                CONFIG_MAP | SERVICE_ACCOUNT | VOLUME_CLAIM | MANIFEST | MANIFEST_PATCH
+            ) {
                 declared.push(None);
                 continue;
             }
@@ -294,7 +320,13 @@ impl Lowerer<'_> {
                 declared.push(None);
                 continue;
             };
-            let class = if inst.kind == APP { APP } else { "job" };
+            // Deployments and daemon sets select pods by name: one name
+            // for both.
+            let class = if matches!(inst.kind, APP | DAEMON_SET) {
+                APP
+            } else {
+                "job"
+            };
             let key = (class, w.namespace.clone(), w.name.clone());
             if seen.insert(key, inst.label_span).is_some() {
                 self.duplicate(inst, inst.kind);
@@ -305,6 +337,8 @@ impl Lowerer<'_> {
             declared.push(Some(d));
         }
         env.cluster = cluster_at.map(|(c, _)| c);
+        self.manifests(instances, &mut env);
+        self.patches(instances, &mut env);
         (env, declared)
     }
 
@@ -512,6 +546,7 @@ impl Lowerer<'_> {
         let (name_ok, rule) = match kind {
             APP => (is_service_name(&inst.label), "an app name is also its Service's: lower-case letters, digits and `-`, starting with a letter, at most 63"),
             JOB => (is_dns_label(&inst.label), "a job name is lower-case letters, digits and `-`, at most 63"),
+            DAEMON_SET => (is_dns_label(&inst.label), "a daemon set name is lower-case letters, digits and `-`, at most 63"),
             _ => (is_dns_label(&inst.label) && inst.label.len() <= 52, "a cron job name is lower-case letters, digits and `-`, at most 52 (its jobs add a suffix)"),
         };
         self.name_ok(
@@ -524,6 +559,7 @@ impl Lowerer<'_> {
         let own: &[&[&str]] = match kind {
             APP => &[APP_PROPS],
             JOB => &[JOB_PROPS],
+            DAEMON_SET => &[],
             _ => &[JOB_PROPS, CRON_PROPS],
         };
         let known: Vec<&str> = COMMON_PROPS
@@ -643,7 +679,11 @@ impl Lowerer<'_> {
         let mut ports: Vec<Port> = Vec::new();
         let children: Vec<&str> = CONTAINER_CHILDREN
             .iter()
-            .chain(if kind == APP { APP_CHILDREN } else { &[] })
+            .chain(match kind {
+                APP => APP_CHILDREN,
+                DAEMON_SET => DAEMON_SET_CHILDREN,
+                _ => &[],
+            })
             .copied()
             .collect();
         for c in &inst.children {
@@ -747,6 +787,7 @@ impl Lowerer<'_> {
                 service,
             },
             JOB => Shape::Job(job),
+            DAEMON_SET => Shape::DaemonSet { ports },
             _ => {
                 if schedule.is_none() && !inst.props.iter().any(|p| p.name == "schedule") {
                     self.missing(

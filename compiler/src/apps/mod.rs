@@ -7,6 +7,7 @@
 
 mod lower;
 pub(crate) mod names;
+pub mod schema;
 
 pub use lower::{info, lower};
 
@@ -16,14 +17,20 @@ pub const CRON_JOB: &str = "cron-job";
 pub const CONFIG_MAP: &str = "config-map";
 pub const SERVICE_ACCOUNT: &str = "service-account";
 pub const VOLUME_CLAIM: &str = "volume-claim";
+pub const DAEMON_SET: &str = "daemon-set";
+pub const MANIFEST: &str = "manifest";
+pub const MANIFEST_PATCH: &str = "manifest-patch";
 /// The declarations this stage owns.
 pub const KINDS: &[&str] = &[
     APP,
     JOB,
     CRON_JOB,
+    DAEMON_SET,
     CONFIG_MAP,
     SERVICE_ACCOUNT,
     VOLUME_CLAIM,
+    MANIFEST,
+    MANIFEST_PATCH,
 ];
 
 /// Every environment's workloads.
@@ -41,6 +48,119 @@ pub struct Environment {
     pub config_maps: Vec<ConfigMap>,
     pub service_accounts: Vec<ServiceAccount>,
     pub volume_claims: Vec<VolumeClaim>,
+    /// Objects written out by hand (`manifest`).
+    pub manifests: Vec<RawObject>,
+    /// Changes to the objects infrac writes (`manifest-patch`), applied by
+    /// kustomize as strategic merge patches.
+    pub patches: Vec<RawObject>,
+}
+
+/// The API version of each kind infrac writes for declarations.
+pub const GENERATED_KINDS: &[(&str, &str)] = &[
+    ("ConfigMap", "v1"),
+    ("CronJob", "batch/v1"),
+    ("DaemonSet", "apps/v1"),
+    ("Deployment", "apps/v1"),
+    ("Ingress", "networking.k8s.io/v1"),
+    ("Job", "batch/v1"),
+    ("PersistentVolumeClaim", "v1"),
+    ("Service", "v1"),
+    ("ServiceAccount", "v1"),
+];
+
+impl Environment {
+    /// The objects written for the declarations (a Namespace aside):
+    /// (kind, namespace, name, what declares it).
+    pub fn generated_objects(&self) -> Vec<(&'static str, String, String, String)> {
+        let mut out = Vec::new();
+        for w in &self.workloads {
+            let declared = match w.shape {
+                Shape::Deployment { .. } => APP,
+                Shape::DaemonSet { .. } => DAEMON_SET,
+                Shape::Job(_) => JOB,
+                Shape::CronJob { .. } => CRON_JOB,
+            };
+            let mut add = |kind| {
+                let by = format!("{declared} `{}`", w.name);
+                out.push((kind, w.namespace.clone(), w.name.clone(), by))
+            };
+            match &w.shape {
+                Shape::Deployment { ports, ingress, .. } => {
+                    add("Deployment");
+                    if !ports.is_empty() {
+                        add("Service");
+                    }
+                    if ingress.is_some() {
+                        add("Ingress");
+                    }
+                }
+                Shape::DaemonSet { .. } => add("DaemonSet"),
+                Shape::Job(_) => add("Job"),
+                Shape::CronJob { .. } => add("CronJob"),
+            }
+        }
+        let plain = |kind: &'static str, what: &str, name: &String, ns: &String| {
+            (kind, ns.clone(), name.clone(), format!("{what} `{name}`"))
+        };
+        for c in &self.config_maps {
+            out.push(plain("ConfigMap", "config map", &c.name, &c.namespace));
+        }
+        for a in &self.service_accounts {
+            out.push(plain(
+                "ServiceAccount",
+                "service account",
+                &a.name,
+                &a.namespace,
+            ));
+        }
+        for v in &self.volume_claims {
+            out.push(plain(
+                "PersistentVolumeClaim",
+                "volume claim",
+                &v.name,
+                &v.namespace,
+            ));
+        }
+        out
+    }
+}
+
+/// An object of any kind the API or a known CRD has, written out in KDL
+/// (`manifest "NAME" api-version="…" kind="…" { … }`) and checked against
+/// its schema.
+#[derive(Clone, Debug)]
+pub struct RawObject {
+    pub kind: String,
+    pub name: String,
+    /// `None` for a cluster-scoped kind.
+    pub namespace: Option<String>,
+    /// The whole object: `apiVersion`, `kind`, `metadata` and the rest.
+    pub body: RawValue,
+}
+
+/// A value of a raw object, with where it was written.
+#[derive(Clone, Debug)]
+pub struct RawValue {
+    pub raw: Raw,
+    pub span: crate::source::Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Raw {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    List(Vec<RawValue>),
+    Map(Vec<RawField>),
+}
+
+#[derive(Clone, Debug)]
+pub struct RawField {
+    pub key: String,
+    pub key_span: crate::source::Span,
+    pub value: RawValue,
 }
 
 /// A ServiceAccount pods run as (`service-account="NAME"`).
@@ -102,6 +222,10 @@ pub enum Shape {
         ports: Vec<Port>,
         ingress: Option<Ingress>,
         service: ServiceShape,
+    },
+    /// One pod on every node (or every node the selector picks).
+    DaemonSet {
+        ports: Vec<Port>,
     },
     Job(JobSpec),
     CronJob {

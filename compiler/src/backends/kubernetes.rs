@@ -24,7 +24,14 @@ pub fn emit(plan: &Plan, files: &mut Files) {
             .chain(env.config_maps.iter().map(|c| c.namespace.as_str()))
             .chain(env.service_accounts.iter().map(|a| a.namespace.as_str()))
             .chain(env.volume_claims.iter().map(|v| v.namespace.as_str()))
+            .chain(env.manifests.iter().filter_map(|m| m.namespace.as_deref()))
             .filter(|n| !BUILT_IN_NAMESPACES.contains(n))
+            // A Namespace written out by hand replaces infrac's.
+            .filter(|n| {
+                !env.manifests
+                    .iter()
+                    .any(|m| m.kind == "Namespace" && m.name == *n)
+            })
             .collect();
         namespaces.sort();
         namespaces.dedup();
@@ -78,6 +85,10 @@ pub fn emit(plan: &Plan, files: &mut Files) {
                         ));
                     }
                 }
+                Shape::DaemonSet { ports } => objects.push((
+                    file("daemonset", &w.name, &w.namespace),
+                    daemon_set(w, ports),
+                )),
                 Shape::Job(job) => {
                     objects.push((file("job", &w.name, &w.namespace), job_object(w, job)))
                 }
@@ -85,6 +96,14 @@ pub fn emit(plan: &Plan, files: &mut Files) {
                     objects.push((file("cronjob", &w.name, &w.namespace), cron_job(w)))
                 }
             }
+        }
+        for m in &env.manifests {
+            let kind = m.kind.to_lowercase();
+            let name = match &m.namespace {
+                Some(ns) => file(&kind, &m.name, ns),
+                None => format!("{kind}-{}.yaml", m.name),
+            };
+            objects.push((name, raw(&m.body)));
         }
         let mut resources = Vec::new();
         for (name, object) in &objects {
@@ -103,10 +122,24 @@ pub fn emit(plan: &Plan, files: &mut Files) {
             }
         }
         header.push('\n');
-        let kustomization = map(vec![
-            ("apiVersion", s("kustomize.config.k8s.io/v1beta1")),
-            ("kind", s("Kustomization")),
-            ("resources", Yaml::Array(resources)),
+        let mut patches = Vec::new();
+        for p in &env.patches {
+            let ns = p.namespace.as_deref().unwrap_or_default();
+            let name = format!("patches/{}", file(&p.kind.to_lowercase(), &p.name, ns));
+            files.insert(
+                format!("k8s/{}/{name}", env.name),
+                document(HEADER, &raw(&p.body)),
+            );
+            patches.push(map(vec![("path", s(&name))]));
+        }
+        let kustomization = map_opt(vec![
+            ("apiVersion", Some(s("kustomize.config.k8s.io/v1beta1"))),
+            ("kind", Some(s("Kustomization"))),
+            ("resources", Some(Yaml::Array(resources))),
+            (
+                "patches",
+                (!patches.is_empty()).then_some(Yaml::Array(patches)),
+            ),
         ]);
         files.insert(
             format!("k8s/{}/kustomization.yaml", env.name),
@@ -298,6 +331,38 @@ fn deployment(w: &Workload, replicas: u32, ports: &[Port]) -> Yaml {
             ("template", pod_template(w, ports, None)),
         ]),
     )
+}
+
+fn daemon_set(w: &Workload, ports: &[Port]) -> Yaml {
+    object(
+        "apps/v1",
+        "DaemonSet",
+        metadata(w, None),
+        map(vec![
+            ("selector", map(vec![("matchLabels", selector(w))])),
+            ("template", pod_template(w, ports, None)),
+        ]),
+    )
+}
+
+/// A raw object as written (its schema has checked it).
+fn raw(v: &RawValue) -> Yaml {
+    match &v.raw {
+        Raw::Null => Yaml::Null,
+        Raw::Bool(b) => Yaml::Boolean(*b),
+        Raw::Int(i) => Yaml::Integer(*i),
+        // `{:?}` keeps the point of a whole number: `2.0`, not `2`.
+        Raw::Float(f) => Yaml::Real(format!("{f:?}")),
+        Raw::Str(text) => s(text),
+        Raw::List(items) => Yaml::Array(items.iter().map(raw).collect()),
+        Raw::Map(fields) => {
+            let mut h = Hash::new();
+            for f in fields {
+                h.insert(s(&f.key), raw(&f.value));
+            }
+            Yaml::Hash(h)
+        }
+    }
 }
 
 fn pod_template(w: &Workload, ports: &[Port], restart: Option<&str>) -> Yaml {

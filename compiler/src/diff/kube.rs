@@ -60,9 +60,15 @@ pub fn changes(path: &str, old: &str, new: &str, out: &mut Vec<Change>) -> bool 
     } else {
         action
     };
+    // A patch (`patches/…`) changes the object it names.
+    let patch = if file.starts_with("patches/") {
+        " (patch)"
+    } else {
+        ""
+    };
     out.push(Change {
         backend: "kubernetes",
-        address: format!("{env}: {} {}", id.0, id.1),
+        address: format!("{env}: {} {}{patch}", id.0, id.1),
         resource: false,
         action,
         attributes,
@@ -179,5 +185,19 @@ mod tests {
         assert!(changes("k8s/prod/kustomization.yaml", "a", "b", &mut out));
         assert_eq!(out.len(), 3);
         assert!(!changes("terraform/main.tf", "a", "b", &mut out));
+    }
+
+    #[test]
+    fn a_patch_is_shown_as_a_change_to_the_object_it_patches() {
+        let mut out = Vec::new();
+        let new = DEPLOYMENT.replace("replicas: 2", "replicas: 3");
+        changes(
+            "k8s/prod/patches/deployment-web.yaml",
+            DEPLOYMENT,
+            &new,
+            &mut out,
+        );
+        assert_eq!(out[0].address, "prod: Deployment prod/web (patch)");
+        assert_eq!(out[0].attributes[0].name, "spec.replicas");
     }
 }
