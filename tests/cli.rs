@@ -815,3 +815,45 @@ fn output_is_replaced_whole_or_not_at_all() {
         "wrote through the link"
     );
 }
+
+/// `infrac fmt`: rewrites a messy file into the one layout, once (a second
+/// run changes nothing), `--check` lists what it would change, and a file
+/// with a syntax error is reported and left as it is.
+#[test]
+fn fmt_formats_checks_and_leaves_broken_files_alone() {
+    let dir = scratch("fmt");
+    let messy = "// the web tier\ndroplet   \"web\" region = \"ams3\"  size=\"s-1vcpu-1gb\"{\n  tags \"a\"   \"b\"; ipv6 #true\n\n\n\n        backup-policy plan=\"weekly\" // why\n}\n";
+    let formatted = "// the web tier\ndroplet \"web\" region=\"ams3\" size=\"s-1vcpu-1gb\" {\n    tags \"a\" \"b\"\n    ipv6 #true\n\n    backup-policy plan=\"weekly\" // why\n}\n";
+    std::fs::write(dir.join("infra.kdl"), messy).unwrap();
+    let broken = "droplet \"x\" {\n";
+    std::fs::create_dir(dir.join("more")).unwrap();
+    std::fs::write(dir.join("more/broken.kdl"), broken).unwrap();
+
+    let check = infrac(&["fmt", "--check", "infra.kdl"], &dir);
+    assert_eq!(check.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "infra.kdl");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("infra.kdl")).unwrap(),
+        messy
+    );
+
+    let all = infrac(&["fmt"], &dir);
+    assert_eq!(all.status.code(), Some(1), "the broken file is an error");
+    assert!(String::from_utf8_lossy(&all.stderr).contains("E001"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("infra.kdl")).unwrap(),
+        formatted
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("more/broken.kdl")).unwrap(),
+        broken
+    );
+
+    let again = infrac(&["fmt", "--check", "infra.kdl"], &dir);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "formatting twice changes nothing"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

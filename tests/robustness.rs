@@ -177,3 +177,81 @@ fn corrupted_projects_never_panic() {
         "{compiled} corruptions compiled"
     );
 }
+
+/// Every .kdl file of the repository that parses is already in `infrac fmt`'s
+/// layout (the test command also checks it), formatting it means the same
+/// to a KDL reader, and re-indenting or re-spacing it any way comes back to
+/// the same layout.
+#[test]
+fn formatting_changes_only_layout_and_comes_back_to_one_layout() {
+    let mut files = Vec::new();
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "kdl") {
+                out.push(p);
+            }
+        }
+    }
+    for folder in [
+        "examples",
+        "stdlib",
+        "tests/cases",
+        "tests/web",
+        "tests/kubernetes",
+    ] {
+        walk(&common::repo_root().join(folder), &mut files);
+    }
+    files.sort();
+    let mut rng = Rng(7);
+    let mut checked = 0;
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let Ok(meaning) = kdl::KdlDocument::parse_v2(&text) else {
+            continue; // the syntax-error cases
+        };
+        let formatted = infrac::formatter::format(&text)
+            .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message));
+        let mut before = meaning.clone();
+        let mut after = kdl::KdlDocument::parse_v2(&formatted).unwrap();
+        before.clear_format_recursive();
+        after.clear_format_recursive();
+        assert_eq!(
+            before.to_string(),
+            after.to_string(),
+            "{}: meaning changed",
+            path.display()
+        );
+        assert_eq!(
+            infrac::formatter::format(&formatted).unwrap(),
+            formatted,
+            "{}: not idempotent",
+            path.display()
+        );
+        // Re-indent each line by a random amount (not inside multi-line
+        // strings, whose indentation is their text) and widen the spaces
+        // before comments.
+        if !text.contains("\"\"\"") {
+            let messy: String = text
+                .lines()
+                .map(|l| {
+                    format!(
+                        "{}{}\n",
+                        " ".repeat(rng.below(9)),
+                        l.trim_start().replace(" //", "   //")
+                    )
+                })
+                .collect();
+            assert_eq!(
+                infrac::formatter::format(&messy).unwrap(),
+                formatted,
+                "{}",
+                path.display()
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 100, "only {checked} files");
+}

@@ -134,6 +134,22 @@ enum Command {
         #[arg(long, conflicts_with = "kind")]
         markdown: bool,
     },
+    /// Format .kdl files in infrac's one layout (comments kept; only
+    /// whitespace changes)
+    ///
+    /// Each path is a file or a folder (its .kdl files, hidden folders and
+    /// `out` and `target` aside). A file with a syntax error is reported and
+    /// left as it is. Exit codes: 0 formatted (or, with --check, nothing to
+    /// change), 1 a file needs formatting (--check) or has errors, 3 a file
+    /// could not be read or written.
+    Fmt {
+        /// Files or folders [default: .]
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Change nothing; list the files that are not formatted
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -481,6 +497,7 @@ pub fn main() -> ExitCode {
             format,
             exit_code,
         } => diff(&project, out, base, format, exit_code),
+        Command::Fmt { paths, check } => format_files(&paths, check),
         Command::Kinds { markdown: true, .. } => {
             say_raw!("{}", infrac::kinds::reference_markdown());
             ExitCode::from(EXIT_OK)
@@ -600,4 +617,93 @@ fn diff(
 
 fn display(p: &Path) -> String {
     p.display().to_string()
+}
+
+/// `infrac fmt`: formats (or with `check`, checks) every .kdl file named or
+/// inside a folder named.
+fn format_files(paths: &[PathBuf], check: bool) -> ExitCode {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            kdl_files(p, &mut files);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    files.sort();
+    files.dedup();
+    let (mut unformatted, mut errors, mut io) = (0, 0, false);
+    for path in &files {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", path.display());
+                io = true;
+                continue;
+            }
+        };
+        let mut sources = infrac::source::SourceMap::default();
+        let file = sources.add(path.display().to_string(), text.as_str());
+        let problems = match infrac::parse::parse(file, &text) {
+            Err(diags) => diags,
+            Ok(_) => match infrac::formatter::format(&text) {
+                Ok(formatted) if formatted == text => continue,
+                Ok(formatted) => {
+                    unformatted += 1;
+                    if check {
+                        say!("{}", path.display());
+                    } else if let Err(e) = write_atomically(path, &formatted) {
+                        eprintln!("error: cannot write {}: {e}", path.display());
+                        io = true;
+                    }
+                    continue;
+                }
+                Err(why) => {
+                    vec![
+                        infrac::diag::Diagnostic::error(infrac::diag::Code::Syntax, why.message)
+                            .at(infrac::source::Span { file, ..why.span }, "here")
+                            .help("fix the file, then format it"),
+                    ]
+                }
+            },
+        };
+        errors += 1;
+        eprint!("{}", render_human(&problems, &sources, color()));
+    }
+    if io {
+        return ExitCode::from(EXIT_IO);
+    }
+    if errors > 0 || (check && unformatted > 0) {
+        if check && unformatted > 0 {
+            eprintln!("{unformatted} file(s) not formatted: run `infrac fmt`");
+        }
+        return ExitCode::from(EXIT_PROJECT_ERRORS);
+    }
+    ExitCode::from(EXIT_OK)
+}
+
+fn kdl_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if path.is_dir() {
+            if !name.starts_with('.') && name != "out" && name != "target" {
+                kdl_files(&path, out);
+            }
+        } else if name.ends_with(".kdl") {
+            out.push(path);
+        }
+    }
+}
+
+/// Replaces a file through a temporary file beside it: a reader sees the
+/// old text or the new, never half of it.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("kdl.infrac-fmt.tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
 }

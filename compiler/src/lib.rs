@@ -14,6 +14,7 @@ pub mod diff;
 pub mod dns;
 pub mod expand;
 pub mod formats;
+pub mod formatter;
 pub mod graph;
 pub mod interpolation;
 pub mod kinds;

@@ -7,6 +7,7 @@
 mod fast;
 mod keywords;
 mod scan;
+pub(crate) use scan::{skip as skip_text, Skipped};
 #[cfg(test)]
 mod tests;
 

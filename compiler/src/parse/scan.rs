@@ -3,7 +3,7 @@
 
 /// What starts at an offset and is not code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Skipped {
+pub(crate) enum Skipped {
     Comment,
     Str,
 }
@@ -11,7 +11,7 @@ pub(super) enum Skipped {
 /// If a comment (`//` to the line's end, nested `/* */`) or a (raw,
 /// multi-line) string starts at `i`, where it ends: the line comment at
 /// its `\n`, the rest just past them (or at the end of the text).
-pub(super) fn skip(b: &[u8], i: usize) -> Option<(usize, Skipped)> {
+pub(crate) fn skip(b: &[u8], i: usize) -> Option<(usize, Skipped)> {
     if b[i..].starts_with(b"//") {
         let end = b[i..]
             .iter()
