@@ -12,7 +12,11 @@ Then, for the loop form at N = 10,000 with one change (the firewall's SSH
 port), `infrac diff` against the output folder and against `--base HEAD` in a
 git repository, beside the build they are compared with.
 
-Usage: python3 scripts/bench.py [--sizes 1000,10000] [--runs 5] [--no-diff]
+With --lsp: the language server on the written form at N = 10,000: the
+time from a change (one droplet's size edited) to the diagnostics of the
+whole project, per keystroke, over --runs changes.
+
+Usage: python3 scripts/bench.py [--sizes 1000,10000] [--runs 5] [--no-diff] [--lsp]
        python3 scripts/bench.py --emit DIR [--sizes 20]
 Build first: cargo build --release
 
@@ -104,13 +108,79 @@ def bench_diff(runs):
     print(f"  diff --base HEAD       {against_base * 1000:6.0f}ms  ({against_base / build:.1f}x build)")
 
 
+def bench_lsp(runs):
+    """Median time from `didChange` to `publishDiagnostics`, in one server."""
+    import json
+    n = 10000
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(os.path.realpath(d), "infra.kdl")
+        text = written_project(n)
+        with open(path, "w") as f:
+            f.write(text)
+        uri = "file://" + path
+        server = subprocess.Popen([BIN, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+        def encode(message):
+            body = json.dumps(message).encode()
+            return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+        def send(message):
+            server.stdin.write(message if isinstance(message, bytes) else encode(message))
+            server.stdin.flush()
+
+        def receive():
+            length = 0
+            while True:
+                line = server.stdout.readline().strip()
+                if not line:
+                    break
+                if line.startswith(b"Content-Length:"):
+                    length = int(line.split(b":")[1])
+            return json.loads(server.stdout.read(length))
+
+        def diagnostics():
+            while True:
+                m = receive()
+                if m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri:
+                    return m["params"]["diagnostics"]
+
+        send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "capabilities": {}}})
+        receive()
+        send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+        send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "kdl", "version": 1, "text": text}}})
+        diagnostics()
+        times = []
+        for i in range(runs):
+            size = "s-2vcpu-2gb" if i % 2 == 0 else "s-1vcpu-1gb"
+            changed = text.replace('droplet "node-5000" region="nyc3" size="s-1vcpu-1gb"', f'droplet "node-5000" region="nyc3" size="{size}"')
+            # Encoded before the clock starts: the editor's own work.
+            message = encode({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": i + 2}, "contentChanges": [{"text": changed}]}})
+            start = time.perf_counter()
+            send(message)
+            found = diagnostics()
+            times.append(time.perf_counter() - start)
+            assert found == [], found
+        send({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
+        receive()
+        send({"jsonrpc": "2.0", "method": "exit"})
+        server.wait()
+    print(f"\nlsp, written form, N={n} ({len(text) / 1e6:.2f} MB), change to diagnostics:")
+    print(f"  median {statistics.median(times) * 1000:6.0f}ms  min {min(times) * 1000:4.0f}ms  max {max(times) * 1000:4.0f}ms  ({runs} changes)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-diff", action="store_true")
     ap.add_argument("--emit", metavar="DIR")
+    ap.add_argument("--lsp", action="store_true", help="only the language server's re-check")
     args = ap.parse_args()
+    if args.lsp:
+        if not os.path.exists(BIN):
+            sys.exit("build first: cargo build --release")
+        bench_lsp(args.runs)
+        return
     if args.emit:
         n = int(args.sizes.split(",")[0])
         for form, make in (("loop", loop_project), ("written", written_project)):

@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use infrac::diag::{render_human, render_json};
+use infrac::disk::{project_root, Disk, MAX_SOURCE_BYTES};
 use infrac::{compile, Compilation, Options, World};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -134,6 +135,11 @@ enum Command {
         #[arg(long, conflicts_with = "kind")]
         markdown: bool,
     },
+    /// Run the language server on stdin and stdout (for editors)
+    ///
+    /// Diagnostics as `check` prints them on every change, formatting,
+    /// outline, go to definition, hover and completion.
+    Lsp,
     /// Format .kdl files in infrac's one layout (comments kept; only
     /// whitespace changes)
     ///
@@ -169,53 +175,6 @@ enum DiffFormat {
 enum GraphFormat {
     Dot,
     Mermaid,
-}
-
-struct Disk {
-    root: PathBuf,
-}
-
-/// The largest file a project may import: far above any real project (a
-/// written-out 100,000-droplet file is 20 MB), far below what a link to a
-/// device or a huge file would make the compiler read.
-const MAX_SOURCE_BYTES: u64 = 64 << 20;
-
-impl World for Disk {
-    /// Symbolic links are followed, and then the file must lie inside the
-    /// project folder and be a regular file: an import cannot read a
-    /// credentials file, a FIFO (which would block) or a device.
-    fn read(&self, path: &str) -> Result<String, String> {
-        use std::io::Read;
-        let io = |e: std::io::Error| match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_string(),
-            _ => e.to_string(),
-        };
-        let root = self.root.canonicalize().map_err(io)?;
-        let real = self.root.join(path).canonicalize().map_err(io)?;
-        if !real.starts_with(&root) {
-            return Err("it is a link to a file outside the project folder".to_string());
-        }
-        let meta = std::fs::metadata(&real).map_err(io)?;
-        if !meta.is_file() {
-            return Err("not a regular file".to_string());
-        }
-        if meta.len() > MAX_SOURCE_BYTES {
-            return Err(format!("larger than {} MiB", MAX_SOURCE_BYTES >> 20));
-        }
-        let mut text = String::new();
-        std::fs::File::open(&real)
-            .map_err(io)?
-            .take(MAX_SOURCE_BYTES + 1)
-            .read_to_string(&mut text)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
-                _ => io(e),
-            })?;
-        if text.len() as u64 > MAX_SOURCE_BYTES {
-            return Err(format!("larger than {} MiB", MAX_SOURCE_BYTES >> 20));
-        }
-        Ok(text)
-    }
 }
 
 /// The project as it is at a git revision, read with `git show` (each
@@ -317,42 +276,7 @@ fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
 }
 
-/// The project folder for `given`: the nearest folder, from `given` (or
-/// the folder of a file given) upward, that holds the entry file.
-fn project_root(given: &Path) -> Result<PathBuf, String> {
-    let start = if given.is_file() {
-        given
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-    } else {
-        given.to_path_buf()
-    };
-    let start = if start.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        start
-    };
-    if start.join(infrac::load::ENTRY_FILE).is_file() {
-        return Ok(start);
-    }
-    let absolute = start
-        .canonicalize()
-        .map_err(|_| format!("{} does not exist", given.display()))?;
-    absolute
-        .ancestors()
-        .find(|d| d.join(infrac::load::ENTRY_FILE).is_file())
-        .map(Path::to_path_buf)
-        .ok_or_else(|| {
-            format!(
-                "no {} in {} or any folder above it (a project is a folder with an {} entry file)",
-                infrac::load::ENTRY_FILE,
-                given.display(),
-                infrac::load::ENTRY_FILE
-            )
-        })
-}
-
-fn run_compile(project: &ProjectArgs) -> Result<Compilation, ExitCode> {
+fn run_compile(project: &ProjectArgs, check_only: bool) -> Result<Compilation, ExitCode> {
     let world = Disk {
         root: project.dir.clone(),
     };
@@ -360,6 +284,7 @@ fn run_compile(project: &ProjectArgs) -> Result<Compilation, ExitCode> {
         vars: project.vars.clone(),
         environment: project.environment.clone(),
         plain_http: project.plain_http,
+        check_only,
     };
     Ok(compile(&world, &options))
 }
@@ -398,7 +323,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Build { project, out } => {
             let start = Instant::now();
-            let c = match run_compile(&project) {
+            let c = match run_compile(&project, false) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
@@ -441,7 +366,7 @@ pub fn main() -> ExitCode {
             }
         }
         Command::Check { project, format } => {
-            let c = match run_compile(&project) {
+            let c = match run_compile(&project, true) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
@@ -472,7 +397,7 @@ pub fn main() -> ExitCode {
             })
         }
         Command::Graph { project, format } => {
-            let c = match run_compile(&project) {
+            let c = match run_compile(&project, true) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
@@ -498,6 +423,13 @@ pub fn main() -> ExitCode {
             exit_code,
         } => diff(&project, out, base, format, exit_code),
         Command::Fmt { paths, check } => format_files(&paths, check),
+        Command::Lsp => match infrac::lsp::run() {
+            Ok(()) => ExitCode::from(EXIT_OK),
+            Err(why) => {
+                eprintln!("error: {why}");
+                ExitCode::from(EXIT_IO)
+            }
+        },
         Command::Kinds { markdown: true, .. } => {
             say_raw!("{}", infrac::kinds::reference_markdown());
             ExitCode::from(EXIT_OK)
@@ -540,6 +472,7 @@ fn compile_base(project: &ProjectArgs, rev: &str) -> Result<infrac::backends::Fi
         vars: project.vars.clone(),
         environment: project.environment.clone(),
         plain_http: project.plain_http,
+        check_only: false,
     };
     let old = compile(&world, &options);
     old.files.ok_or_else(|| {
@@ -562,7 +495,7 @@ fn diff(
         let old = base
             .as_ref()
             .map(|rev| scope.spawn(|| compile_base(project, rev)));
-        let c = run_compile(project);
+        let c = run_compile(project, false);
         (
             c,
             old.map(|h| {

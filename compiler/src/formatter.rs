@@ -315,7 +315,8 @@ pub fn format(text: &str) -> Result<String, Unformattable> {
                 w.previous = None;
             }
             Kind::LineComment => {
-                w.push(Kind::LineComment, source);
+                // Trailing spaces are not kept (the line is trimmed).
+                w.push(Kind::LineComment, source.trim_end_matches(is_space));
                 w.flush();
                 w.previous = None;
             }
@@ -380,7 +381,7 @@ pub fn format(text: &str) -> Result<String, Unformattable> {
             .filter(|t| !matches!(t.kind, Kind::Newline | Kind::Semicolon))
             .map(|t| {
                 let s = &text[t.start..t.end];
-                if t.kind == Kind::Continuation {
+                if matches!(t.kind, Kind::Continuation | Kind::LineComment) {
                     s.trim_end_matches(|c: char| is_space(c) || is_newline(c))
                         .to_string()
                 } else {
@@ -438,6 +439,17 @@ mod tests {
             "a #\"raw \\n\"# \"\"\"\n  multi\n    line\n  \"\"\"\nb 1 \\ // why\n    2\nc {}\n"
         );
         assert_eq!(fmt(&out), out);
+    }
+
+    #[test]
+    fn trailing_spaces_of_a_comment_go() {
+        // Found by fuzzing: the line was trimmed, and the check saw the
+        // comment change.
+        assert_eq!(fmt("// A*d itsoplet.os\0t   "), "// A*d itsoplet.os\0t\n");
+        assert_eq!(
+            fmt("a 1 // c \t \nb 2 \\ // d  \n  3\n"),
+            "a 1 // c\nb 2 \\ // d\n    3\n"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod backends;
 pub mod check;
 pub mod diag;
 pub mod diff;
+pub mod disk;
 pub mod dns;
 pub mod expand;
 pub mod formats;
@@ -20,6 +21,7 @@ pub mod interpolation;
 pub mod kinds;
 pub mod load;
 pub mod lower;
+pub mod lsp;
 pub mod model;
 pub mod output;
 mod parallel;
@@ -53,6 +55,9 @@ pub struct Options {
     /// `--plain-http PORT`: the test switch of the web fronts (every site
     /// over plain HTTP on PORT, TLS off).
     pub plain_http: Option<u16>,
+    /// Stop after the checks: no output files (`check`, the language
+    /// server).
+    pub check_only: bool,
 }
 
 pub struct Compilation {
@@ -225,6 +230,9 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
         return done(sources, diags, Some(plan), Some(graph), None);
     }
     t.stage("graph");
+    if options.check_only {
+        return done(sources, diags, Some(plan), Some(graph), None);
+    }
     let files = backends::emit_all(&plan);
     t.stage("emit");
     done(sources, diags, Some(plan), Some(graph), Some(files))

@@ -84,9 +84,9 @@ pub fn load(
         let read = crate::load::join_path(crate::load::ENTRY_FILE, &path)
             .ok_or_else(|| "it leaves the project folder".to_string())
             .and_then(|p| world.read(&p))
-            .and_then(|text| ProviderSchema::from_document(&text, &source));
+            .and_then(|text| cached_schema(&text, &source));
         let schema = match read {
-            Ok(s) => &*Box::leak(Box::new(s)),
+            Ok(s) => s,
             Err(why) => {
                 diags.push(
                     Diagnostic::error(Code::BadProviderSchema, format!("cannot use `{path}` as the schema of `{name}`: {why}"))
@@ -115,14 +115,77 @@ pub fn load(
             );
             continue;
         }
-        let info: &'static ProviderInfo = Box::leak(Box::new(ProviderInfo::own(
-            &name, &source, &version, schema,
-        )));
-        own.push(OwnProvider::new(info, schema));
+        own.push(cached_provider(&name, &source, &version, schema));
     }
     if own.is_empty() {
         base
     } else {
-        base.with_own(own)
+        cached_registry(base, own)
     }
+}
+
+// Schemas, providers and registries live as long as the process, as the
+// shipped kinds do. A long-running process (the language server compiles
+// the project on every change) must not leak a new copy each time: each
+// distinct one is made once and reused.
+
+type Memo<K, V> = std::sync::Mutex<Vec<(K, V)>>;
+
+fn memo<K: PartialEq, V: Copy>(cache: &Memo<K, V>, key: K, make: impl FnOnce() -> V) -> V {
+    let mut entries = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, v)) = entries.iter().find(|(k, _)| *k == key) {
+        return *v;
+    }
+    let v = make();
+    entries.push((key, v));
+    v
+}
+
+/// A schema document, parsed once per distinct text.
+fn cached_schema(text: &str, source: &str) -> Result<&'static ProviderSchema, String> {
+    static SCHEMAS: Memo<(String, u64, usize), &'static ProviderSchema> =
+        std::sync::Mutex::new(Vec::new());
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    let key = (source.to_string(), h.finish(), text.len());
+    if let Some(found) = SCHEMAS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|(k, _)| *k == key)
+    {
+        return Ok(found.1);
+    }
+    let schema: &'static ProviderSchema =
+        Box::leak(Box::new(ProviderSchema::from_document(text, source)?));
+    Ok(memo(&SCHEMAS, key, || schema))
+}
+
+fn cached_provider(
+    name: &str,
+    source: &str,
+    version: &str,
+    schema: &'static ProviderSchema,
+) -> OwnProvider {
+    static INFOS: Memo<(String, String, String, usize), &'static ProviderInfo> =
+        std::sync::Mutex::new(Vec::new());
+    let key = (
+        name.to_string(),
+        source.to_string(),
+        version.to_string(),
+        schema as *const _ as usize,
+    );
+    let info = memo(&INFOS, key, || {
+        Box::leak(Box::new(ProviderInfo::own(name, source, version, schema)))
+    });
+    OwnProvider::new(info, schema)
+}
+
+fn cached_registry(base: &'static Registry, own: Vec<OwnProvider>) -> &'static Registry {
+    static REGISTRIES: Memo<Vec<usize>, &'static Registry> = std::sync::Mutex::new(Vec::new());
+    let key: Vec<usize> = std::iter::once(base as *const _ as usize)
+        .chain(own.iter().map(|p| p.info as *const _ as usize))
+        .collect();
+    memo(&REGISTRIES, key, || base.with_own(own))
 }

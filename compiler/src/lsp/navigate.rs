@@ -1,0 +1,240 @@
+//! What is at a position, and where it is declared: go to definition,
+//! hover and the document's outline.
+
+use super::LineIndex;
+use crate::diag::Diagnostics;
+use crate::load::World;
+use crate::parse::{Entry, Literal, Node};
+use crate::source::{FileId, SourceMap, Span};
+use lsp_types::{
+    DocumentSymbol, Hover, HoverContents, Location, MarkupContent, MarkupKind, SymbolKind, Url,
+};
+use std::path::Path;
+
+/// A document and the project it belongs to, read for one request.
+pub struct Context<'a> {
+    pub world: &'a dyn World,
+    pub root: &'a Path,
+    pub text: &'a str,
+    /// The document's nodes (empty when it does not parse).
+    pub doc: Vec<Node>,
+    /// The project's top-level nodes, imports spliced in.
+    pub project: Vec<Node>,
+    pub sources: SourceMap,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(world: &'a dyn World, root: &'a Path, relative: &str, text: &'a str) -> Context<'a> {
+        let mut sources = SourceMap::default();
+        let mut diags = Diagnostics::default();
+        let loaded = crate::load::load(world, &mut sources, &mut diags);
+        let doc_file = sources.add(relative.to_string(), text);
+        let doc = crate::parse::parse(doc_file, text).unwrap_or_default();
+        Context {
+            world,
+            root,
+            text,
+            doc,
+            project: loaded.nodes,
+            sources,
+        }
+    }
+
+    fn location(&self, span: Span) -> Option<Location> {
+        let file = self.sources.get(span.file);
+        if file.path.starts_with('<') {
+            return None;
+        }
+        let uri = Url::from_file_path(self.root.join(&file.path)).ok()?;
+        let range =
+            LineIndex::new(&file.text).range(&file.text, span.start as usize, span.end as usize);
+        Some(Location { uri, range })
+    }
+
+    /// The declaration a reference path names: `droplet.web.ipv4`,
+    /// `var.region`, `data.aws-ami.ubuntu.id`.
+    fn declaration(&self, path: &str) -> Option<&Node> {
+        let parts: Vec<&str> = path
+            .split('.')
+            .map(|p| p.split('[').next().unwrap_or(p))
+            .collect();
+        let all = declarations(&self.project);
+        match parts.as_slice() {
+            ["var" | "input", name, ..] => all.into_iter().find(|n| {
+                matches!(n.name.as_str(), "variable" | "input") && label(n, 0) == Some(name)
+            }),
+            ["data", kind, name, ..] => all.into_iter().find(|n| {
+                n.name == "data" && label(n, 0) == Some(kind) && label(n, 1) == Some(name)
+            }),
+            [kind, name, ..] => all
+                .into_iter()
+                .find(|n| n.name == *kind && label(n, 0) == Some(name)),
+            _ => None,
+        }
+    }
+}
+
+/// The `i`th argument of a node, when it is a string.
+fn label(n: &Node, i: usize) -> Option<&str> {
+    match n.args.get(i).map(|a| &a.value) {
+        Some(Literal::Str(s)) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+/// Top-level nodes and those inside components and environments.
+fn declarations(nodes: &[Node]) -> Vec<&Node> {
+    let mut out = Vec::new();
+    for n in nodes {
+        out.push(n);
+        if matches!(n.name.as_str(), "component" | "environment") {
+            out.extend(n.children.iter());
+        }
+    }
+    out
+}
+
+/// What a position is on.
+enum Target<'n> {
+    /// The name of a node: its kind.
+    Kind(&'n Node),
+    /// A value of a node.
+    Value(&'n Node, &'n Entry),
+}
+
+fn target(nodes: &[Node], offset: usize) -> Option<Target<'_>> {
+    let inside = |s: Span| (s.start as usize) <= offset && offset <= s.end as usize;
+    for n in nodes.iter().filter(|n| inside(n.span)) {
+        if inside(n.name_span) {
+            return Some(Target::Kind(n));
+        }
+        let entries = n.args.iter().chain(n.props.iter().map(|p| &p.value));
+        if let Some(e) = entries.into_iter().find(|e| inside(e.span)) {
+            return Some(Target::Value(n, e));
+        }
+        if let Some(t) = target(&n.children, offset) {
+            return Some(t);
+        }
+    }
+    None
+}
+
+/// The reference path a value holds at `offset`: a `(ref)` or `(var)`
+/// value, or the `${…}` part of a string the position is in.
+fn reference_at(text: &str, node: &Node, entry: &Entry, offset: usize) -> Option<String> {
+    let Literal::Str(s) = &entry.value else {
+        return None;
+    };
+    match entry.ty.as_deref() {
+        Some("ref") => return Some(s.to_string()),
+        Some("var") => return Some(format!("var.{s}")),
+        _ => {}
+    }
+    if node.name == "use" {
+        return Some(format!("component.{s}"));
+    }
+    // Inside `${…}`: the path-like word around the position.
+    let source = text.get(entry.span.start as usize..entry.span.end as usize)?;
+    let at = offset.checked_sub(entry.span.start as usize)?;
+    let open = source[..at.min(source.len())].rfind("${")?;
+    if source[open..at.min(source.len())].contains('}') {
+        return None;
+    }
+    let is_path = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']');
+    let start = source[..at]
+        .rfind(|c: char| !is_path(c))
+        .map_or(0, |i| i + 1);
+    let end = source[at..]
+        .find(|c: char| !is_path(c))
+        .map_or(source.len(), |i| at + i);
+    let word = &source[start..end];
+    (word.contains('.')).then(|| word.to_string())
+}
+
+pub fn definition(cx: &Context, offset: usize) -> Option<Location> {
+    let Target::Value(node, entry) = target(&cx.doc, offset)? else {
+        return None;
+    };
+    let path = reference_at(cx.text, node, entry, offset)?;
+    cx.location(cx.declaration(&path)?.span)
+}
+
+pub fn hover(cx: &Context, offset: usize) -> Option<Hover> {
+    let text = match target(&cx.doc, offset)? {
+        Target::Kind(node) => {
+            let (components, registry) = crate::catalog(Some(cx.world));
+            let about = crate::kinds::describe(Some(&node.name), &components, registry).ok()?;
+            format!("```text\n{}\n```", about.trim_end())
+        }
+        Target::Value(node, entry) => {
+            let path = reference_at(cx.text, node, entry, offset)?;
+            let declared = cx.declaration(&path)?;
+            let file = cx.sources.get(declared.span.file);
+            let first = file.text[declared.span.start as usize..declared.span.end as usize]
+                .lines()
+                .next()
+                .unwrap_or_default();
+            let line = file.text[..declared.span.start as usize]
+                .matches('\n')
+                .count()
+                + 1;
+            format!(
+                "`{path}`: declared in {}:{line}\n```kdl\n{first}\n```",
+                file.path
+            )
+        }
+    };
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: text,
+        }),
+        range: None,
+    })
+}
+
+/// The document's outline: each node, named by its kind and label.
+pub fn symbols(text: &str) -> Vec<DocumentSymbol> {
+    let Ok(nodes) = crate::parse::parse(FileId(0), text) else {
+        return Vec::new();
+    };
+    let index = LineIndex::new(text);
+    outline(&nodes, text, &index, 0)
+}
+
+#[allow(deprecated)] // `deprecated` is a field the protocol still has
+fn outline(nodes: &[Node], text: &str, index: &LineIndex, depth: usize) -> Vec<DocumentSymbol> {
+    nodes
+        .iter()
+        .map(|n| {
+            let label = n.args.iter().find_map(|a| match &a.value {
+                Literal::Str(s) => Some(s.to_string()),
+                _ => None,
+            });
+            let name = match &label {
+                Some(l) => format!("{} {l}", n.name),
+                None => n.name.to_string(),
+            };
+            let children = (depth < 4 && !n.children.is_empty())
+                .then(|| outline(&n.children, text, index, depth + 1));
+            DocumentSymbol {
+                name,
+                detail: None,
+                kind: if depth == 0 {
+                    SymbolKind::OBJECT
+                } else {
+                    SymbolKind::FIELD
+                },
+                tags: None,
+                deprecated: None,
+                range: index.range(text, n.span.start as usize, n.span.end as usize),
+                selection_range: index.range(
+                    text,
+                    n.name_span.start as usize,
+                    n.name_span.end as usize,
+                ),
+                children,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,233 @@
+//! The language server, driven as an editor drives it: JSON-RPC messages
+//! over the real binary's stdin and stdout.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+struct Client {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let input = child.stdin.take().unwrap();
+        let output = BufReader::new(child.stdout.take().unwrap());
+        Client {
+            child,
+            input,
+            output,
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.input, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.input.flush().unwrap();
+    }
+
+    fn receive(&mut self) -> Value {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            self.output.read_line(&mut line).unwrap();
+            assert!(!line.is_empty(), "the server closed its output");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("Content-Length: ") {
+                length = n.parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        self.output.read_exact(&mut body).unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let message = self.receive();
+            if message["id"] == json!(id) {
+                assert!(message.get("error").is_none(), "{method}: {message}");
+                return message["result"].clone();
+            }
+        }
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics_for(&mut self, uri: &str) -> Vec<Value> {
+        loop {
+            let message = self.receive();
+            if message["method"] == "textDocument/publishDiagnostics"
+                && message["params"]["uri"] == uri
+            {
+                return message["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+        }
+    }
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+const PROJECT: &str = r#"provider "digitalocean" token=(secret)"do_token"
+domain "example.com"
+droplet "web" region="ams3" size="s-1vcpu-1gb" image="ubuntu-24-04-x64" user-data="🐴🐴" sise="x"
+record "www" domain=(ref)"domain.example.com" type="A" value=(ref)"droplet.web.ipv4-address"
+"#;
+
+#[test]
+fn an_editor_session() {
+    let dir = std::env::temp_dir().join(format!("infrac-lsp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = dir.canonicalize().unwrap();
+    let file = dir.join("infra.kdl");
+    std::fs::write(&file, "").unwrap();
+    let doc = uri(&file);
+    let mut c = Client::start();
+
+    let init = c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}),
+    );
+    assert_eq!(
+        init["capabilities"]["documentFormattingProvider"],
+        json!(true)
+    );
+    c.notify("initialized", json!({}));
+
+    // Diagnostics on open: the misspelt attribute, in UTF-16 columns (each
+    // horse is two units), with its code and help.
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "kdl", "version": 1, "text": PROJECT}}),
+    );
+    let found = c.diagnostics_for(&doc);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["code"], "E003");
+    let line = PROJECT.lines().nth(2).unwrap();
+    let column = line[..line.find("sise").unwrap()].encode_utf16().count();
+    assert_eq!(
+        found[0]["range"]["start"],
+        json!({"line": 2, "character": column})
+    );
+    assert!(found[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("did you mean `size`"));
+
+    // A change that fixes it clears them; the disk was never read for it.
+    let fixed = PROJECT.replace(" sise=\"x\"", "");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    assert!(c.diagnostics_for(&doc).is_empty());
+
+    // Go to definition and hover on a reference; hover on a kind.
+    let record = fixed.lines().nth(3).unwrap();
+    let at = |needle: &str| json!({"line": 3, "character": record.find(needle).unwrap() + 3});
+    let position = |p: Value| json!({"textDocument": {"uri": doc}, "position": p});
+    let definition = c.request("textDocument/definition", position(at("droplet.web")));
+    assert_eq!(definition["uri"], json!(doc));
+    assert_eq!(definition["range"]["start"]["line"], 2);
+    let hover = c.request("textDocument/hover", position(at("droplet.web")));
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("infra.kdl:3"),
+        "{hover}"
+    );
+    let hover = c.request(
+        "textDocument/hover",
+        position(json!({"line": 2, "character": 2})),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("digitalocean_droplet"),
+        "{hover}"
+    );
+
+    // Completion: kinds where a node starts, attributes after a kind,
+    // declarations in a reference.
+    let typed = format!("{fixed}drop\nrecord \"x\" value=(ref)\"dr\ndroplet \"db\" re");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 3}, "contentChanges": [{"text": typed}]}),
+    );
+    c.diagnostics_for(&doc);
+    let labels = |items: Value| -> Vec<String> {
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let kinds = labels(c.request(
+        "textDocument/completion",
+        position(json!({"line": 4, "character": 4})),
+    ));
+    assert!(kinds.contains(&"droplet".to_string()) && kinds.contains(&"site".to_string()));
+    let refs = labels(c.request(
+        "textDocument/completion",
+        position(json!({"line": 5, "character": 25})),
+    ));
+    assert_eq!(refs, ["droplet.web"]);
+    let attributes = labels(c.request(
+        "textDocument/completion",
+        position(json!({"line": 6, "character": 15})),
+    ));
+    assert!(attributes.contains(&"region".to_string()) && attributes.contains(&"size".to_string()));
+
+    // Formatting, and the outline.
+    let messy = "droplet   \"web\"  region=\"ams3\" {\n  tags \"a\"\n}\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 4}, "contentChanges": [{"text": messy}]}),
+    );
+    c.diagnostics_for(&doc);
+    let edits = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": doc}, "options": {"tabSize": 4, "insertSpaces": true}}),
+    );
+    assert_eq!(
+        edits[0]["newText"],
+        "droplet \"web\" region=\"ams3\" {\n    tags \"a\"\n}\n"
+    );
+    let symbols = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": doc}}),
+    );
+    assert_eq!(symbols[0]["name"], "droplet web");
+    assert_eq!(symbols[0]["children"][0]["name"], "tags a");
+
+    c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    assert!(c.child.wait().unwrap().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
