@@ -83,6 +83,10 @@ impl fmt::Display for Code {
     }
 }
 
+/// The label at a component use that made the declaration a diagnostic
+/// is about.
+pub const FROM_USE: &str = "from this component use";
+
 /// A labelled span beside the primary one ("defined here", "used here").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
@@ -99,6 +103,9 @@ pub struct Diagnostic {
     pub label: String,
     pub others: Vec<Label>,
     pub help: String,
+    /// The expression of a `${…}` the problem is about, when the span is
+    /// a whole string: [`Diagnostics::narrow`] points at that part.
+    pub within: Option<String>,
 }
 
 impl Diagnostic {
@@ -116,7 +123,14 @@ impl Diagnostic {
             label: String::new(),
             others: Vec::new(),
             help: String::new(),
+            within: None,
         }
+    }
+
+    /// The problem is about `${expression}` inside the span's string.
+    pub fn within(mut self, expression: impl Into<String>) -> Self {
+        self.within = Some(expression.into());
+        self
     }
 
     pub fn at(mut self, span: Span, label: impl Into<String>) -> Self {
@@ -163,11 +177,87 @@ impl Diagnostics {
     }
 
     /// Source order: file, then offset, then code; makes output stable
-    /// whatever order the stages found problems in.
+    /// whatever order the stages found problems in. A mistake in a
+    /// component's body that several uses make is one diagnostic, with a
+    /// label at each of those uses.
     pub fn sort(&mut self) {
         self.items
             .sort_by(|a, b| (a.span, a.code, &a.message).cmp(&(b.span, b.code, &b.message)));
         self.items.dedup();
+        if !self
+            .items
+            .iter()
+            .any(|d| d.others.iter().any(|l| l.text == FROM_USE))
+        {
+            return;
+        }
+        let mut merged: Vec<Diagnostic> = Vec::with_capacity(self.items.len());
+        for d in std::mem::take(&mut self.items) {
+            let same = |m: &Diagnostic| {
+                let own = |x: &Diagnostic| -> Vec<Label> {
+                    x.others
+                        .iter()
+                        .filter(|l| l.text != FROM_USE)
+                        .cloned()
+                        .collect()
+                };
+                (m.code, m.severity, &m.message, m.span, &m.label, &m.help)
+                    == (d.code, d.severity, &d.message, d.span, &d.label, &d.help)
+                    && own(m) == own(&d)
+            };
+            match merged
+                .iter_mut()
+                .rev()
+                .take_while(|m| m.span == d.span)
+                .find(|m| same(m))
+            {
+                Some(m) => {
+                    for l in d.others.into_iter().filter(|l| l.text == FROM_USE) {
+                        if !m.others.contains(&l) {
+                            m.others.push(l);
+                        }
+                    }
+                }
+                None => merged.push(d),
+            }
+        }
+        self.items = merged;
+    }
+
+    /// Points each diagnostic about one `${…}` of a string at that part,
+    /// when the string writes it once.
+    pub fn narrow(&mut self, sources: &SourceMap) {
+        for d in &mut self.items {
+            let Some(expression) = d.within.take() else {
+                continue;
+            };
+            let text = sources.slice(d.span);
+            let needle = format!("${{{expression}");
+            let mut found = text.match_indices(&needle);
+            let (Some((at, _)), None) = (found.next(), found.next()) else {
+                continue;
+            };
+            let Some(close) = text[at..].find('}') else {
+                continue;
+            };
+            let start = d.span.start as usize + at;
+            d.span = Span::new(d.span.file, start, start + close + 1);
+        }
+    }
+
+    /// Labels each diagnostic from `start` on with the component uses
+    /// that made the declaration it is about.
+    pub fn from_uses(&mut self, start: usize, uses: &[Span]) {
+        for d in &mut self.items[start..] {
+            for u in uses {
+                if !d.others.iter().any(|l| l.span == *u) {
+                    d.others.push(Label {
+                        span: *u,
+                        text: FROM_USE.to_string(),
+                    });
+                }
+            }
+        }
     }
 }
 

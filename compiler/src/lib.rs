@@ -165,7 +165,8 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     let loaded = load::load(world, &mut sources, &mut diags);
     let kinds = kinds::own::load(world, &loaded.nodes, kinds, &mut diags);
     t.stage("load");
-    let done = |sources, mut diags: Diagnostics, plan, graph, files| {
+    let done = |sources: SourceMap, mut diags: Diagnostics, plan, graph, files| {
+        diags.narrow(&sources);
         diags.sort();
         Compilation {
             sources,

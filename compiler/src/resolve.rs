@@ -210,15 +210,26 @@ impl<'a> Names<'a> {
             }
             let std::collections::hash_map::Entry::Vacant(slot) = of_kind.entry(&inst.label) else {
                 let other: &Instance = &instances[of_kind[inst.label.as_str()]];
-                diags.push(
-                    Diagnostic::error(
-                        Code::DuplicateName,
-                        format!("{} `{}` is declared twice", inst.kind, inst.label),
-                    )
-                    .at(inst.label_span, "declared again here")
-                    .also(other.label_span, "first declared here")
-                    .help("names are unique per kind; rename one of them"),
-                );
+                let mut d = Diagnostic::error(
+                    Code::DuplicateName,
+                    format!("{} `{}` is declared twice", inst.kind, inst.label),
+                )
+                .at(inst.label_span, "declared again here")
+                .help("names are unique per kind; rename one of them");
+                // Made twice by one declaration in a component: the uses
+                // say which, not the same span twice.
+                if other.label_span != inst.label_span {
+                    d = d.also(other.label_span, "first declared here");
+                }
+                for u in other.used_at() {
+                    d = d.also(*u, "first made by this use");
+                }
+                for u in inst.used_at() {
+                    if !other.used_at().contains(u) {
+                        d = d.also(*u, "made again by this use");
+                    }
+                }
+                diags.push(d);
                 continue;
             };
             if tf_type.0 != inst.kind {
@@ -334,6 +345,23 @@ impl<'a> Names<'a> {
     /// Resolves `kind.label[.attr]`. Labels may contain dots (domains), so
     /// the longest label that exists wins.
     pub fn resolve(
+        &self,
+        path: &str,
+        span: Span,
+        kinds: &'static Registry,
+        diags: &mut Diagnostics,
+    ) -> Option<Resolved> {
+        let before = diags.items.len();
+        let found = self.resolve_path(path, span, kinds, diags);
+        // In a string of several references, each problem points at its
+        // own `${…}`.
+        for d in &mut diags.items[before..] {
+            d.within = Some(path.to_string());
+        }
+        found
+    }
+
+    fn resolve_path(
         &self,
         path: &str,
         span: Span,

@@ -59,7 +59,9 @@ pub fn check(
         let mut resources = Vec::with_capacity(run.len());
         for i in run {
             firsts.push(resources.len());
+            let before = c.diags.items.len();
             c.instance(i, &exp.instances[i], &exp.instances, &mut resources);
+            c.diags.from_uses(before, exp.instances[i].used_at());
         }
         (*fields, *domains) = (c.fields, c.domains);
         (firsts, resources, local)
@@ -313,7 +315,7 @@ impl Checker<'_> {
     /// Adds a label at each component use that produced the resource.
     fn with_origin(&self, mut d: Diagnostic, origin: &[Span]) -> Diagnostic {
         for u in origin {
-            d = d.also(*u, "from this component use");
+            d = d.also(*u, crate::diag::FROM_USE);
         }
         d
     }

@@ -129,12 +129,18 @@ impl Checker<'_> {
             }
             (Value::Template(parts), TfType::String | TfType::Dynamic) => {
                 let mut out = Vec::with_capacity(parts.len());
+                // Every reference of the string is resolved, so that each
+                // mistake in it is reported, not only the first.
+                let mut unresolved = false;
                 for p in parts {
                     out.push(match p {
                         TPart::Lit(s) => PPart::Lit(s.clone()),
                         TPart::Secret(s) => PPart::Secret(s.clone()),
                         TPart::Ref(path) => {
-                            let r = self.names.resolve(path, v.span, self.kinds, self.diags)?;
+                            let Some(r) = self.names.resolve(path, v.span, self.kinds, self.diags) else {
+                                unresolved = true;
+                                continue;
+                            };
                             let attr = r.attr.unwrap_or(&r.kind.default_export);
                             let given = ref_type(&r, attr);
                             if !given.is_primitive() {
@@ -158,6 +164,9 @@ impl Checker<'_> {
                             }
                         }
                     });
+                }
+                if unresolved {
+                    return None;
                 }
                 PValue::Template(out)
             }

@@ -55,9 +55,13 @@ impl Expander<'_> {
             );
             return;
         }
+        // A misspelt parameter is one mistake: reported as unknown, not
+        // also as the required one it was meant to be.
+        let mut meant: Vec<&str> = Vec::new();
         for a in &u.args {
             if !component.params.iter().any(|p| p.name == a.name) {
                 let names: Vec<&str> = component.params.iter().map(|p| p.name.as_str()).collect();
+                meant.extend(crate::diag::closest(&a.name, names.iter().copied()));
                 self.err(
                     Diagnostic::error(
                         Code::ComponentMisuse,
@@ -114,6 +118,10 @@ impl Expander<'_> {
                             index: None,
                         };
                         self.eval(d, &so_far)
+                    }
+                    None if meant.contains(&p.name.as_str()) => {
+                        complete = false;
+                        continue;
                     }
                     None => {
                         complete = false;

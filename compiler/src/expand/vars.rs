@@ -230,12 +230,17 @@ impl Expander<'_> {
             }
         } else if !self.project.vars.iter().any(|v| v.name == name) {
             let names: Vec<&str> = self.project.vars.iter().map(|v| v.name.as_str()).collect();
+            // The variable it was meant to be is not also "never used".
+            for meant in crate::diag::closest(name, names.iter().copied()) {
+                self.used_vars.insert(meant.to_string());
+            }
             self.err(
                 Diagnostic::error(
                     Code::UndefinedVariable,
                     format!("undefined variable `{name}`"),
                 )
                 .at(span, "not declared")
+                .within(format!("var.{name}"))
                 .help(suggest(
                     name,
                     &names,
