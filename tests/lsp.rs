@@ -174,7 +174,7 @@ fn an_editor_session() {
 
     // Completion: kinds where a node starts, attributes after a kind,
     // declarations in a reference.
-    let typed = format!("{fixed}drop\nrecord \"x\" value=(ref)\"dr\ndroplet \"db\" re");
+    let typed = format!("{fixed}drop\nrecord \"x\" value=(ref)\"dr\ndroplet \"db\" re\ndroplet \"c\" region=\"fr\nrecord \"y\" value=(ref)\"droplet.web.ipv");
     c.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": doc, "version": 3}, "contentChanges": [{"text": typed}]}),
@@ -203,6 +203,46 @@ fn an_editor_session() {
         position(json!({"line": 6, "character": 15})),
     ));
     assert!(attributes.contains(&"region".to_string()) && attributes.contains(&"size".to_string()));
+    let regions = labels(c.request(
+        "textDocument/completion",
+        position(json!({"line": 7, "character": 25})),
+    ));
+    assert!(
+        regions.contains(&"fra1".to_string()) && regions.contains(&"nyc3".to_string()),
+        "{regions:?}"
+    );
+    let exported = labels(c.request(
+        "textDocument/completion",
+        position(json!({"line": 8, "character": 37})),
+    ));
+    assert!(
+        exported.contains(&"droplet.web.ipv4-address".to_string()),
+        "{exported:?}"
+    );
+
+    // Definitions in another file: an import, and what it declares.
+    std::fs::write(dir.join("dns.kdl"), "domain \"example.org\"\n").unwrap();
+    let imports = "provider \"digitalocean\" token=(secret)\"do_token\"\nimport \"dns.kdl\"\nrecord \"w\" domain=(ref)\"domain.example.org\" type=\"A\" value=\"192.0.2.1\"\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 4}, "contentChanges": [{"text": imports}]}),
+    );
+    assert!(c.diagnostics_for(&doc).is_empty());
+    let dns = uri(&dir.join("dns.kdl"));
+    let to_file = c.request(
+        "textDocument/definition",
+        position(json!({"line": 1, "character": 10})),
+    );
+    assert_eq!(to_file["uri"], json!(dns));
+    let to_zone = c.request(
+        "textDocument/definition",
+        position(json!({"line": 2, "character": 30})),
+    );
+    assert_eq!(to_zone["uri"], json!(dns));
+    assert_eq!(
+        to_zone["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
 
     // Formatting, and the outline.
     let messy = "droplet   \"web\"  region=\"ams3\" {\n  tags \"a\"\n}\n";

@@ -27,6 +27,9 @@ pub fn complete(cx: &Context, offset: usize) -> Option<Vec<CompletionItem>> {
         return Some(references(cx, partial));
     }
     let words: Vec<&str> = before.split_whitespace().collect();
+    if let Some(values) = enum_values(cx, &words, before) {
+        return Some(values);
+    }
     let typing_first = words.len() <= 1 && !before.ends_with(char::is_whitespace);
     if words.is_empty() || typing_first {
         return Some(kinds(cx));
@@ -66,6 +69,34 @@ pub fn complete(cx: &Context, offset: usize) -> Option<Vec<CompletionItem>> {
         ..Default::default()
     }));
     Some(items)
+}
+
+/// Inside `ATTRIBUTE="` of a kind whose attribute takes one of a list
+/// (regions, sizes, record types): the list.
+fn enum_values(cx: &Context, words: &[&str], before: &str) -> Option<Vec<CompletionItem>> {
+    let open = before.rfind("=\"")?;
+    if before[open + 2..].contains('"') {
+        return None;
+    }
+    let attribute = before[..open].rsplit(|c: char| c.is_whitespace()).next()?;
+    let (_, registry) = crate::catalog(Some(cx.world));
+    let kind = registry.get(words.first()?)?;
+    let tf = kind
+        .aliases
+        .get(attribute)
+        .cloned()
+        .unwrap_or_else(|| attribute.replace('-', "_"));
+    let values = registry.enums.get(kind.enums.get(&tf)?)?;
+    Some(
+        values
+            .iter()
+            .map(|v| CompletionItem {
+                label: v.clone(),
+                kind: Some(CompletionItemKind::ENUM_MEMBER),
+                ..Default::default()
+            })
+            .collect(),
+    )
 }
 
 /// The path typed so far when the position is inside `(ref)"…` or `${…`.
@@ -122,9 +153,25 @@ fn kinds(cx: &Context) -> Vec<CompletionItem> {
     items
 }
 
-/// `KIND.NAME` of every declaration, and `var.NAME` of every variable.
+/// `KIND.NAME` of every declaration, and `var.NAME` of every variable;
+/// after `KIND.NAME.`, what references can read of it.
 fn references(cx: &Context, partial: &str) -> Vec<CompletionItem> {
     let mut items = Vec::new();
+    if let [kind, _name, _] = partial.splitn(3, '.').collect::<Vec<_>>().as_slice() {
+        let (_, registry) = crate::catalog(Some(cx.world));
+        if let Some(k) = registry.get(kind) {
+            let head = &partial[..partial.rfind('.').unwrap_or(0) + 1];
+            for (name, a) in &k.schema().attributes {
+                items.push(CompletionItem {
+                    label: format!("{head}{}", name.replace('_', "-")),
+                    kind: Some(CompletionItemKind::FIELD),
+                    detail: (!a.description.is_empty()).then(|| a.description.clone()),
+                    ..Default::default()
+                });
+            }
+            return items;
+        }
+    }
     for n in &cx.project {
         let Some(Literal::Str(label)) = n.args.first().map(|a| &a.value) else {
             continue;

@@ -9,6 +9,7 @@
 
 mod complete;
 mod diagnostics;
+mod fixes;
 mod navigate;
 mod position;
 
@@ -58,6 +59,7 @@ pub fn run() -> Result<(), String> {
         document_formatting_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         definition_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(lsp_types::CodeActionProviderCapability::Simple(true)),
         hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
         completion_provider: Some(lsp_types::CompletionOptions {
             trigger_characters: Some(vec!["\"".into(), ".".into()]),
@@ -137,6 +139,14 @@ impl Server {
                     let at = p.text_document_position_params;
                     let hover = s.at(&at.text_document.uri, at.position, navigate::hover)?;
                     serde_json::to_value(hover).ok()
+                })
+            }
+            request::CodeActionRequest::METHOD => {
+                self.with_params(req, |s, p: lsp_types::CodeActionParams| {
+                    let text = s.text(&p.text_document.uri)?;
+                    let actions =
+                        fixes::quick_fixes(&p.text_document.uri, &text, &p.context.diagnostics);
+                    serde_json::to_value(actions).ok()
                 })
             }
             request::Completion::METHOD => {

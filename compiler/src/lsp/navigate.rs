@@ -21,6 +21,8 @@ pub struct Context<'a> {
     /// The project's top-level nodes, imports spliced in.
     pub project: Vec<Node>,
     pub sources: SourceMap,
+    /// The document's path in the project.
+    pub relative: String,
 }
 
 impl<'a> Context<'a> {
@@ -37,7 +39,14 @@ impl<'a> Context<'a> {
             doc,
             project: loaded.nodes,
             sources,
+            relative: relative.to_string(),
         }
+    }
+
+    /// The folder of the document, relative to the project (imports are
+    /// relative to the importing file).
+    fn relative_dir(&self) -> &str {
+        self.relative.rsplit_once('/').map_or("", |(dir, _)| dir)
     }
 
     fn location(&self, span: Span) -> Option<Location> {
@@ -66,9 +75,23 @@ impl<'a> Context<'a> {
             ["data", kind, name, ..] => all.into_iter().find(|n| {
                 n.name == "data" && label(n, 0) == Some(kind) && label(n, 1) == Some(name)
             }),
-            [kind, name, ..] => all
-                .into_iter()
-                .find(|n| n.name == *kind && label(n, 0) == Some(name)),
+            // Labels may hold dots (`domain.example.com.ip`): the longest
+            // declared label the rest of the path starts with.
+            [kind, _, ..] => {
+                let rest = path.get(kind.len() + 1..)?;
+                all.into_iter()
+                    .filter(|n| n.name == *kind)
+                    .filter_map(|n| {
+                        let l = label(n, 0)?;
+                        let fits = rest == l
+                            || rest
+                                .strip_prefix(l)
+                                .is_some_and(|r| r.starts_with(['.', '[']));
+                        fits.then_some((l.len(), n))
+                    })
+                    .max_by_key(|(len, _)| *len)
+                    .map(|(_, n)| n)
+            }
             _ => None,
         }
     }
@@ -100,6 +123,8 @@ enum Target<'n> {
     Kind(&'n Node),
     /// A value of a node.
     Value(&'n Node, &'n Entry),
+    /// A property's name: the attribute.
+    Attribute(&'n Node, &'n str),
 }
 
 fn target(nodes: &[Node], offset: usize) -> Option<Target<'_>> {
@@ -107,6 +132,9 @@ fn target(nodes: &[Node], offset: usize) -> Option<Target<'_>> {
     for n in nodes.iter().filter(|n| inside(n.span)) {
         if inside(n.name_span) {
             return Some(Target::Kind(n));
+        }
+        if let Some(p) = n.props.iter().find(|p| inside(p.name_span)) {
+            return Some(Target::Attribute(n, &p.name));
         }
         let entries = n.args.iter().chain(n.props.iter().map(|p| &p.value));
         if let Some(e) = entries.into_iter().find(|e| inside(e.span)) {
@@ -155,6 +183,16 @@ pub fn definition(cx: &Context, offset: usize) -> Option<Location> {
     let Target::Value(node, entry) = target(&cx.doc, offset)? else {
         return None;
     };
+    if node.name == "import" {
+        let Literal::Str(file) = &entry.value else {
+            return None;
+        };
+        let uri = Url::from_file_path(cx.root.join(cx.relative_dir()).join(file.as_str())).ok()?;
+        return Some(Location {
+            uri,
+            range: lsp_types::Range::default(),
+        });
+    }
     let path = reference_at(cx.text, node, entry, offset)?;
     cx.location(cx.declaration(&path)?.span)
 }
@@ -165,6 +203,36 @@ pub fn hover(cx: &Context, offset: usize) -> Option<Hover> {
             let (components, registry) = crate::catalog(Some(cx.world));
             let about = crate::kinds::describe(Some(&node.name), &components, registry).ok()?;
             format!("```text\n{}\n```", about.trim_end())
+        }
+        Target::Attribute(node, name) => {
+            let (_, registry) = crate::catalog(Some(cx.world));
+            let kind = registry.get(&node.name)?;
+            let schema = kind.schema();
+            let attribute = kind
+                .aliases
+                .get(name)
+                .map_or(name.replace('-', "_"), |a| a.replace('-', "_"));
+            let a = schema.attributes.get(&attribute)?;
+            let need = if a.required {
+                "required"
+            } else if a.optional {
+                "optional"
+            } else {
+                "read-only"
+            };
+            let mut text = format!("`{name}` ({need}) of `{}` → `{}`", node.name, kind.resource);
+            if !a.description.is_empty() {
+                text.push_str("\n\n");
+                text.push_str(&a.description);
+            }
+            if let Some(values) = kind
+                .enums
+                .get(&attribute)
+                .and_then(|e| registry.enums.get(e))
+            {
+                text.push_str(&format!("\n\nOne of: {}.", values.join(", ")));
+            }
+            text
         }
         Target::Value(node, entry) => {
             let path = reference_at(cx.text, node, entry, offset)?;
