@@ -230,6 +230,26 @@ fn check_prints_json_for_editors() {
             ..d["span"]["end"].as_u64().unwrap() as usize],
         "monitorng"
     );
+    // Columns three ways: characters (1-based) and the LSP range (0-based,
+    // UTF-16 units) beside the byte span.
+    std::fs::write(dir.join("infra.kdl"), "droplet \"web\" region=\"ams3\" size=\"s-1vcpu-1gb\" image=\"ubuntu-24-04-x64\" tags=\"🐴🐴\" sise=\"x\"\n").unwrap();
+    let o = infrac(&["check", ".", "--format", "json"], &dir);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("sise"))
+        .unwrap();
+    assert_eq!(d["column"], 83);
+    assert_eq!(
+        d["range"]["start"],
+        serde_json::json!({"line": 0, "character": 84})
+    );
+    assert_eq!(
+        d["range"]["end"],
+        serde_json::json!({"line": 0, "character": 88})
+    );
 }
 
 /// A provider's own schema must be one `terraform providers schema -json`
@@ -856,4 +876,59 @@ fn fmt_formats_checks_and_leaves_broken_files_alone() {
         "formatting twice changes nothing"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `graph --format json` and `kinds --json` are data for tools.
+#[test]
+fn graph_and_kinds_print_json() {
+    let root = repo_root();
+    let o = infrac(&["graph", "examples/newsroom", "--format", "json"], &root);
+    assert_eq!(o.status.code(), Some(0));
+    let g: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let addresses: Vec<&str> = g["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["address"].as_str().unwrap())
+        .collect();
+    for edge in g["needs"].as_array().unwrap() {
+        let (from, to) = (edge["from"].as_str().unwrap(), edge["to"].as_str().unwrap());
+        let at = |a: &str| addresses.iter().position(|x| *x == a).unwrap();
+        assert!(
+            at(to) < at(from),
+            "{to} comes before {from}, which needs it"
+        );
+    }
+    assert!(!g["needs"].as_array().unwrap().is_empty());
+
+    let o = infrac(&["kinds", "droplet", "--json"], &root);
+    let k: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(k["resource"], "digitalocean_droplet");
+    let attribute = |name: &str| {
+        k["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(attribute("size")["required"], true);
+    let region = attribute("region");
+    assert!(region["values"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("ams3")));
+    let o = infrac(&["kinds", "--json"], &root);
+    let all: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(all["stage_kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["name"] == "manifest"));
+    assert!(all["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["name"] == "aws-sqs-queue"));
 }

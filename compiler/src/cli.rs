@@ -134,6 +134,9 @@ enum Command {
         /// Print the reference of every kind as Markdown (docs/kinds.md)
         #[arg(long, conflicts_with = "kind")]
         markdown: bool,
+        /// Print the listing, or the kind, as JSON (for tools)
+        #[arg(long, conflicts_with = "markdown")]
+        json: bool,
     },
     /// Run the language server on stdin and stdout (for editors)
     ///
@@ -175,6 +178,7 @@ enum DiffFormat {
 enum GraphFormat {
     Dot,
     Mermaid,
+    Json,
 }
 
 /// The project as it is at a git revision, read with `git show` (each
@@ -411,6 +415,7 @@ pub fn main() -> ExitCode {
             let text = match format {
                 GraphFormat::Dot => graph.to_dot(plan, &plan.order),
                 GraphFormat::Mermaid => graph.to_mermaid(plan, &plan.order),
+                GraphFormat::Json => format!("{:#}\n", graph.to_json(plan, &plan.order)),
             };
             say_raw!("{text}");
             ExitCode::from(EXIT_OK)
@@ -434,7 +439,12 @@ pub fn main() -> ExitCode {
             say_raw!("{}", infrac::kinds::reference_markdown());
             ExitCode::from(EXIT_OK)
         }
-        Command::Kinds { kind, project, .. } => {
+        Command::Kinds {
+            kind,
+            project,
+            json,
+            ..
+        } => {
             let disk = Disk {
                 root: project.clone(),
             };
@@ -443,7 +453,12 @@ pub fn main() -> ExitCode {
                 .is_file()
                 .then_some(&disk as &dyn World);
             let (components, registry) = infrac::catalog(world);
-            let text = infrac::kinds::describe(kind.as_deref(), &components, registry);
+            let text = if json {
+                infrac::kinds::describe_json(kind.as_deref(), &components, registry)
+                    .map(|v| format!("{v:#}\n"))
+            } else {
+                infrac::kinds::describe(kind.as_deref(), &components, registry)
+            };
             match text {
                 Ok(t) => {
                     say_raw!("{t}");

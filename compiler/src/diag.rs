@@ -408,6 +408,32 @@ impl LineIndex {
         (line + 1, col)
     }
 
+    /// The position as the Language Server Protocol writes it: 0-based
+    /// line, and the column in UTF-16 code units.
+    fn lsp_position(
+        &mut self,
+        sources: &SourceMap,
+        file: crate::source::FileId,
+        offset: u32,
+    ) -> serde_json::Value {
+        let text = sources.get(file).text.clone();
+        let mut offset = (offset as usize).min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let starts = self.starts(sources, file);
+        let line = starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let character = text[starts[line]..offset].encode_utf16().count();
+        serde_json::json!({"line": line, "character": character})
+    }
+
+    fn lsp_range(&mut self, sources: &SourceMap, span: Span) -> serde_json::Value {
+        serde_json::json!({
+            "start": self.lsp_position(sources, span.file, span.start),
+            "end": self.lsp_position(sources, span.file, span.end),
+        })
+    }
+
     /// A window of `file` that starts `lines` lines before the line holding
     /// `offset` (or at the start of the file).
     fn window(
@@ -555,6 +581,7 @@ pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> serde_json::Val
                     serde_json::json!({
                         "file": sources.get(l.span.file).path,
                         "line": line, "column": column,
+                        "range": lines.lsp_range(sources, l.span),
                         "span": {"start": l.span.start, "end": l.span.end},
                         "message": l.text,
                     })
@@ -566,6 +593,7 @@ pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> serde_json::Val
                 "column": column,
                 "end_line": end_line,
                 "end_column": end_column,
+                "range": lines.lsp_range(sources, d.span),
                 "span": {"start": d.span.start, "end": d.span.end},
                 "code": d.code.as_str(),
                 "name": d.code.slug(),

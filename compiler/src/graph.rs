@@ -215,6 +215,39 @@ impl Graph {
         out
     }
 
+    /// For tools: each resource (in dependency order) with its kind,
+    /// name, Terraform address and whether hand-written Terraform declares
+    /// it, and each edge from a resource to one it needs.
+    pub fn to_json(&self, plan: &Plan, order: &[ResourceId]) -> serde_json::Value {
+        let address = |i: ResourceId| {
+            let r = &plan.resources[i];
+            format!("{}.{}", r.kind.address, r.ident)
+        };
+        let nodes: Vec<serde_json::Value> = order
+            .iter()
+            .map(|&i| {
+                let r = &plan.resources[i];
+                serde_json::json!({
+                    "address": address(i),
+                    "kind": r.kind.kind,
+                    "name": r.label.as_str(),
+                    "external": r.is_external(),
+                })
+            })
+            .collect();
+        let edges: Vec<serde_json::Value> = order
+            .iter()
+            .flat_map(|&i| {
+                self.needs(i)
+                    .into_iter()
+                    .map(move |t| (i, t))
+                    .collect::<Vec<_>>()
+            })
+            .map(|(i, t)| serde_json::json!({"from": address(i), "to": address(t)}))
+            .collect();
+        serde_json::json!({"resources": nodes, "needs": edges})
+    }
+
     pub fn to_mermaid(&self, plan: &Plan, order: &[ResourceId]) -> String {
         let mut out = String::from("graph LR\n");
         for &i in order {

@@ -275,3 +275,92 @@ fn component(c: &ComponentInfo) -> String {
     }
     out
 }
+
+/// `infrac kinds --json`: the listing, or one kind, stage kind or
+/// component, as data for tools.
+pub fn describe_json(
+    name: Option<&str>,
+    components: &[ComponentInfo],
+    reg: &'static Registry,
+) -> Result<serde_json::Value, String> {
+    use serde_json::json;
+    let component = |c: &ComponentInfo| {
+        let params: Vec<serde_json::Value> = c
+            .params
+            .iter()
+            .map(|(name, ty, default, doc)| json!({"name": name, "type": ty, "required": !default, "description": doc}))
+            .collect();
+        json!({"name": c.name, "origin": c.origin, "doc": c.doc, "parameters": params})
+    };
+    let stage = |s: &crate::model::StageKindInfo| json!({"name": s.name, "origin": "infrac", "doc": s.doc, "properties": s.props, "children": s.children});
+    let Some(name) = name else {
+        let mut kinds: Vec<serde_json::Value> = reg
+            .kinds
+            .values()
+            .map(|k| json!({"name": k.kind, "origin": "curated", "resource": k.resource, "provider": k.provider, "doc": k.doc}))
+            .collect();
+        kinds.extend(
+            generic::names()
+                .iter()
+                .map(|n| json!({"name": n, "origin": "generic"})),
+        );
+        kinds.extend(
+            generic::data_names()
+                .iter()
+                .map(|n| json!({"name": n, "origin": "data"})),
+        );
+        for p in &reg.own {
+            kinds.extend(p.schema.resource_names().map(|n| json!({"name": n.replace('_', "-"), "origin": "brought", "provider": p.info.name})));
+        }
+        let stages: Vec<_> = crate::model::stage_kind_info().iter().map(stage).collect();
+        let components: Vec<_> = components.iter().map(component).collect();
+        return Ok(json!({"kinds": kinds, "stage_kinds": stages, "components": components}));
+    };
+    if let Some(k) = reg.get(name) {
+        let schema = k.schema();
+        let attributes: Vec<serde_json::Value> = schema
+            .attributes
+            .iter()
+            .map(|(n, a)| {
+                let values = k.enums.get(n).and_then(|e| reg.enums.get(e));
+                json!({
+                    "name": n.replace('_', "-"),
+                    "type": a.ty.describe(),
+                    "required": a.required && k.name_attribute.as_deref() != Some(n.as_str()),
+                    "settable": a.required || a.optional,
+                    "computed": a.computed,
+                    "sensitive": a.sensitive,
+                    "description": a.description,
+                    "values": values,
+                })
+            })
+            .collect();
+        let blocks: Vec<serde_json::Value> = schema
+            .blocks
+            .iter()
+            .map(|(n, b)| json!({"name": n.replace('_', "-"), "min": b.min_items, "max": b.max_items, "attributes": b.block.attributes.keys().map(|a| a.replace('_', "-")).collect::<Vec<_>>()}))
+            .collect();
+        let origin = if k.is_data() {
+            "data"
+        } else if k.is_generic() {
+            "generic"
+        } else {
+            "curated"
+        };
+        return Ok(json!({
+            "name": k.kind, "origin": origin, "resource": k.resource, "provider": k.provider,
+            "doc": k.doc, "aliases": k.aliases, "attributes": attributes, "blocks": blocks,
+        }));
+    }
+    if let Some(s) = crate::model::stage_kind_info()
+        .iter()
+        .find(|s| s.name == name)
+    {
+        return Ok(stage(s));
+    }
+    if let Some(c) = components.iter().find(|c| c.name == name) {
+        return Ok(component(c));
+    }
+    // Blocks and misspellings: the text form says what to do.
+    describe(Some(name), components, reg).map(|text| json!({"name": name, "text": text}))
+}

@@ -14,7 +14,7 @@ mod describe;
 pub mod generic;
 pub mod own;
 
-pub use describe::{describe, ComponentInfo};
+pub use describe::{describe, describe_json, ComponentInfo};
 
 /// How a reference-typed attribute finds its target.
 #[derive(Clone, Debug, Deserialize)]
