@@ -209,9 +209,13 @@ fn formatting_changes_only_layout_and_comes_back_to_one_layout() {
     let mut checked = 0;
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
-        let Ok(meaning) = kdl::KdlDocument::parse_v2(&text) else {
-            continue; // the syntax-error cases
-        };
+        // The syntax-error cases (some nest deeper than the `kdl` crate's
+        // recursion fits in a test thread's stack; infrac refuses them
+        // before any parser runs).
+        if infrac::parse::parse(infrac::source::FileId(0), &text).is_err() {
+            continue;
+        }
+        let meaning = kdl::KdlDocument::parse_v2(&text).unwrap();
         let formatted = infrac::formatter::format(&text)
             .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message));
         let mut before = meaning.clone();
