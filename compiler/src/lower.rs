@@ -730,7 +730,10 @@ impl Lowerer<'_> {
             name: self.template(&name, name_span),
             name_span,
             value: self.expr(&value.value),
-            description: self.description(node),
+            description: node.prop("description").and_then(|p| {
+                let text = self.string_prop(node, "description")?;
+                Some((self.template(&text.into(), p.value.span), p.value.span))
+            }),
             condition: node.prop("if").map(|p| self.expr(&p.value)),
             span: node.span,
         })

@@ -236,7 +236,9 @@ pub struct OutputDecl {
     pub name: Template,
     pub name_span: Span,
     pub value: SExpr,
-    pub description: Option<String>,
+    /// Interpolated like the name: an output of a component can say
+    /// which use it belongs to.
+    pub description: Option<(Template, Span)>,
     pub condition: Option<SExpr>,
     pub span: Span,
 }

@@ -734,11 +734,16 @@ impl Expander<'_> {
                     return;
                 };
                 let value = self.eval(&o.value, scope);
+                let description = o
+                    .description
+                    .as_ref()
+                    .and_then(|(d, span)| self.text(d, *span, scope))
+                    .map(|d| d.to_string());
                 self.out.outputs.push(OutputInstance {
                     name: name.to_string(),
                     name_span: o.name_span,
                     value,
-                    description: o.description.clone(),
+                    description,
                     span: o.span,
                 });
             }
