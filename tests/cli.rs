@@ -932,3 +932,48 @@ fn graph_and_kinds_print_json() {
         .iter()
         .any(|s| s["name"] == "aws-sqs-queue"));
 }
+
+/// A renamed droplet with `moved-from` is a move in `diff --base`, and an
+/// edit that deletes a droplet exits 3 (destructive) with `--exit-code`.
+#[test]
+fn a_rename_is_a_move_and_a_delete_of_a_droplet_is_destructive() {
+    let repo = scratch("rename");
+    let write = |text: &str| std::fs::write(repo.join("infra.kdl"), text).unwrap();
+    let head = "provider \"digitalocean\" token=(secret)\"do_token\"\n";
+    write(&format!(
+        "{head}droplet \"web\" region=\"ams3\" size=\"s-1vcpu-1gb\" image=\"ubuntu-24-04-x64\"\n"
+    ));
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-qm", "base"]);
+
+    write(&format!("{head}droplet \"web-1\" moved-from=\"web\" region=\"ams3\" size=\"s-1vcpu-1gb\" image=\"ubuntu-24-04-x64\"\n"));
+    let moved = infrac(&["diff", ".", "--base", "HEAD", "--exit-code"], &repo);
+    let text = String::from_utf8_lossy(&moved.stdout);
+    assert_eq!(moved.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("0 to create, 0 to update, 0 to replace, 0 to delete, 1 to move"),
+        "{text}"
+    );
+    assert!(
+        text.contains("→ digitalocean_droplet.web_1: name \"web\" → \"web-1\"")
+            && text.contains("moved from digitalocean_droplet.web"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+moved {") && text.contains("from = digitalocean_droplet.web"),
+        "{text}"
+    );
+
+    write(&format!(
+        "{head}droplet \"web-1\" region=\"ams3\" size=\"s-1vcpu-1gb\" image=\"ubuntu-24-04-x64\"\n"
+    ));
+    let deleted = infrac(&["diff", ".", "--base", "HEAD", "--exit-code"], &repo);
+    let text = String::from_utf8_lossy(&deleted.stdout);
+    assert_eq!(deleted.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("[destroys it and its data]") && text.contains("moved-from=\"web\""),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&repo);
+}

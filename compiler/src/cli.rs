@@ -106,7 +106,8 @@ enum Command {
     /// compiled in memory. Prints a summary (resources to create, update,
     /// replace and delete, with the resources that depend on them) and the
     /// file diffs. Exit codes: 0 no changes (or changes without --exit-code),
-    /// 1 changes with --exit-code, 2 errors.
+    /// 1 changes with --exit-code, 2 errors, 3 destructive changes with
+    /// --exit-code (a replacement, or the delete of a stateful resource).
     Diff {
         #[command(flatten)]
         project: ProjectArgs,
@@ -475,6 +476,9 @@ pub fn main() -> ExitCode {
 
 const EXIT_DIFF_CHANGES: u8 = 1;
 const EXIT_DIFF_ERROR: u8 = 2;
+/// Changes that destroy data: a replacement, or the delete of a stateful
+/// resource or volume claim.
+const EXIT_DIFF_DESTRUCTIVE: u8 = 3;
 
 /// The earlier side of a diff: the project compiled at a git revision.
 fn compile_base(project: &ProjectArgs, rev: &str) -> Result<infrac::backends::Files, String> {
@@ -556,10 +560,10 @@ fn diff(
     say_raw!("{text}");
     let changed = !report.is_empty();
     std::mem::forget(c);
-    ExitCode::from(if changed && exit_code {
-        EXIT_DIFF_CHANGES
-    } else {
-        EXIT_OK
+    ExitCode::from(match (exit_code, changed, report.is_destructive()) {
+        (true, true, true) => EXIT_DIFF_DESTRUCTIVE,
+        (true, true, false) => EXIT_DIFF_CHANGES,
+        _ => EXIT_OK,
     })
 }
 

@@ -24,7 +24,14 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Properties of a resource or `use` that steer expansion.
-const META_PROPS: &[&str] = &["count", "for-each", "if", "import-id", "provider"];
+const META_PROPS: &[&str] = &[
+    "count",
+    "for-each",
+    "if",
+    "import-id",
+    "moved-from",
+    "provider",
+];
 const META_CHILDREN: &[&str] = &["for-each", "import-ids", "depends-on", "ignore-changes"];
 
 pub fn lower(
@@ -502,6 +509,7 @@ impl Lowerer<'_> {
                 "for-each" => meta.for_each = Some(self.expr(&p.value)),
                 "if" => meta.condition = Some(self.expr(&p.value)),
                 "import-id" => meta.import_id = Some(self.expr(&p.value)),
+                "moved-from" => meta.moved_from = Some(self.expr(&p.value)),
                 "provider" => meta.provider = Some(self.expr(&p.value)),
                 _ => {}
             }

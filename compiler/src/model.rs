@@ -164,6 +164,9 @@ pub struct Meta {
     pub condition: Option<SExpr>,
     pub import_id: Option<SExpr>,
     pub import_ids: Option<SExpr>,
+    /// `moved-from="old-name"`: the name it had, so that Terraform moves
+    /// the resource in its state instead of destroying it.
+    pub moved_from: Option<SExpr>,
     pub depends_on: Vec<SExpr>,
     /// `provider="wasabi"`: which configuration of the kind's provider.
     pub provider: Option<SExpr>,
@@ -192,6 +195,7 @@ static NO_META: Meta = Meta {
     condition: None,
     import_id: None,
     import_ids: None,
+    moved_from: None,
     depends_on: Vec::new(),
     provider: None,
     ignore_changes: Vec::new(),

@@ -120,6 +120,8 @@ pub struct ResourceExtras {
     pub ignore_changes: Vec<&'static str>,
     /// Declared by hand-written Terraform: nothing is written for it.
     pub external: bool,
+    /// The Terraform name it had (`moved-from`): a `moved` block.
+    pub moved_from: Option<String>,
 }
 
 impl ResourceExtras {
@@ -129,7 +131,8 @@ impl ResourceExtras {
             && self.depends_on.is_empty()
             && self.provider_alias.is_none()
             && self.ignore_changes.is_empty()
-            && !self.external;
+            && !self.external
+            && self.moved_from.is_none();
         (!empty).then(|| Box::new(self))
     }
 }
@@ -137,6 +140,10 @@ impl ResourceExtras {
 impl Resource {
     pub fn import_id(&self) -> Option<&str> {
         self.extras.as_ref()?.import_id.as_deref()
+    }
+
+    pub fn moved_from(&self) -> Option<&str> {
+        self.extras.as_ref()?.moved_from.as_deref()
     }
 
     /// Declared by hand-written Terraform (`external`): referred to, never

@@ -359,11 +359,18 @@ impl Checker<'_> {
         }
         if let Some(attr) = &kind.name_attribute {
             if !props.iter().any(|p| kind.is_tf_name(&p.name, attr)) {
+                // A renamed resource whose name cannot change in place (a
+                // volume's) keeps the name it had: `moved-from` keeps the
+                // resource.
+                let name = match inst.moved_from() {
+                    Some((old, _)) if kind.replace_on.contains(attr) => old,
+                    _ => &inst.label,
+                };
                 props.push(Cow::Owned(IField {
                     name: SmolStr::new(attr),
                     name_span: inst.label_span,
                     value: SValue {
-                        value: Value::Str(SmolStr::new(&inst.label)),
+                        value: Value::Str(name.clone()),
                         span: inst.label_span,
                     },
                 }));
@@ -468,6 +475,11 @@ impl Checker<'_> {
                 },
                 depends_on,
                 external: false,
+                moved_from: if n == 0 {
+                    self.moved_from(inst, all, &ident)
+                } else {
+                    None
+                },
             };
             out.push(Resource {
                 kind,
@@ -478,6 +490,42 @@ impl Checker<'_> {
                 extras: extras.boxed(),
             });
         }
+    }
+
+    /// `moved-from="old"`: the Terraform name the resource had, when it is
+    /// a name no declaration of the kind still has.
+    fn moved_from(&mut self, inst: &Instance, all: &[Instance], ident: &str) -> Option<String> {
+        let (old, span) = inst.moved_from()?;
+        let old_ident = crate::resolve::tf_ident(old);
+        let problem = if !crate::resolve::valid_label(old) {
+            Some((
+                Code::InvalidName,
+                format!("`{old}` is not a name a {} could have had", inst.kind),
+                "a name is letters, digits, `-`, `_` and `.`".to_string(),
+            ))
+        } else if old_ident == ident || *old == inst.label {
+            Some((
+                Code::InvalidName,
+                format!("{} `{}` is moved from its own name", inst.kind, inst.label),
+                "remove `moved-from`, or give the name it had before".to_string(),
+            ))
+        } else if all
+            .iter()
+            .any(|o| o.kind == inst.kind && crate::resolve::tf_ident(&o.label) == old_ident)
+        {
+            Some((Code::DuplicateName, format!("{} `{old}` is still declared", inst.kind), format!("a resource moves from a name no {} has any more: rename or remove the other one, or remove `moved-from`", inst.kind)))
+        } else {
+            None
+        };
+        if let Some((code, message, help)) = problem {
+            self.err(
+                Diagnostic::error(code, message)
+                    .at(*span, "moved from here")
+                    .help(help),
+            );
+            return None;
+        }
+        Some(old_ident)
     }
 
     /// `ignore-changes "image"`: attribute names checked against the schema.

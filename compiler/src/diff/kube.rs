@@ -66,6 +66,9 @@ pub fn changes(path: &str, old: &str, new: &str, out: &mut Vec<Change>) -> bool 
     } else {
         ""
     };
+    // A volume claim's volume goes with it (unless its class retains it).
+    let destructive =
+        id.0 == "PersistentVolumeClaim" && matches!(action, Action::Delete | Action::Replace);
     out.push(Change {
         backend: "kubernetes",
         address: format!("{env}: {} {}{patch}", id.0, id.1),
@@ -73,6 +76,8 @@ pub fn changes(path: &str, old: &str, new: &str, out: &mut Vec<Change>) -> bool 
         action,
         attributes,
         dependents: Vec::new(),
+        destructive,
+        note: None,
     });
     true
 }

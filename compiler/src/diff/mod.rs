@@ -22,6 +22,8 @@ pub enum Action {
     Update,
     Replace,
     Delete,
+    /// Renamed with `moved-from`: Terraform moves it in its state.
+    Move,
 }
 
 impl Action {
@@ -31,6 +33,7 @@ impl Action {
             Action::Update => "~",
             Action::Replace => "±",
             Action::Delete => "-",
+            Action::Move => "→",
         }
     }
 }
@@ -60,6 +63,13 @@ pub struct Change {
     pub attributes: Vec<AttrChange>,
     /// Resources that depend on it, directly or not (its blast radius).
     pub dependents: Vec<String>,
+    /// Whether applying it destroys something that holds data: a
+    /// replacement, or the delete of a stateful resource.
+    pub destructive: bool,
+    /// What else a reviewer should know: where a move comes from, or that
+    /// a delete and a create look like a rename.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -86,6 +96,7 @@ pub struct Counts {
     pub update: usize,
     pub replace: usize,
     pub delete: usize,
+    pub moved: usize,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -104,7 +115,34 @@ impl Report {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
+
+    /// Whether applying it destroys data (`--exit-code` says so apart).
+    pub fn is_destructive(&self) -> bool {
+        self.changes.iter().any(|c| c.destructive)
+    }
 }
+
+/// Terraform types whose resources hold data: deleting one loses it.
+const STATEFUL: &[&str] = &[
+    "aws_db_instance",
+    "aws_dynamodb_table",
+    "aws_ebs_volume",
+    "aws_efs_file_system",
+    "aws_elasticache_cluster",
+    "aws_instance",
+    "aws_rds_cluster",
+    "aws_s3_bucket",
+    "aws_sqs_queue",
+    "cloudflare_r2_bucket",
+    "digitalocean_database_cluster",
+    "digitalocean_database_db",
+    "digitalocean_droplet",
+    "digitalocean_kubernetes_cluster",
+    "digitalocean_spaces_bucket",
+    "digitalocean_volume",
+    "heroku_addon",
+    "heroku_app",
+];
 
 /// Compares the output files of a build with earlier ones. `current` gives
 /// the new plan and graph, for blast radius.
@@ -119,6 +157,7 @@ pub fn diff(
     paths.sort();
     paths.dedup();
     let empty = String::new();
+    let mut terraform_files_changed = false;
     for path in paths {
         let (a, b) = (old.get(path), new.get(path));
         if a == b {
@@ -131,11 +170,26 @@ pub fn diff(
         };
         let (a, b) = (a.unwrap_or(&empty), b.unwrap_or(&empty));
         report.files.push(file_change(path, status, a, b));
-        if path.starts_with("terraform/") && path.ends_with(".tf") {
-            terraform_changes(a, b, kinds, &mut report.changes);
+        if is_terraform(path) {
+            terraform_files_changed = true;
         } else if !kube::changes(path, a, b, &mut report.changes) {
             sites::changes(path, a, b, &mut report.changes);
         }
+    }
+    // Terraform's blocks are compared over all its files at once: a
+    // resource keeps its address when it moves between files, and a
+    // `moved` block (its own file) pairs an old address with a new one.
+    if terraform_files_changed {
+        let all = |files: &Files| -> String {
+            let mut paths: Vec<&String> = files.keys().filter(|p| is_terraform(p)).collect();
+            paths.sort();
+            paths
+                .iter()
+                .map(|p| files[*p].as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        terraform_changes(&all(old), &all(new), kinds, &mut report.changes);
     }
     if let Some((plan, graph)) = current {
         blast_radius(&mut report.changes, plan, graph);
@@ -155,6 +209,7 @@ pub fn diff(
             Action::Update => counts.update += 1,
             Action::Replace => counts.replace += 1,
             Action::Delete => counts.delete += 1,
+            Action::Move => counts.moved += 1,
         }
     }
     report
@@ -334,6 +389,10 @@ fn entries(block: &str) -> Vec<Entry> {
     out
 }
 
+fn is_terraform(path: &str) -> bool {
+    path.starts_with("terraform/") && path.ends_with(".tf")
+}
+
 fn terraform_changes(old: &str, new: &str, kinds: &Registry, out: &mut Vec<Change>) {
     let old_blocks = blocks(old);
     let new_blocks = blocks(new);
@@ -341,17 +400,64 @@ fn terraform_changes(old: &str, new: &str, kinds: &Registry, out: &mut Vec<Chang
         old_blocks.iter().map(|b| (b.address.as_str(), b)).collect();
     let new_by: HashMap<&str, &TfBlock> =
         new_blocks.iter().map(|b| (b.address.as_str(), b)).collect();
-    for b in &new_blocks {
+    // `moved` blocks of the new output: new address → old address.
+    let moves: HashMap<String, String> = new_blocks
+        .iter()
+        .filter(|b| b.address == "moved")
+        .filter_map(|b| {
+            let a = attributes(b.text);
+            let get = |k: &str| a.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            Some((get("to")?, get("from")?))
+        })
+        .collect();
+    let mut moved_away: Vec<&str> = Vec::new();
+    // References to a moved resource, written as it was before: the same
+    // resource to Terraform, so not a change.
+    let renamed = |text: &str| -> String {
+        let mut text = text.to_string();
+        for (to, from) in &moves {
+            text = text.replace(&format!("{from}."), &format!("{to}."));
+        }
+        text
+    };
+    let compare = |o: &TfBlock, b: &TfBlock| {
+        let replace_on = b
+            .resource_type
+            .and_then(|t| kinds.by_resource(t))
+            .map(|k| k.replace_on.as_slice())
+            .unwrap_or(&[]);
+        attribute_changes(&renamed(o.text), b.text, replace_on)
+    };
+    for b in new_blocks.iter().filter(|b| b.address != "moved") {
         match old_by.get(b.address.as_str()) {
-            None => out.push(change(b, Action::Create, Vec::new())),
+            None => match moves
+                .get(&b.address)
+                .and_then(|from| old_by.get(from.as_str()))
+            {
+                Some(o) if !new_by.contains_key(o.address.as_str()) => {
+                    moved_away.push(&o.address);
+                    let attrs = compare(o, b);
+                    let forced = attrs.iter().any(|a| a.forces_replacement);
+                    let mut c = change(
+                        b,
+                        if forced {
+                            Action::Replace
+                        } else {
+                            Action::Move
+                        },
+                        attrs,
+                    );
+                    c.note = Some(format!("moved from {}", o.address));
+                    out.push(c);
+                }
+                _ => out.push(change(b, Action::Create, Vec::new())),
+            },
             Some(o) if o.text == b.text => {}
             Some(o) => {
-                let replace_on = b
-                    .resource_type
-                    .and_then(|t| kinds.by_resource(t))
-                    .map(|k| k.replace_on.as_slice())
-                    .unwrap_or(&[]);
-                let attrs = attribute_changes(o.text, b.text, replace_on);
+                let attrs = compare(o, b);
+                if attrs.is_empty() && !moves.is_empty() {
+                    continue; // it only names a moved resource by its new name
+                }
                 let action = if attrs.iter().any(|a| a.forces_replacement) {
                     Action::Replace
                 } else {
@@ -361,21 +467,66 @@ fn terraform_changes(old: &str, new: &str, kinds: &Registry, out: &mut Vec<Chang
             }
         }
     }
-    for b in &old_blocks {
-        if !new_by.contains_key(b.address.as_str()) {
-            out.push(change(b, Action::Delete, Vec::new()));
+    let created: Vec<&TfBlock> = new_blocks
+        .iter()
+        .filter(|b| {
+            b.resource_type.is_some()
+                && !old_by.contains_key(b.address.as_str())
+                && !moves.contains_key(&b.address)
+        })
+        .collect();
+    let deleted: Vec<&TfBlock> = old_blocks
+        .iter()
+        .filter(|b| {
+            !new_by.contains_key(b.address.as_str())
+                && !moved_away.contains(&b.address.as_str())
+                && b.address != "moved"
+        })
+        .collect();
+    // A delete and a create of the same type with the same attributes
+    // (the name aside), each the other's only such match: most likely a
+    // rename, which `moved-from` keeps.
+    let alike = |a: &TfBlock, b: &TfBlock| {
+        a.resource_type.is_some()
+            && a.resource_type == b.resource_type
+            && compare(a, b).iter().all(|c| c.name == "name")
+    };
+    for &b in &deleted {
+        let mut c = change(b, Action::Delete, Vec::new());
+        let matches: Vec<&&TfBlock> = created.iter().filter(|n| alike(b, n)).collect();
+        let only = match matches.as_slice() {
+            [n] if deleted.iter().filter(|o| alike(o, n)).count() == 1 => Some(n),
+            _ => None,
+        };
+        if let Some(n) = only {
+            // The label as declared: the name attribute when it has one.
+            let ident = b.address.split('.').nth(1).unwrap_or_default().to_string();
+            let old_name = attributes(b.text)
+                .into_iter()
+                .find(|(k, _)| k == "name")
+                .map(|(_, v)| v.trim_matches('"').to_string())
+                .filter(|n| crate::resolve::tf_ident(n) == ident)
+                .unwrap_or(ident);
+            c.note = Some(format!(
+                "looks like a rename to {}: write `moved-from=\"{old_name}\"` on it to keep the resource",
+                n.address
+            ));
         }
+        out.push(c);
     }
 }
 
 fn change(b: &TfBlock, action: Action, attributes: Vec<AttrChange>) -> Change {
+    let stateful = b.resource_type.is_some_and(|t| STATEFUL.contains(&t));
     Change {
         backend: "terraform",
         address: b.address.clone(),
         resource: b.resource_type.is_some(),
+        destructive: action == Action::Replace || (action == Action::Delete && stateful),
         action,
         attributes,
         dependents: Vec::new(),
+        note: None,
     }
 }
 
@@ -592,6 +743,9 @@ fn counts_line(r: &Report) -> String {
         "{} to create, {} to update, {} to replace, {} to delete",
         c.create, c.update, c.replace, c.delete
     );
+    if c.moved > 0 {
+        let _ = write!(line, ", {} to move", c.moved);
+    }
     let s = &r.sites;
     if *s != Counts::default() {
         let _ = write!(
@@ -636,9 +790,11 @@ pub fn render_human(r: &Report, color: bool) -> String {
         }
         let code = match c.action {
             Action::Create => "32",
+            Action::Delete if c.destructive => "1;31",
             Action::Delete => "31",
             Action::Replace => "1;31",
             Action::Update => "33",
+            Action::Move => "36",
         };
         let mut line = format!("  {} {}", c.action.sign(), c.address);
         if !c.attributes.is_empty() {
@@ -646,8 +802,13 @@ pub fn render_human(r: &Report, color: bool) -> String {
         }
         if c.action == Action::Replace {
             line.push_str("  [destroys and recreates]");
+        } else if c.destructive {
+            line.push_str("  [destroys it and its data]");
         }
         let _ = writeln!(out, "{}", paint(code, &line));
+        if let Some(note) = &c.note {
+            let _ = writeln!(out, "      {note}");
+        }
         if !c.dependents.is_empty() {
             let _ = writeln!(out, "      affects: {}", dependents_summary(c));
         }
@@ -749,7 +910,7 @@ pub fn render_markdown(r: &Report) -> String {
     let c = &r.counts;
     let _ = writeln!(
         out,
-        "Terraform resources: **{}** to create · **{}** to update · **{}** to replace{} · **{}** to delete\n",
+        "Terraform resources: **{}** to create · **{}** to update · **{}** to replace{} · **{}** to delete{}{}\n",
         c.create,
         c.update,
         c.replace,
@@ -758,7 +919,17 @@ pub fn render_markdown(r: &Report) -> String {
         } else {
             ""
         },
-        c.delete
+        c.delete,
+        if r.changes.iter().any(|ch| ch.destructive && ch.action == Action::Delete) {
+            " ⚠️ destroys data"
+        } else {
+            ""
+        },
+        if c.moved > 0 {
+            format!(" · **{}** to move", c.moved)
+        } else {
+            String::new()
+        }
     );
     let s = &r.sites;
     if *s != Counts::default() {
@@ -785,7 +956,9 @@ pub fn render_markdown(r: &Report) -> String {
                 Action::Create => "create",
                 Action::Update => "update",
                 Action::Replace => "**replace**",
+                Action::Delete if ch.destructive => "**delete** (destroys its data)",
                 Action::Delete => "delete",
+                Action::Move => "move",
             };
             let _ = writeln!(
                 out,
@@ -793,7 +966,11 @@ pub fn render_markdown(r: &Report) -> String {
                 ch.action.sign(),
                 action,
                 md_code(&ch.address),
-                md_cell(&attr_summary(ch)),
+                md_cell(&match &ch.note {
+                    Some(note) if ch.attributes.is_empty() => note.clone(),
+                    Some(note) => format!("{}; {note}", attr_summary(ch)),
+                    None => attr_summary(ch),
+                }),
                 md_cell(&dependents_summary(ch))
             );
         }

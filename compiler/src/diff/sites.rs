@@ -35,6 +35,8 @@ pub fn changes(path: &str, old: &str, new: &str, out: &mut Vec<Change>) {
         action,
         attributes,
         dependents: Vec::new(),
+        destructive: false,
+        note: None,
     };
     for (label, site) in &new_sites {
         match old_sites.get(label) {

@@ -158,6 +158,8 @@ pub struct Extras {
     pub used_at: Vec<Span>,
     /// Declared by hand-written Terraform (`external`).
     pub external: bool,
+    /// The name it had (`moved-from`).
+    pub moved_from: Option<(SmolStr, Span)>,
 }
 
 impl Extras {
@@ -168,7 +170,8 @@ impl Extras {
             && self.provider.is_none()
             && self.ignore_changes.is_empty()
             && self.used_at.is_empty()
-            && !self.external;
+            && !self.external
+            && self.moved_from.is_none();
         (!empty).then(|| Box::new(self))
     }
 }
@@ -193,6 +196,10 @@ impl Instance {
 
     pub fn import_id(&self) -> Option<&(String, Span)> {
         self.extras.as_ref()?.import_id.as_ref()
+    }
+
+    pub fn moved_from(&self) -> Option<&(SmolStr, Span)> {
+        self.extras.as_ref()?.moved_from.as_ref()
     }
 
     pub fn depends_on(&self) -> &[(String, Span)] {
@@ -398,6 +405,7 @@ fn expand_pass(
         used_vars: std::mem::take(used_vars),
         out: Expanded::default(),
         used_at: Vec::new(),
+        moved_parent: None,
         in_use: Vec::new(),
         spent: 0,
         spent_bytes: 0,
@@ -621,6 +629,9 @@ enum VarSource<'a> {
 }
 
 struct Expander<'a> {
+    /// While a renamed resource's children are made: its label and the
+    /// label it had, so that they move with it.
+    moved_parent: Option<(SmolStr, SmolStr, Span)>,
     project: &'a Project,
     kinds: &'static Registry,
     diags: &'a mut Diagnostics,

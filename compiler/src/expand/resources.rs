@@ -90,12 +90,16 @@ impl Expander<'_> {
             let instance = self.instance(&each, i, suffix, local);
             let sub_parent =
                 (!subs.is_empty()).then(|| (instance.label.clone(), instance.provider().cloned()));
+            self.moved_parent = instance
+                .moved_from()
+                .map(|(old, span)| (instance.label.clone(), old.clone(), *span));
             self.out.instances.push(instance);
             if let Some((parent, provider)) = sub_parent {
                 for sub in &subs {
                     self.sub_resources(&r.kind, &parent, &provider, sub, local);
                 }
             }
+            self.moved_parent = None;
         }
     }
 
@@ -143,8 +147,26 @@ impl Expander<'_> {
             })
             .filter(|(t, _)| !t.is_empty())
             .collect();
+        let moved_from = r.meta().moved_from.as_ref().and_then(|e| {
+            let v = self.eval(e, local);
+            match v.value.as_text() {
+                Some(t) => Some((SmolStr::new(t), v.span)),
+                None => {
+                    self.err(
+                        Diagnostic::error(
+                            Code::WrongType,
+                            "`moved-from` is the name the resource had",
+                        )
+                        .at(v.span, "not a name")
+                        .help("write `moved-from=\"old-name\"`"),
+                    );
+                    None
+                }
+            }
+        });
         let extras = Extras {
             import_id: each.import_ids.get(i).cloned().flatten(),
+            moved_from,
             depends_on,
             provider,
             ignore_changes,
@@ -291,9 +313,15 @@ impl Expander<'_> {
             },
         });
         let children = self.children(&c.children, scope);
+        // The child of a renamed resource had the old name in its own.
+        let moved_from = self.moved_parent.as_ref().and_then(|(now, old, span)| {
+            let rest = label.strip_prefix(now.as_str())?;
+            Some((SmolStr::new(format!("{old}{rest}")), *span))
+        });
         let extras = Extras {
             provider,
             used_at: self.used_at.clone(),
+            moved_from,
             ..Extras::default()
         };
         self.out.instances.push(Instance {

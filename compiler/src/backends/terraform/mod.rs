@@ -132,6 +132,8 @@ enum Part {
     /// Resources of one file, in the plan's order.
     Resources(Vec<usize>),
     Imports,
+    /// `moved` blocks: resources renamed with `moved-from`.
+    Moves,
     Outputs,
 }
 
@@ -189,6 +191,9 @@ fn parts(plan: &Plan) -> Vec<(String, Part)> {
     }
     if plan.resources.iter().any(|r| r.import_id().is_some()) {
         parts.push(("imports.tf".to_string(), Part::Imports));
+    }
+    if plan.resources.iter().any(|r| r.moved_from().is_some()) {
+        parts.push(("moved.tf".to_string(), Part::Moves));
     }
     if !plan.outputs.is_empty() {
         parts.push(("outputs.tf".to_string(), Part::Outputs));
@@ -255,6 +260,17 @@ fn write_part<'a, S: Sink<'a>>(plan: &'a Plan, part: &Part, sink: &mut S) {
                     sink.open("import", &[]);
                     sink.attr("to", Val::Address(&r.kind.resource, &r.ident));
                     sink.attr("id", Val::Str(id));
+                    sink.close();
+                }
+            }
+        }
+        Part::Moves => {
+            for &i in &plan.order {
+                let r = &plan.resources[i];
+                if let Some(old) = r.moved_from() {
+                    sink.open("moved", &[]);
+                    sink.attr("from", Val::Address(&r.kind.resource, old));
+                    sink.attr("to", Val::Address(&r.kind.resource, &r.ident));
                     sink.close();
                 }
             }
