@@ -397,6 +397,18 @@ impl LineIndex {
         file: crate::source::FileId,
         offset: u32,
     ) -> (usize, usize) {
+        let (line, before) = self.line_and_prefix(sources, file, offset);
+        (line + 1, before.chars().count() + 1)
+    }
+
+    /// The 0-based line of a byte offset, and the text of that line
+    /// before it.
+    fn line_and_prefix(
+        &mut self,
+        sources: &SourceMap,
+        file: crate::source::FileId,
+        offset: u32,
+    ) -> (usize, String) {
         let text = sources.get(file).text.clone();
         let mut offset = (offset as usize).min(text.len());
         while !text.is_char_boundary(offset) {
@@ -404,8 +416,7 @@ impl LineIndex {
         }
         let starts = self.starts(sources, file);
         let line = starts.partition_point(|&s| s <= offset).saturating_sub(1);
-        let col = text[starts[line]..offset].chars().count() + 1;
-        (line + 1, col)
+        (line, text[starts[line]..offset].to_string())
     }
 
     /// The position as the Language Server Protocol writes it: 0-based
@@ -416,14 +427,8 @@ impl LineIndex {
         file: crate::source::FileId,
         offset: u32,
     ) -> serde_json::Value {
-        let text = sources.get(file).text.clone();
-        let mut offset = (offset as usize).min(text.len());
-        while !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let starts = self.starts(sources, file);
-        let line = starts.partition_point(|&s| s <= offset).saturating_sub(1);
-        let character = text[starts[line]..offset].encode_utf16().count();
+        let (line, before) = self.line_and_prefix(sources, file, offset);
+        let character = before.encode_utf16().count();
         serde_json::json!({"line": line, "character": character})
     }
 
