@@ -541,7 +541,7 @@ fn diff_against_a_git_revision_compiles_both_sides_in_memory() {
         String::from_utf8_lossy(&o.stderr)
     );
     let md = String::from_utf8(o.stdout).unwrap();
-    assert!(md.starts_with("## infrac diff\n\nTerraform resources: **0** to create · **1** to update · **0** to replace · **0** to delete"), "{md}");
+    assert!(md.starts_with("## infrac diff: infra dir with spaces\n\nTerraform resources: **0** to create · **1** to update · **0** to replace · **0** to delete"), "{md}");
     assert!(md.contains("| `~` update | `digitalocean_droplet.web` | size \"s-1vcpu-2gb\" → \"s-2vcpu-4gb\" | digitalocean\\_project.wesync, digitalocean\\_record.site\\_wesync\\_net"), "{md}");
     assert!(
         md.contains("-  size       = \"s-1vcpu-2gb\"\n+  size       = \"s-2vcpu-4gb\""),

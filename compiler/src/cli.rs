@@ -548,7 +548,19 @@ fn diff(
             old
         }
     };
-    let report = infrac::diff::diff(&old, files, Some((plan, graph)), infrac::kinds::registry());
+    let mut report =
+        infrac::diff::diff(&old, files, Some((plan, graph)), infrac::kinds::registry());
+    // The project by its folder's name, and the environment compiled.
+    let folder = project
+        .dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().to_string()))
+        .unwrap_or_else(|| "project".to_string());
+    report.subject = Some(match &project.environment {
+        Some(env) => format!("{folder}, environment {env}"),
+        None => folder,
+    });
     let text = match format {
         DiffFormat::Human => infrac::diff::render_human(
             &report,

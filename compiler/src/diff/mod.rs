@@ -101,6 +101,10 @@ pub struct Counts {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Report {
+    /// What was compared, for the heading of a pull-request comment: the
+    /// project and the environment (`wesync, environment prod`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
     /// Terraform resources.
     pub counts: Counts,
     /// Kubernetes objects, over every environment.
@@ -902,7 +906,10 @@ fn fence(text: &str) -> String {
 /// each file's diff in a collapsible section, cut so that the whole
 /// comment stays under GitHub's limit.
 pub fn render_markdown(r: &Report) -> String {
-    let mut out = String::from("## infrac diff\n\n");
+    let mut out = match &r.subject {
+        Some(s) => format!("## infrac diff: {}\n\n", md_cell(s)),
+        None => String::from("## infrac diff\n\n"),
+    };
     if r.is_empty() {
         out.push_str("No changes.\n");
         return out;
