@@ -245,6 +245,39 @@ impl Diagnostics {
         }
     }
 
+    /// Adds, to each diagnostic about a value written as a variable, a
+    /// label where the variable got that value (its default, the
+    /// environment, the command line).
+    pub fn from_var_values(&mut self, origins: &crate::expand::VarOrigins) {
+        if origins.is_empty() {
+            return;
+        }
+        // Problems with a value itself; not those of what is done with it
+        // (a formula's arguments, a cycle).
+        let about_the_value = |c: Code| {
+            matches!(
+                c,
+                Code::WrongType
+                    | Code::BadEnumValue
+                    | Code::SchemaViolation
+                    | Code::InvalidName
+                    | Code::InvalidSiteValue
+                    | Code::InvalidWorkloadValue
+                    | Code::InvalidFormat
+            )
+        };
+        for d in self.items.iter_mut().filter(|d| about_the_value(d.code)) {
+            if let Some((origin, name)) = origins.get(&d.span) {
+                if !d.others.iter().any(|l| l.span == *origin) {
+                    d.others.push(Label {
+                        span: *origin,
+                        text: format!("`{name}` gets this value here"),
+                    });
+                }
+            }
+        }
+    }
+
     /// Labels each diagnostic from `start` on with the component uses
     /// that made the declaration it is about.
     pub fn from_uses(&mut self, start: usize, uses: &[Span]) {

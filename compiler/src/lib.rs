@@ -218,6 +218,7 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     web::check(&mut web, &plan, &mut diags);
     plan.web = web;
     plan.workloads = workloads;
+    diags.from_var_values(&expanded.var_origins);
     t.stage("check");
     // Freed on this thread: memory freed by another thread costs mimalloc
     // several times more.

@@ -152,6 +152,7 @@ pub fn lower(exp: &mut Expanded, diags: &mut Diagnostics) -> Workloads {
             span,
             instances,
             diags: mut env_diags,
+            var_origins,
         } = env;
         let mut l = Lowerer {
             diags: &mut env_diags,
@@ -165,6 +166,7 @@ pub fn lower(exp: &mut Expanded, diags: &mut Diagnostics) -> Workloads {
         let mut environment = environment.0;
         environment.name = name.clone();
         out.environments.push(environment);
+        env_diags.from_var_values(&var_origins);
         found.push((name, env_diags));
     }
     merge(found, total, diags);

@@ -251,7 +251,13 @@ pub struct Expanded {
     /// Every secret the project declares or uses, by name.
     pub secrets: BTreeMap<String, SecretVar>,
     pub providers: Vec<(ProviderDecl, Vec<IField>, Vec<IChild>)>,
+    /// Where values written as a variable were given: the use's span →
+    /// the default's (or the environment's, or the command line's) span
+    /// and the variable's name. A problem with the value points at both.
+    pub var_origins: VarOrigins,
 }
+
+pub type VarOrigins = rustc_hash::FxHashMap<Span, (Span, SmolStr)>;
 
 /// One environment's workload instances, with the problems found while
 /// expanding them (merged across environments by the workload stage).
@@ -262,6 +268,7 @@ pub struct EnvInstances {
     pub span: Option<Span>,
     pub instances: Vec<Instance>,
     pub diags: Diagnostics,
+    pub var_origins: VarOrigins,
 }
 
 /// Name of the one environment of a project that declares none.
@@ -358,6 +365,7 @@ pub fn expand(
                 span,
                 instances: env_out.instances,
                 diags: env_diags,
+                var_origins: env_out.var_origins,
             });
         }
     }

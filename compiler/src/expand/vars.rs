@@ -207,6 +207,12 @@ impl Expander<'_> {
             self.bind_var(name);
         }
         if let Some(v) = self.vars.get(name) {
+            if v.span != span {
+                self.out
+                    .var_origins
+                    .entry(span)
+                    .or_insert_with(|| (v.span, SmolStr::new(name)));
+            }
             return SValue {
                 value: v.value.clone(),
                 span,
