@@ -453,6 +453,25 @@ mod tests {
     }
 
     #[test]
+    fn a_line_comment_ends_at_any_kdl_line_break() {
+        // Found by fuzzing: a vertical tab ends a `//` comment for the
+        // parser; the formatter read the node after it as comment text.
+        let text = "// note\u{0B}n app \"web\" replica=2 {\n    port \"http\" 8080\n}\n";
+        let file = crate::source::FileId(0);
+        let before = crate::parse::parse(file, text).unwrap();
+        let formatted = fmt(text);
+        let after = crate::parse::parse(file, &formatted).unwrap();
+        let names = |nodes: &[crate::parse::Node]| -> Vec<String> {
+            nodes.iter().map(|n| n.name.to_string()).collect()
+        };
+        assert_eq!(names(&before), names(&after));
+        assert_eq!(
+            formatted,
+            "// note\nn app \"web\" replica=2 {\n    port \"http\" 8080\n}\n"
+        );
+    }
+
+    #[test]
     fn unbalanced_braces_are_refused() {
         assert!(format("a {\n").is_err());
         assert!(format("}\n").is_err());

@@ -1,6 +1,23 @@
 //! Skipping comments and strings in raw text, for the scans that run before
 //! (or instead of) a parser: nesting limits and the common keyword slips.
 
+/// Where the line that `i` is on ends: at the first of KDL's line breaks
+/// (LF, CR, vertical tab, form feed, NEL, LS, PS), or at the text's end.
+fn line_end(b: &[u8], i: usize) -> usize {
+    let mut j = i;
+    while j < b.len() {
+        match b[j] {
+            b'\n' | b'\r' | 0x0B | 0x0C => return j,
+            0xC2 if b.get(j + 1) == Some(&0x85) => return j,
+            0xE2 if b.get(j + 1) == Some(&0x80) && matches!(b.get(j + 2), Some(0xA8 | 0xA9)) => {
+                return j
+            }
+            _ => j += 1,
+        }
+    }
+    b.len()
+}
+
 /// What starts at an offset and is not code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Skipped {
@@ -13,11 +30,7 @@ pub(crate) enum Skipped {
 /// its `\n`, the rest just past them (or at the end of the text).
 pub(crate) fn skip(b: &[u8], i: usize) -> Option<(usize, Skipped)> {
     if b[i..].starts_with(b"//") {
-        let end = b[i..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(b.len(), |p| i + p);
-        return Some((end, Skipped::Comment));
+        return Some((line_end(b, i), Skipped::Comment));
     }
     if b[i..].starts_with(b"/*") {
         let (mut j, mut level) = (i, 0);
