@@ -136,6 +136,18 @@ fn an_editor_session() {
         .as_str()
         .unwrap()
         .contains("did you mean `size`"));
+    // Its quick fix writes `size` where `sise` is.
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": doc}, "range": found[0]["range"], "context": {"diagnostics": found}}),
+    );
+    assert_eq!(actions[0]["title"], "Change `sise` to `size`");
+    let edit = &actions[0]["edit"]["changes"][&doc][0];
+    assert_eq!(edit["newText"], "size");
+    assert_eq!(
+        edit["range"]["start"],
+        json!({"line": 2, "character": column})
+    );
 
     // A change that fixes it clears them; the disk was never read for it.
     let fixed = PROJECT.replace(" sise=\"x\"", "");
@@ -171,6 +183,17 @@ fn an_editor_session() {
             .contains("digitalocean_droplet"),
         "{hover}"
     );
+    // On an attribute: required or not, the provider's words, the values,
+    // and whether changing it replaces the resource.
+    let droplet = fixed.lines().nth(2).unwrap();
+    let region = json!({"line": 2, "character": droplet.find("region").unwrap() + 1});
+    let hover = c.request("textDocument/hover", position(region));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("`region` (optional)") && text.contains("ams3"),
+        "{text}"
+    );
+    assert!(text.contains("Changing it replaces the resource"), "{text}");
 
     // Completion: kinds where a node starts, attributes after a kind,
     // declarations in a reference.

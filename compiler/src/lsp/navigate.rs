@@ -225,6 +225,11 @@ pub fn hover(cx: &Context, offset: usize) -> Option<Hover> {
                 text.push_str("\n\n");
                 text.push_str(&a.description);
             }
+            if kind.replace_on.contains(&attribute) {
+                text.push_str(
+                    "\n\nChanging it replaces the resource (Terraform destroys and recreates it).",
+                );
+            }
             if let Some(values) = kind
                 .enums
                 .get(&attribute)
