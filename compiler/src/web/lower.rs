@@ -26,6 +26,7 @@ const SITE_PROPS: &[&str] = &[
     "dns",
 ];
 const SITE_CHILDREN: &[&str] = &[
+    "on",
     "host",
     "alias",
     "header",
@@ -220,6 +221,27 @@ impl Lowerer<'_> {
             routes: Vec::new(),
         };
         let mut dns_managed = true;
+        // `on (ref)"droplet.a" (ref)"droplet.b"`: several servers, written
+        // as a child (a property holds one value).
+        let on_child: Option<SValue> = inst.children.iter().find(|c| c.name == "on").map(|c| {
+            self.only(c, "`on`", &[]);
+            SValue {
+                value: Value::List(c.args.clone()),
+                span: c.span,
+            }
+        });
+        if let Some(child) = on_child
+            .as_ref()
+            .filter(|_| inst.props.iter().any(|p| p.name == "on"))
+        {
+            self.bad(
+                child.span,
+                "`on` is given twice".to_string(),
+                "given again",
+                "name the servers once: `on=(ref)\"droplet.web\"`, or a child `on (ref)\"droplet.a\" (ref)\"droplet.b\"`",
+            );
+        }
+        let on_child = on_child.as_ref();
         for p in &inst.props {
             let v = &p.value;
             match p.name.as_str() {
@@ -276,6 +298,7 @@ impl Lowerer<'_> {
                 other => self.unknown(p.name_span, other, "a site", SITE_PROPS),
             }
         }
+        on = on.or(on_child);
         site.tls = match (tls_mode.map(|m| m.0), &cert, &key) {
             (Some("off"), _, _) => Tls::Off,
             (Some("files") | None, Some(c), Some(k)) => Tls::Files {
@@ -308,6 +331,7 @@ impl Lowerer<'_> {
         let mut wrote_host = false;
         for c in &inst.children {
             match c.name.as_str() {
+                "on" => {} // read above
                 "host" | "alias" => {
                     self.only(c, &format!("`{}`", c.name), &[]);
                     wrote_host |= c.name == "host";
