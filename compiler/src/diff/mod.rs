@@ -393,6 +393,20 @@ fn entries(block: &str) -> Vec<Entry> {
     out
 }
 
+/// `text` with references to each moved resource written with its new
+/// address (`moves`: new → old): the same resource to Terraform. Copied
+/// only when it names one.
+fn renamed<'t>(text: &'t str, moves: &HashMap<String, String>) -> std::borrow::Cow<'t, str> {
+    let mut text = std::borrow::Cow::Borrowed(text);
+    for (to, from) in moves {
+        let old = format!("{from}.");
+        if text.contains(&old) {
+            text = std::borrow::Cow::Owned(text.replace(&old, &format!("{to}.")));
+        }
+    }
+    text
+}
+
 fn is_terraform(path: &str) -> bool {
     path.starts_with("terraform/") && path.ends_with(".tf")
 }
@@ -417,20 +431,13 @@ fn terraform_changes(old: &str, new: &str, kinds: &Registry, out: &mut Vec<Chang
     let mut moved_away: Vec<&str> = Vec::new();
     // References to a moved resource, written as it was before: the same
     // resource to Terraform, so not a change.
-    let renamed = |text: &str| -> String {
-        let mut text = text.to_string();
-        for (to, from) in &moves {
-            text = text.replace(&format!("{from}."), &format!("{to}."));
-        }
-        text
-    };
     let compare = |o: &TfBlock, b: &TfBlock| {
         let replace_on = b
             .resource_type
             .and_then(|t| kinds.by_resource(t))
             .map(|k| k.replace_on.as_slice())
             .unwrap_or(&[]);
-        attribute_changes(&renamed(o.text), b.text, replace_on)
+        attribute_changes(&renamed(o.text, &moves), b.text, replace_on)
     };
     for b in new_blocks.iter().filter(|b| b.address != "moved") {
         match old_by.get(b.address.as_str()) {

@@ -37,7 +37,7 @@ pub fn complete(cx: &Context, offset: usize) -> Option<Vec<CompletionItem>> {
     // After a node's name: its attributes and blocks, when the kind is
     // one the registry knows. Read from the line, not the parse: a line
     // being typed rarely parses.
-    let (_, registry) = crate::catalog(Some(cx.world));
+    let registry = cx.registry();
     let kind = registry.get(words[0])?;
     let schema = kind.schema();
     let mut items: Vec<CompletionItem> = schema
@@ -79,7 +79,7 @@ fn enum_values(cx: &Context, words: &[&str], before: &str) -> Option<Vec<Complet
         return None;
     }
     let attribute = before[..open].rsplit(|c: char| c.is_whitespace()).next()?;
-    let (_, registry) = crate::catalog(Some(cx.world));
+    let registry = cx.registry();
     let kind = registry.get(words.first()?)?;
     let tf = kind
         .aliases
@@ -113,7 +113,7 @@ fn open_reference(before: &str) -> Option<&str> {
 }
 
 fn kinds(cx: &Context) -> Vec<CompletionItem> {
-    let (components, registry) = crate::catalog(Some(cx.world));
+    let (components, registry) = (cx.components(), cx.registry());
     let mut items: Vec<CompletionItem> = registry
         .all_names()
         .into_iter()
@@ -137,10 +137,10 @@ fn kinds(cx: &Context) -> Vec<CompletionItem> {
                 ..Default::default()
             }),
     );
-    items.extend(components.into_iter().map(|c| CompletionItem {
-        label: c.name,
+    items.extend(components.iter().map(|c| CompletionItem {
+        label: c.name.clone(),
         kind: Some(CompletionItemKind::FUNCTION),
-        detail: c.doc,
+        detail: c.doc.clone(),
         ..Default::default()
     }));
     items.extend(KEYWORDS.iter().map(|k| CompletionItem {
@@ -158,7 +158,7 @@ fn kinds(cx: &Context) -> Vec<CompletionItem> {
 fn references(cx: &Context, partial: &str) -> Vec<CompletionItem> {
     let mut items = Vec::new();
     if let [kind, _name, _] = partial.splitn(3, '.').collect::<Vec<_>>().as_slice() {
-        let (_, registry) = crate::catalog(Some(cx.world));
+        let registry = cx.registry();
         if let Some(k) = registry.get(kind) {
             let head = &partial[..partial.rfind('.').unwrap_or(0) + 1];
             for (name, a) in &k.schema().attributes {

@@ -23,6 +23,12 @@ pub struct Context<'a> {
     pub sources: SourceMap,
     /// The document's path in the project.
     pub relative: String,
+    /// Components and kinds (with the providers the project brings): read
+    /// once per request, when first needed.
+    catalog: std::cell::OnceCell<(
+        Vec<crate::kinds::ComponentInfo>,
+        &'static crate::kinds::Registry,
+    )>,
 }
 
 impl<'a> Context<'a> {
@@ -40,7 +46,21 @@ impl<'a> Context<'a> {
             project: loaded.nodes,
             sources,
             relative: relative.to_string(),
+            catalog: std::cell::OnceCell::new(),
         }
+    }
+
+    pub fn components(&self) -> &[crate::kinds::ComponentInfo] {
+        &self
+            .catalog
+            .get_or_init(|| crate::catalog(Some(self.world)))
+            .0
+    }
+
+    pub fn registry(&self) -> &'static crate::kinds::Registry {
+        self.catalog
+            .get_or_init(|| crate::catalog(Some(self.world)))
+            .1
     }
 
     /// The folder of the document, relative to the project (imports are
@@ -200,12 +220,12 @@ pub fn definition(cx: &Context, offset: usize) -> Option<Location> {
 pub fn hover(cx: &Context, offset: usize) -> Option<Hover> {
     let text = match target(&cx.doc, offset)? {
         Target::Kind(node) => {
-            let (components, registry) = crate::catalog(Some(cx.world));
-            let about = crate::kinds::describe(Some(&node.name), &components, registry).ok()?;
+            let about =
+                crate::kinds::describe(Some(&node.name), cx.components(), cx.registry()).ok()?;
             format!("```text\n{}\n```", about.trim_end())
         }
         Target::Attribute(node, name) => {
-            let (_, registry) = crate::catalog(Some(cx.world));
+            let registry = cx.registry();
             let kind = registry.get(&node.name)?;
             let schema = kind.schema();
             let attribute = kind
