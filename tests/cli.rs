@@ -977,3 +977,41 @@ fn a_rename_is_a_move_and_a_delete_of_a_droplet_is_destructive() {
     );
     let _ = std::fs::remove_dir_all(&repo);
 }
+
+/// The bash script is run by bash: completing `infrac bu` offers `build`,
+/// and `infrac check --format ` offers the formats.
+#[test]
+fn shell_completions_complete_commands_and_values() {
+    let dir = scratch("completions");
+    let o = infrac(&["completions", "bash"], &dir);
+    assert!(o.status.success());
+    let script = dir.join("infrac.bash");
+    std::fs::write(&script, &o.stdout).unwrap();
+    let complete = |words: &str| {
+        let line = format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}}-1)); \
+             _infrac infrac \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display()
+        );
+        let out = Command::new("bash").arg("-c").arg(line).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(complete("infrac bu").trim(), "build");
+    let formats = complete("infrac check --format ''");
+    assert!(formats.lines().any(|l| l == "json"), "{formats}");
+    assert!(formats.lines().any(|l| l == "human"), "{formats}");
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let o = infrac(&["completions", shell], &dir);
+        assert!(o.status.success() && o.stdout.len() > 500, "{shell}");
+    }
+    assert_eq!(
+        infrac(&["completions", "tcsh"], &dir).status.code(),
+        Some(2)
+    );
+}

@@ -160,6 +160,15 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell
+    ///
+    /// bash: `infrac completions bash > ~/.local/share/bash-completion/completions/infrac`;
+    /// zsh: `infrac completions zsh > ~/.zfunc/_infrac` (with ~/.zfunc on fpath);
+    /// fish: `infrac completions fish > ~/.config/fish/completions/infrac.fish`.
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -429,6 +438,17 @@ pub fn main() -> ExitCode {
             exit_code,
         } => diff(&project, out, base, format, exit_code),
         Command::Fmt { paths, check } => format_files(&paths, check),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "infrac",
+                &mut script,
+            );
+            say_raw!("{}", String::from_utf8_lossy(&script));
+            ExitCode::from(EXIT_OK)
+        }
         Command::Lsp => match infrac::lsp::run() {
             Ok(()) => ExitCode::from(EXIT_OK),
             Err(why) => {
