@@ -250,6 +250,9 @@ fn check_prints_json_for_editors() {
         d["range"]["end"],
         serde_json::json!({"line": 0, "character": 88})
     );
+    // The human header names the same line and column as the JSON.
+    let human = String::from_utf8(infrac(&["check", "."], &dir).stderr).unwrap();
+    assert!(human.contains("infra.kdl:1:83]"), "{human}");
 }
 
 /// A provider's own schema must be one `terraform providers schema -json`

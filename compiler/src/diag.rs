@@ -397,12 +397,17 @@ impl miette::SourceCode for Window {
         let local =
             miette::SourceSpan::new(span.offset().saturating_sub(self.start).into(), span.len());
         let c = self.text[self.start..].read_span(&local, before, after)?;
+        let offset = c.span().offset() + self.start;
+        // miette counts the header's column in bytes; `check --format json`
+        // counts characters, and both must name the same place.
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let column = self.text[line_start..offset].chars().count();
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.name.clone(),
             c.data(),
-            miette::SourceSpan::new((c.span().offset() + self.start).into(), c.span().len()),
+            miette::SourceSpan::new(offset.into(), c.span().len()),
             c.line() + self.first_line,
-            c.column(),
+            column,
             c.line_count() + self.first_line,
         )))
     }
