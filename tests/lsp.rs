@@ -294,3 +294,109 @@ fn an_editor_session() {
     assert!(c.child.wait().unwrap().success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Completion knows where it is: a firewall's rule blocks and their
+/// attributes and values, a site's children, components after `use` and
+/// their parameters, variables after `(var)"`, and a component's
+/// parameters inside its body.
+#[test]
+fn completion_follows_blocks_components_and_variables() {
+    let dir = std::env::temp_dir().join(format!("infrac-lsp-scope-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = dir.canonicalize().unwrap();
+    let file = dir.join("infra.kdl");
+    let text = r#"provider "digitalocean" token=(secret)"do_token"
+variable "region" default="ams3"
+component "node" {
+    input "size" default="s-1vcpu-1gb"
+    droplet "n" size="${}"
+}
+firewall "f" droplets=(ref)"droplet.web" {
+    
+    inbound-rule 
+    outbound-rule protocol="
+}
+site "s" on=(ref)"droplet.web" {
+    
+}
+use "dr
+use "droplet-pool" 
+droplet "web" region=(var)"re
+"#;
+    std::fs::write(&file, text).unwrap();
+    let doc = uri(&file);
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    // The document as it last parsed, then as it is being typed.
+    let parsed = "provider \"digitalocean\" token=(secret)\"do_token\"\nvariable \"region\" default=\"ams3\"\n";
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "kdl", "version": 1, "text": parsed}}),
+    );
+    c.diagnostics_for(&doc);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    c.diagnostics_for(&doc);
+    let mut complete = |line: usize| -> Vec<String> {
+        let character = text.lines().nth(line).unwrap().encode_utf16().count();
+        let items = c.request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": doc}, "position": {"line": line, "character": character}}),
+        );
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let has = |items: &[String], wanted: &[&str]| {
+        for w in wanted {
+            assert!(items.iter().any(|i| i == w), "no {w} in {items:?}");
+        }
+    };
+    // Inside `${` in a component's body: its parameter, with declarations.
+    let in_body = complete(4).iter().position(|i| i == "size");
+    assert!(in_body.is_some());
+    // A node starting in a firewall: its blocks, not every kind.
+    let firewall = complete(7);
+    has(
+        &firewall,
+        &["inbound-rule", "outbound-rule", "inbound", "name"],
+    );
+    assert!(!firewall.iter().any(|i| i == "droplet"), "{firewall:?}");
+    // After a block's name: the block's attributes, aliases included.
+    let rule = complete(8);
+    has(
+        &rule,
+        &[
+            "protocol",
+            "port-range",
+            "ports",
+            "source-addresses",
+            "from-addresses",
+        ],
+    );
+    assert!(!rule.iter().any(|i| i == "inbound-rule"), "{rule:?}");
+    // A block attribute's allowed values.
+    has(&complete(9), &["tcp", "udp", "icmp"]);
+    // A site's children.
+    has(&complete(12), &["host", "proxy", "redirect", "static"]);
+    // Components after `use "`, then a component's parameters.
+    assert_eq!(complete(14), ["droplet-pool"]);
+    has(&complete(15), &["name", "regions", "per-region"]);
+    // Variables after `(var)"`.
+    assert_eq!(complete(16), ["region"]);
+
+    c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    assert!(c.child.wait().unwrap().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
