@@ -1,6 +1,8 @@
 //! The language server, driven as an editor drives it: JSON-RPC messages
 //! over the real binary's stdin and stdout.
 
+mod common;
+
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -307,9 +309,9 @@ fn completion_follows_blocks_components_and_variables() {
     let dir = dir.canonicalize().unwrap();
     let file = dir.join("infra.kdl");
     let text = r#"provider "digitalocean" token=(secret)"do_token"
-variable "region" default="ams3"
+var "region" default="ams3"
 component "node" {
-    input "size" default="s-1vcpu-1gb"
+    param "size" default="s-1vcpu-1gb"
     droplet "n" size="${}"
 }
 firewall "f" droplets=(ref)"droplet.web" {
@@ -333,7 +335,8 @@ droplet "web" region=(var)"re
     );
     c.notify("initialized", json!({}));
     // The document as it last parsed, then as it is being typed.
-    let parsed = "provider \"digitalocean\" token=(secret)\"do_token\"\nvariable \"region\" default=\"ams3\"\n";
+    let parsed =
+        "provider \"digitalocean\" token=(secret)\"do_token\"\nvar \"region\" default=\"ams3\"\n";
     c.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"uri": doc, "languageId": "kdl", "version": 1, "text": parsed}}),
@@ -399,4 +402,74 @@ droplet "web" region=(var)"re
     c.notify("exit", json!(null));
     assert!(c.child.wait().unwrap().success());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An example opened in the editor: no diagnostics, already formatted, a
+/// variable and a component found across files, a kind hovered.
+#[test]
+fn an_example_in_the_editor() {
+    let dir = common::repo_root().join("examples/wesync");
+    let servers = dir.join("servers.kdl");
+    let text = std::fs::read_to_string(&servers).unwrap();
+    let doc = uri(&servers);
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "kdl", "version": 1, "text": text}}),
+    );
+    assert_eq!(c.diagnostics_for(&doc), Vec::<Value>::new());
+    let at = |needle: &str, shift: usize| {
+        let (line, l) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(needle))
+            .unwrap();
+        let character = l[..l.find(needle).unwrap() + shift].encode_utf16().count();
+        json!({"textDocument": {"uri": doc}, "position": {"line": line, "character": character}})
+    };
+    // `(var)"region"` is declared in infra.kdl with `var "region"`.
+    let var = c.request("textDocument/definition", at("(var)\"region\"", 8));
+    assert_eq!(var["uri"], json!(uri(&dir.join("infra.kdl"))));
+    let infra = std::fs::read_to_string(dir.join("infra.kdl")).unwrap();
+    let line = var["range"]["start"]["line"].as_u64().unwrap() as usize;
+    assert!(
+        infra
+            .lines()
+            .nth(line)
+            .unwrap()
+            .starts_with("var \"region\""),
+        "{var}"
+    );
+    // `use "server"` is the stdlib's component: built into infrac, so
+    // hover describes it.
+    let component = c.request("textDocument/hover", at("use \"server\"", 6));
+    let about = component["contents"]["value"].as_str().unwrap();
+    assert!(
+        about.contains("server") && about.contains("region"),
+        "{about}"
+    );
+    let param = c.request("textDocument/hover", at("size=\"s-1vcpu-2gb\"", 1));
+    let about = param["contents"]["value"].as_str().unwrap();
+    assert!(about.starts_with("`size` (string, optional)"), "{about}");
+    let hover = c.request("textDocument/hover", at("volume \"data-pg\"", 2));
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("digitalocean_volume"),
+        "{hover}"
+    );
+    let edits = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": doc}, "options": {"tabSize": 4, "insertSpaces": true}}),
+    );
+    assert_eq!(edits, json!([]), "the example is formatted");
+    c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    assert!(c.child.wait().unwrap().success());
 }

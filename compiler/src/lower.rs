@@ -9,7 +9,8 @@ use crate::parse::{Entry, Literal, Node, Prop};
 use crate::source::Span;
 use smol_str::SmolStr;
 
-const KEYWORDS: &[&str] = &[
+/// Words that start a node and are not kinds.
+pub const KEYWORDS: &[&str] = &[
     "var",
     "secret",
     "input",

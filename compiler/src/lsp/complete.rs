@@ -15,20 +15,6 @@ use crate::parse::Literal;
 use crate::schema::Block;
 use lsp_types::{CompletionItem, CompletionItemKind, Documentation};
 
-/// Words that start a node and are not kinds.
-const KEYWORDS: &[&str] = &[
-    "component",
-    "data",
-    "environment",
-    "external",
-    "import",
-    "input",
-    "output",
-    "provider",
-    "use",
-    "variable",
-];
-
 pub fn complete(cx: &Context, offset: usize) -> Option<Vec<CompletionItem>> {
     let line_start = cx.text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let before = &cx.text[line_start..offset];
@@ -265,7 +251,7 @@ fn node_starts(cx: &Context) -> Vec<CompletionItem> {
         detail: c.doc.clone(),
         ..Default::default()
     }));
-    items.extend(KEYWORDS.iter().map(|k| CompletionItem {
+    items.extend(crate::lower::KEYWORDS.iter().map(|k| CompletionItem {
         label: k.to_string(),
         kind: Some(CompletionItemKind::KEYWORD),
         ..Default::default()
@@ -313,7 +299,7 @@ fn variables(cx: &Context, scope: &[OpenNode], partial: &str) -> Vec<CompletionI
     let mut items: Vec<CompletionItem> = cx
         .project
         .iter()
-        .filter(|n| matches!(n.name.as_str(), "variable" | "input"))
+        .filter(|n| matches!(n.name.as_str(), "var" | "input"))
         .filter_map(|n| match n.args.first().map(|a| &a.value) {
             Some(Literal::Str(label)) => Some(label.to_string()),
             _ => None,
@@ -373,12 +359,15 @@ fn references(cx: &Context, scope: &[OpenNode], partial: &str) -> Vec<Completion
             continue;
         };
         let path = match n.name.as_str() {
-            "variable" | "input" => format!("var.{label}"),
-            "data" => match n.args.get(1).map(|a| &a.value) {
-                Some(Literal::Str(name)) => format!("data.{label}.{name}"),
+            "var" | "input" => format!("var.{label}"),
+            "data" | "external" => match n.args.get(1).map(|a| &a.value) {
+                Some(Literal::Str(name)) if n.name == "data" => format!("data.{label}.{name}"),
+                Some(Literal::Str(name)) => format!("{label}.{name}"),
                 _ => continue,
             },
-            "component" | "environment" | "provider" | "import" | "output" | "use" => continue,
+            "component" | "environment" | "provider" | "import" | "output" | "use" | "secret" => {
+                continue
+            }
             kind => format!("{kind}.{label}"),
         };
         if path.starts_with(partial) {

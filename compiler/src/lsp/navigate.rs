@@ -89,9 +89,9 @@ impl<'a> Context<'a> {
             .collect();
         let all = declarations(&self.project);
         match parts.as_slice() {
-            ["var" | "input", name, ..] => all.into_iter().find(|n| {
-                matches!(n.name.as_str(), "variable" | "input") && label(n, 0) == Some(name)
-            }),
+            ["var" | "input", name, ..] => all
+                .into_iter()
+                .find(|n| matches!(n.name.as_str(), "var" | "input") && label(n, 0) == Some(name)),
             ["data", kind, name, ..] => all.into_iter().find(|n| {
                 n.name == "data" && label(n, 0) == Some(kind) && label(n, 1) == Some(name)
             }),
@@ -99,10 +99,17 @@ impl<'a> Context<'a> {
             // declared label the rest of the path starts with.
             [kind, _, ..] => {
                 let rest = path.get(kind.len() + 1..)?;
+                // `external "KIND" "NAME"` declares `KIND.NAME` too.
+                fn named<'n>(n: &'n Node, kind: &str) -> Option<&'n str> {
+                    match n.name.as_str() {
+                        "external" if label(n, 0) == Some(kind) => label(n, 1),
+                        name if name == kind => label(n, 0),
+                        _ => None,
+                    }
+                }
                 all.into_iter()
-                    .filter(|n| n.name == *kind)
                     .filter_map(|n| {
-                        let l = label(n, 0)?;
+                        let l = named(n, kind)?;
                         let fits = rest == l
                             || rest
                                 .strip_prefix(l)
@@ -199,6 +206,13 @@ fn reference_at(text: &str, node: &Node, entry: &Entry, offset: usize) -> Option
     (word.contains('.')).then(|| word.to_string())
 }
 
+/// What `infrac kinds NAME` says of the component a `use` names.
+fn component_about(cx: &Context, node: &Node) -> Option<String> {
+    let about =
+        crate::kinds::describe(Some(label(node, 0)?), cx.components(), cx.registry()).ok()?;
+    Some(format!("```text\n{}\n```", about.trim_end()))
+}
+
 pub fn definition(cx: &Context, offset: usize) -> Option<Location> {
     let Target::Value(node, entry) = target(&cx.doc, offset)? else {
         return None;
@@ -219,6 +233,31 @@ pub fn definition(cx: &Context, offset: usize) -> Option<Location> {
 
 pub fn hover(cx: &Context, offset: usize) -> Option<Hover> {
     let text = match target(&cx.doc, offset)? {
+        // `use "NAME"`: the component, wherever it comes from (the stdlib
+        // is built into infrac, so there is no file to go to).
+        Target::Kind(node) if node.name == "use" => component_about(cx, node)?,
+        Target::Value(node, entry)
+            if node.name == "use" && node.args.first().is_some_and(|a| a.span == entry.span) =>
+        {
+            component_about(cx, node)?
+        }
+        Target::Attribute(node, name) if node.name == "use" => {
+            let component = cx
+                .components()
+                .iter()
+                .find(|c| Some(c.name.as_str()) == label(node, 0))?;
+            let (_, ty, has_default, doc) = component.params.iter().find(|p| p.0 == name)?;
+            let need = if *has_default { "optional" } else { "required" };
+            let mut text = format!(
+                "`{name}` ({ty}, {need}): a parameter of `{}`",
+                component.name
+            );
+            if let Some(doc) = doc {
+                text.push_str("\n\n");
+                text.push_str(doc);
+            }
+            text
+        }
         Target::Kind(node) => {
             let about =
                 crate::kinds::describe(Some(&node.name), cx.components(), cx.registry()).ok()?;
