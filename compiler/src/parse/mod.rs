@@ -241,23 +241,58 @@ pub fn parsers_agree(text: &str) -> bool {
 fn parse_with_kdl_crate(file: FileId, text: &str) -> Reading {
     match kdl::KdlDocument::parse_v2(text) {
         Ok(doc) => Ok(doc.nodes().iter().map(|n| convert(file, n)).collect()),
-        Err(err) => Err(err
-            .diagnostics
-            .into_iter()
-            .map(|d| {
-                let span = Span::from_miette(file, d.span);
-                Diagnostic::error(
-                    Code::Syntax,
-                    d.message.unwrap_or_else(|| "invalid KDL".to_string()),
-                )
-                .at(span, d.label.unwrap_or_else(|| "here".to_string()))
-                .help(d.help.unwrap_or_else(|| {
-                    "the project files are KDL 2.0: see docs/language.md".to_string()
-                }))
-            })
-            .collect()),
+        Err(err) => {
+            // An unclosed `{` is also reported as a missing `}` after the
+            // nodes, at the same place: one mistake, one error.
+            let unclosed_block = err
+                .diagnostics
+                .iter()
+                .any(|d| d.message.as_deref() == Some(UNCLOSED_BLOCK));
+            Err(err
+                .diagnostics
+                .into_iter()
+                .filter(|d| !(unclosed_block && d.message.as_deref() == Some(NO_CLOSING_BRACE)))
+                .map(|d| {
+                    let span = Span::from_miette(file, d.span);
+                    let message = d.message.unwrap_or_else(|| "invalid KDL".to_string());
+                    let (message, label, help) = match message.as_str() {
+                        UNCLOSED_BLOCK => (
+                            "this `{` is never closed".to_string(),
+                            "opened here".to_string(),
+                            "every `{` needs its `}`: this block is still open at the end of the file; close it after its last child".to_string(),
+                        ),
+                        UNCLOSED_STRING => (
+                            "this string is not closed on its line".to_string(),
+                            "opened here".to_string(),
+                            "close the string with `\"` before the end of the line (text over several lines is written between `\"\"\"` lines)".to_string(),
+                        ),
+                        PARTIAL_VALUE if text[span.start as usize..].starts_with('"') => (
+                            "a string runs into the next value".to_string(),
+                            "this string runs into what follows it".to_string(),
+                            "a `\"` is missing or extra here: a string ends at the next `\"`, and a value must be followed by a space, `;`, `{` or the end of the line".to_string(),
+                        ),
+                        _ => (
+                            message,
+                            d.label.unwrap_or_else(|| "here".to_string()),
+                            d.help.unwrap_or_else(|| {
+                                "the project files are KDL 2.0: see docs/language.md".to_string()
+                            }),
+                        ),
+                    };
+                    Diagnostic::error(Code::Syntax, message)
+                        .at(span, label)
+                        .help(help)
+                })
+                .collect())
+        }
     }
 }
+
+/// Messages of the `kdl` crate that get infrac's own labels and help.
+const UNCLOSED_BLOCK: &str = "No closing '}' for child block";
+const NO_CLOSING_BRACE: &str = "Closing '}' was not found after nodes";
+const UNCLOSED_STRING: &str = "Unexpected newline in single-line quoted string";
+const PARTIAL_VALUE: &str = "Expected quoted string";
 
 fn convert(file: FileId, node: &kdl::KdlNode) -> Node {
     let mut args = Vec::new();
