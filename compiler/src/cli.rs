@@ -32,6 +32,15 @@ macro_rules! say_raw {
     ($($arg:tt)*) => { write_stdout(&format!($($arg)*)) };
 }
 
+/// `1 resource`, `2 resources`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Exit codes, documented in `--help` and docs/cli.md.
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_PROJECT_ERRORS: u8 = 1;
@@ -364,7 +373,8 @@ pub fn main() -> ExitCode {
             match written {
                 Ok(s) => {
                     say!(
-                        "built {resources} resources{data} into {}: {} files written, {} unchanged, {} removed in {} ms",
+                        "built {}{data} into {}: {} files written, {} unchanged, {} removed in {} ms",
+                        count(resources, "resource"),
                         display(&out),
                         s.written,
                         s.unchanged,
@@ -390,9 +400,12 @@ pub fn main() -> ExitCode {
                     if !c.has_errors() {
                         let n = c.plan.as_ref().map_or(0, |p| p.resources.len());
                         match c.diagnostics.len() {
-                            0 => say!("ok: {n} resources, no errors"),
-                            1 => say!("ok: {n} resources, no errors, 1 warning"),
-                            w => say!("ok: {n} resources, no errors, {w} warnings"),
+                            0 => say!("ok: {}, no errors", count(n, "resource")),
+                            w => say!(
+                                "ok: {}, no errors, {}",
+                                count(n, "resource"),
+                                count(w, "warning")
+                            ),
                         }
                     }
                 }
