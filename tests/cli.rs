@@ -250,6 +250,16 @@ fn check_prints_json_for_editors() {
         d["range"]["end"],
         serde_json::json!({"line": 0, "character": 88})
     );
+    // The LSP's fields: a link to the code's section, the source, and the
+    // did-you-mean as an edit of the misspelt word.
+    assert!(d["codeDescription"]["href"]
+        .as_str()
+        .unwrap()
+        .ends_with("docs/diagnostics.md#e003-unknown-attribute"));
+    assert_eq!(d["source"], "infrac");
+    assert_eq!(d["fixes"][0]["replacement"], "size");
+    assert_eq!(d["fixes"][0]["range"], d["range"]);
+    assert_eq!(d["tags"], serde_json::json!([]));
     // The human header names the same line and column as the JSON.
     let human = String::from_utf8(infrac(&["check", "."], &dir).stderr).unwrap();
     assert!(human.contains("infra.kdl:1:83]"), "{human}");
@@ -1017,4 +1027,18 @@ fn shell_completions_complete_commands_and_values() {
         infrac(&["completions", "tcsh"], &dir).status.code(),
         Some(2)
     );
+}
+
+/// `infrac explain` prints a code's section of docs/diagnostics.md, found by
+/// code or name; an unknown code is a command-line error.
+#[test]
+fn explain_prints_what_a_code_means() {
+    let dir = scratch("explain");
+    let o = infrac(&["explain", "e003"], &dir);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.starts_with("## E003 unknown-attribute\n"), "{text}");
+    assert!(!text.contains("## E004"), "{text}");
+    let o = infrac(&["explain", "unused-variable"], &dir);
+    assert!(String::from_utf8(o.stdout).unwrap().starts_with("## W001"));
+    assert_eq!(infrac(&["explain", "E999"], &dir).status.code(), Some(2));
 }

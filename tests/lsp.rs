@@ -138,6 +138,10 @@ fn an_editor_session() {
         .as_str()
         .unwrap()
         .contains("did you mean `size`"));
+    assert!(found[0]["codeDescription"]["href"]
+        .as_str()
+        .unwrap()
+        .ends_with("#e003-unknown-attribute"));
     // Its quick fix writes `size` where `sise` is.
     let actions = c.request(
         "textDocument/codeAction",
@@ -150,6 +154,16 @@ fn an_editor_session() {
         edit["range"]["start"],
         json!({"line": 2, "character": column})
     );
+
+    // An unused variable is tagged unnecessary (editors fade it).
+    let unused = format!("{PROJECT}var \"spare\" default=\"x\"\n");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 2}, "contentChanges": [{"text": unused}]}),
+    );
+    let found = c.diagnostics_for(&doc);
+    let warning = found.iter().find(|d| d["code"] == "W001").unwrap();
+    assert_eq!(warning["tags"], json!([1]));
 
     // A change that fixes it clears them; the disk was never read for it.
     let fixed = PROJECT.replace(" sise=\"x\"", "");

@@ -32,6 +32,28 @@ macro_rules! say_raw {
     ($($arg:tt)*) => { write_stdout(&format!($($arg)*)) };
 }
 
+/// The section of docs/diagnostics.md headed `## CODE name`, found by the
+/// code or the name.
+fn explain(code: &str) -> Result<String, String> {
+    const DOCS: &str = include_str!("../../docs/diagnostics.md");
+    let wanted = code.trim().to_ascii_uppercase();
+    let mut sections = DOCS.split("\n## ").skip(1);
+    let found = sections.find(|s| {
+        let mut heading = s.lines().next().unwrap_or_default().split_whitespace();
+        let (c, name) = (
+            heading.next().unwrap_or_default(),
+            heading.next().unwrap_or_default(),
+        );
+        c == wanted || name.eq_ignore_ascii_case(code.trim())
+    });
+    match found {
+        Some(section) => Ok(format!("## {}\n", section.trim_end())),
+        None => Err(format!(
+            "`{code}` is not a diagnostic code of infrac (they are E001…, W001…; docs/diagnostics.md lists them)"
+        )),
+    }
+}
+
 /// `1 resource`, `2 resources`.
 fn count(n: usize, noun: &str) -> String {
     if n == 1 {
@@ -168,6 +190,12 @@ enum Command {
         /// Change nothing; list the files that are not formatted
         #[arg(long)]
         check: bool,
+    },
+    /// Explain a diagnostic code: what it means and how to fix it (its
+    /// section of docs/diagnostics.md)
+    Explain {
+        /// A code, e.g. E003 (or its name, unknown-attribute)
+        code: String,
     },
     /// Print a shell completion script: bash, zsh, fish, elvish or powershell
     ///
@@ -451,6 +479,16 @@ pub fn main() -> ExitCode {
             exit_code,
         } => diff(&project, out, base, format, exit_code),
         Command::Fmt { paths, check } => format_files(&paths, check),
+        Command::Explain { code } => match explain(&code) {
+            Ok(text) => {
+                say_raw!("{text}");
+                ExitCode::from(EXIT_OK)
+            }
+            Err(why) => {
+                eprintln!("error: {why}");
+                ExitCode::from(2)
+            }
+        },
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(

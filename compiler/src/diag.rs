@@ -155,6 +155,83 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// The edits that would fix it: for a help that says "did you mean
+    /// `size`?" (or several), each suggestion written in place of the
+    /// misspelt word, the one of the message's quoted words that the
+    /// diagnostic's span holds. `text` is the span's file.
+    pub fn fixes(&self, text: &str) -> Vec<Fix> {
+        let Some(guess) = self.help.split("did you mean ").nth(1) else {
+            return Vec::new();
+        };
+        let guess = guess.split('?').next().unwrap_or_default();
+        let (start, end) = (self.span.start as usize, self.span.end as usize);
+        let Some(spanned) = text.get(start..end.max(start)) else {
+            return Vec::new();
+        };
+        let Some((word, at)) = backticked(&self.message)
+            .into_iter()
+            .find_map(|word| Some((word, start + whole_word(spanned, word)?)))
+        else {
+            return Vec::new();
+        };
+        backticked(guess)
+            .into_iter()
+            .map(|replacement| Fix {
+                span: Span {
+                    file: self.span.file,
+                    start: at as u32,
+                    end: (at + word.len()) as u32,
+                },
+                title: format!("Change `{word}` to `{replacement}`"),
+                replacement: replacement.to_string(),
+            })
+            .collect()
+    }
+}
+
+/// An edit that fixes a diagnostic: `replacement` in place of `span`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
+    /// For an editor's menu: "Change `sise` to `size`".
+    pub title: String,
+}
+
+/// The words between backticks, in order.
+fn backticked(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
+}
+
+/// Where `word` occurs in `text` not as part of a longer name.
+fn whole_word(text: &str, word: &str) -> Option<usize> {
+    let part = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+    text.match_indices(word)
+        .map(|(i, _)| i)
+        .find(|&i| !text[..i].ends_with(part) && !text[i + word.len()..].starts_with(part))
+}
+
+impl Code {
+    /// The code's section in docs/diagnostics.md, in the repository.
+    pub fn docs_url(self) -> String {
+        format!(
+            "{}/blob/main/docs/diagnostics.md#{}-{}",
+            env!("CARGO_PKG_REPOSITORY"),
+            self.as_str().to_ascii_lowercase(),
+            self.slug()
+        )
+    }
+
+    /// The protocol's tags: 1 unnecessary (an unused variable, which
+    /// editors fade), 2 deprecated (struck through).
+    pub fn lsp_tags(self) -> &'static [u8] {
+        match self {
+            Code::UnusedVariable => &[1],
+            Code::Deprecated => &[2],
+            _ => &[],
+        }
+    }
 }
 
 /// Collects diagnostics across stages.
@@ -630,6 +707,18 @@ pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> serde_json::Val
                     })
                 })
                 .collect();
+            let fixes: Vec<serde_json::Value> = d
+                .fixes(&sources.get(d.span.file).text)
+                .into_iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "title": f.title,
+                        "range": lines.lsp_range(sources, f.span),
+                        "span": {"start": f.span.start, "end": f.span.end},
+                        "replacement": f.replacement,
+                    })
+                })
+                .collect();
             serde_json::json!({
                 "file": sources.get(d.span.file).path,
                 "line": line,
@@ -639,7 +728,11 @@ pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> serde_json::Val
                 "range": lines.lsp_range(sources, d.span),
                 "span": {"start": d.span.start, "end": d.span.end},
                 "code": d.code.as_str(),
+                "codeDescription": {"href": d.code.docs_url()},
+                "source": "infrac",
                 "name": d.code.slug(),
+                "tags": d.code.lsp_tags(),
+                "fixes": fixes,
                 "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
                 "message": d.message,
                 "label": d.label,
@@ -653,7 +746,34 @@ pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> serde_json::Val
 
 #[cfg(test)]
 mod tests {
-    use super::did_you_mean;
+    use super::*;
+
+    #[test]
+    fn a_did_you_mean_is_a_fix_of_the_misspelt_word() {
+        let text = "droplet \"web\" region=\"nyc9\" sise=\"x\"\n";
+        let span = |start: u32, end: u32| Span {
+            file: crate::source::FileId(0),
+            start,
+            end,
+        };
+        let region = Diagnostic::error(Code::BadEnumValue, "`nyc9` is not a valid region")
+            .at(span(14, 27), "here")
+            .help("did you mean `nyc1`, `nyc2` or `nyc3`? allowed: …");
+        let fixes = region.fixes(text);
+        assert_eq!(fixes.len(), 3);
+        assert_eq!(
+            (fixes[2].span, fixes[2].replacement.as_str()),
+            (span(22, 26), "nyc3")
+        );
+        assert_eq!(fixes[0].title, "Change `nyc9` to `nyc1`");
+        let attribute =
+            Diagnostic::error(Code::UnknownAttribute, "droplet has no attribute `sise`")
+                .at(span(28, 32), "here")
+                .help("did you mean `size`? …");
+        assert_eq!(attribute.fixes(text)[0].span, span(28, 32));
+        let no_guess = Diagnostic::error(Code::UnknownAttribute, "`x`").at(span(0, 7), "here");
+        assert!(no_guess.fixes(text).is_empty());
+    }
 
     #[test]
     fn did_you_mean_names_every_equally_close_candidate() {

@@ -55,6 +55,18 @@ pub fn of_project(world: &dyn World, root: &Path) -> Found {
                 })
             })
             .collect();
+        // The fixes travel with the diagnostic (`data`), and come back
+        // with it when the editor asks for code actions.
+        let fixes: Vec<serde_json::Value> = d
+            .fixes(&sources.get(d.span.file).text)
+            .into_iter()
+            .filter_map(|f| {
+                let (_, range) = locate(f.span)?;
+                Some(
+                    serde_json::json!({"title": f.title, "range": range, "newText": f.replacement}),
+                )
+            })
+            .collect();
         let mut message = d.message.clone();
         if !d.help.is_empty() {
             message.push_str("\nhelp: ");
@@ -71,7 +83,21 @@ pub fn of_project(world: &dyn World, root: &Path) -> Found {
             source: Some("infrac".to_string()),
             message,
             related_information: (!related.is_empty()).then_some(related),
-            ..Default::default()
+            code_description: Url::parse(&d.code.docs_url())
+                .ok()
+                .map(|href| lsp_types::CodeDescription { href }),
+            tags: Some(
+                d.code
+                    .lsp_tags()
+                    .iter()
+                    .map(|&t| match t {
+                        1 => lsp_types::DiagnosticTag::UNNECESSARY,
+                        _ => lsp_types::DiagnosticTag::DEPRECATED,
+                    })
+                    .collect(),
+            )
+            .filter(|tags: &Vec<_>| !tags.is_empty()),
+            data: (!fixes.is_empty()).then(|| serde_json::Value::Array(fixes)),
         });
     }
     Found {

@@ -143,9 +143,7 @@ impl Server {
             }
             request::CodeActionRequest::METHOD => {
                 self.with_params(req, |s, p: lsp_types::CodeActionParams| {
-                    let text = s.text(&p.text_document.uri)?;
-                    let actions =
-                        fixes::quick_fixes(&p.text_document.uri, &text, &p.context.diagnostics);
+                    let actions = fixes::quick_fixes(&p.text_document.uri, &p.context.diagnostics);
                     serde_json::to_value(actions).ok()
                 })
             }
