@@ -142,7 +142,7 @@ impl Server {
                 })
             }
             request::CodeActionRequest::METHOD => {
-                self.with_params(req, |s, p: lsp_types::CodeActionParams| {
+                self.with_params(req, |_, p: lsp_types::CodeActionParams| {
                     let actions = fixes::quick_fixes(&p.text_document.uri, &p.context.diagnostics);
                     serde_json::to_value(actions).ok()
                 })
