@@ -101,7 +101,14 @@ impl Expander<'_> {
             for (p, a) in component.params.iter().zip(&given) {
                 if let Some(a) = a {
                     let value = self.eval(&a.value, &local);
-                    params.insert(p.name.clone(), self.coerce(value, p.ty, &p.name));
+                    // A value of the wrong type is reported once, here;
+                    // the body is not made from it.
+                    match self.coerce(value, p.ty, &p.name) {
+                        Some(value) => {
+                            params.insert(p.name.clone(), value);
+                        }
+                        None => complete = false,
+                    }
                 }
             }
             for (p, a) in component.params.iter().zip(&given) {
@@ -147,8 +154,12 @@ impl Expander<'_> {
                         continue;
                     }
                 };
-                let value = self.coerce(value, p.ty, &p.name);
-                params.insert(p.name.clone(), value);
+                match self.coerce(value, p.ty, &p.name) {
+                    Some(value) => {
+                        params.insert(p.name.clone(), value);
+                    }
+                    None => complete = false,
+                }
             }
             if !complete {
                 continue;

@@ -153,13 +153,21 @@ impl Expander<'_> {
             .find(|v| v.name == name)
             .expect("sources are declared variables")
             .ty;
-        let value = self.coerce(value, ty, name);
-        self.vars.insert(name.to_string(), value);
+        match self.coerce(value, ty, name) {
+            Some(value) => {
+                self.vars.insert(name.to_string(), value);
+            }
+            // Reported; the uses stay quiet, as for a cycle.
+            None => {
+                self.unset.insert(name.to_string(), true);
+            }
+        }
     }
 
     /// Checks a variable's or parameter's value against its declared type;
-    /// a `list` accepts a whitespace-separated string.
-    pub(super) fn coerce(&mut self, v: SValue, ty: VarType, name: &str) -> SValue {
+    /// a `list` accepts a whitespace-separated string. None when it does
+    /// not fit (reported here): what reads it must not report it again.
+    pub(super) fn coerce(&mut self, v: SValue, ty: VarType, name: &str) -> Option<SValue> {
         let ok = match (&v.value, ty) {
             (Value::Str(s), VarType::List) => {
                 let items = s
@@ -169,10 +177,10 @@ impl Expander<'_> {
                         span: v.span,
                     })
                     .collect();
-                return SValue {
+                return Some(SValue {
                     value: Value::List(items),
                     span: v.span,
-                };
+                });
             }
             (Value::List(_), VarType::List) => true,
             (
@@ -197,8 +205,9 @@ impl Expander<'_> {
                 .at(v.span, format!("a {}", v.value.type_name()))
                 .help(format!("`{name}` is declared with type={}", ty.name())),
             );
+            return None;
         }
-        v
+        Some(v)
     }
 
     pub(super) fn var(&mut self, name: &str, span: Span) -> SValue {
