@@ -110,15 +110,81 @@ def variable_values(folder):
     return values
 
 
+BACKEND_BLOCK = re.compile(r'^  (?:backend\s+"([^"]+)"|cloud)\s*\{', re.M)
+
+
+def backend_kind(folder):
+    """The state backend the configuration declares (`cloud` for a cloud
+    block), or None."""
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".tf"):
+            with open(os.path.join(folder, name)) as f:
+                m = BACKEND_BLOCK.search(f.read())
+            if m:
+                return m.group(1) or "cloud"
+    return None
+
+
+# Diagnostics of `terraform init` about the backend's configuration carry
+# the place in the file ("on versions.tf line 14"); failing to reach the
+# state's server (this judge runs offline) or to find credentials do not.
+CONFIG_ERROR = re.compile(r"^\s*on \S+\.tf line \d+", re.M)
+# Some connection failures are still reported at the block (`cloud`'s
+# service discovery): those name the network's refusal.
+OFFLINE = re.compile(r"dial tcp|no such host|connection refused|i/o timeout")
+
+
+def judge_backend(folder, scratch, index):
+    """`terraform init` with the real backend: Terraform decodes and
+    validates the backend's settings against its own schema before it
+    connects. Errors at a place in the configuration are refused; the
+    connection that then fails offline is not the configuration's fault."""
+    work = os.path.join(scratch, "backend", str(index))
+    shutil.copytree(folder, work, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
+    env = {"AWS_ACCESS_KEY_ID": "judge", "AWS_SECRET_ACCESS_KEY": "judge", "AWS_EC2_METADATA_DISABLED": "true"}
+    code, out, err = run_terraform_env(["init", "-input=false", "-no-color"], work, env)
+    if code == 0:
+        return []
+    # Each diagnostic starts with "Error: " or "Warning: "; only errors count.
+    blocks = re.split(r"^(?=(?:Error|Warning): )", out + err, flags=re.M)
+    refused = [
+        b.strip()
+        for b in blocks
+        if b.startswith("Error: ") and CONFIG_ERROR.search(b) and not OFFLINE.search(b)
+    ]
+    return [f"init (backend): {b}" for b in refused]
+
+
+def run_terraform_env(args, workdir, extra):
+    proc = subprocess.run(
+        [sys.executable, __file__, "--terraform", workdir, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **extra},
+        timeout=120,
+    )
+    return proc.returncode, proc.stdout, proc.stderr
+
+
 def judge(folder, scratch, index):
     work = os.path.join(scratch, "work", str(index))
     shutil.copytree(folder, work, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
     with open(os.path.join(work, "judge.auto.tfvars.json"), "w") as f:
         json.dump(variable_values(work), f)
     result = {"dir": folder, "ok": False, "add": 0, "change": 0, "import": 0, "destroy": 0, "errors": []}
+    backend = backend_kind(work)
+    if backend:
+        result["backend"] = backend
+        result["errors"] = judge_backend(folder, scratch, index)
+        if result["errors"]:
+            return result
+        # The plan runs against a local state: the backend's own server is
+        # out of reach here (an override file replaces the backend).
+        with open(os.path.join(work, "judge_backend_override.tf"), "w") as f:
+            f.write('terraform {\n  backend "local" {}\n}\n')
     steps = [
         ["fmt", "-check", "-diff", "-recursive"],
-        ["init", "-backend=false", "-input=false", "-no-color"],
+        ["init", "-input=false", "-no-color"],
         ["validate", "-no-color"],
         ["plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-json"],
     ]

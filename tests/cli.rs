@@ -1042,3 +1042,52 @@ fn explain_prints_what_a_code_means() {
     assert!(String::from_utf8(o.stdout).unwrap().starts_with("## W001"));
     assert_eq!(infrac(&["explain", "E999"], &dir).status.code(), Some(2));
 }
+
+/// Each environment's Terraform keeps its state apart: the project's
+/// backend with the environment's name in the state's path, unless the
+/// environment says where itself; an http backend cannot be told apart
+/// by name, so an environment must give its address.
+#[test]
+fn each_environment_keeps_its_state_apart() {
+    let dir = scratch("backend-environments");
+    std::fs::write(
+        dir.join("infra.kdl"),
+        r#"provider "digitalocean" token=(secret)"do_token"
+backend "s3" bucket="acme-tfstate" key="infra/terraform.tfstate" region="us-east-1" {
+    endpoints s3="https://fra1.digitaloceanspaces.com"
+}
+environment "staging"
+environment "prod" {
+    backend key="production.tfstate"
+}
+droplet "web" region="fra1" size="s-1vcpu-1gb" image="ubuntu-24-04-x64"
+"#,
+    )
+    .unwrap();
+    let key = |env: &[&str]| {
+        let mut args = vec!["build", "."];
+        args.extend(env);
+        let o = infrac(&args, &dir);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let versions = std::fs::read_to_string(dir.join("out/terraform/versions.tf")).unwrap();
+        let line = versions
+            .lines()
+            .find(|l| l.trim_start().starts_with("key "))
+            .unwrap();
+        line.split('"').nth(1).unwrap().to_string()
+    };
+    assert_eq!(key(&[]), "infra/terraform.tfstate");
+    assert_eq!(
+        key(&["--env", "staging"]),
+        "infra/staging/terraform.tfstate"
+    );
+    assert_eq!(key(&["--env", "prod"]), "production.tfstate");
+    std::fs::write(
+        dir.join("infra.kdl"),
+        "provider \"digitalocean\" token=(secret)\"do_token\"\nbackend \"http\" address=\"https://state.example.com/infra\"\nenvironment \"prod\"\n",
+    )
+    .unwrap();
+    let o = infrac(&["check", ".", "--env", "prod"], &dir);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("must say where its state is"));
+}

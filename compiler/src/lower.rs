@@ -15,6 +15,7 @@ pub const KEYWORDS: &[&str] = &[
     "secret",
     "input",
     "provider",
+    "backend",
     "component",
     "use",
     "output",
@@ -45,6 +46,22 @@ pub fn lower(
     let mut l = Lowerer { kinds, diags };
     for node in nodes {
         l.top_level(node, &mut project);
+    }
+    // Changes to the project's backend need one, whichever environment
+    // is built.
+    if project.backend.is_none() {
+        for env in &project.environments {
+            if let Some(b) = env.backend.as_ref().filter(|b| b.kind.is_none()) {
+                l.err(
+                    Diagnostic::error(
+                        Code::MissingRequired,
+                        format!("environment `{}` changes the backend, but the project declares none", env.name),
+                    )
+                    .at(b.span, "no backend to change")
+                    .help("declare the project's `backend \"s3\" …` at the top level, or give this one its type: `backend \"s3\" bucket=… key=…`"),
+                );
+            }
+        }
     }
     for node in stdlib {
         if node.name == "component" {
@@ -103,6 +120,19 @@ impl Lowerer<'_> {
                     });
                 }
             }
+            "backend" => {
+                let decl = self.backend(node, true);
+                match (&project.backend, decl) {
+                    (Some(first), Some(again)) => self.err(
+                        Diagnostic::error(Code::DuplicateName, "the project has two backends")
+                            .at(again.span, "declared again here")
+                            .also(first.span, "first declared here")
+                            .help("a Terraform configuration keeps its state in one place: keep one `backend`; an environment changes it inside its `environment` block"),
+                    ),
+                    (None, decl) => project.backend = decl,
+                    _ => {}
+                }
+            }
             "component" => {
                 if let Some(c) = self.component(node) {
                     project.components.push(c);
@@ -118,6 +148,7 @@ impl Lowerer<'_> {
                                 name: name.to_string(),
                                 name_span,
                                 values: Vec::new(),
+                                backend: None,
                                 patches: Vec::new(),
                                 outputs: Vec::new(),
                                 span: node.span,
@@ -133,6 +164,23 @@ impl Lowerer<'_> {
                         if c.name == "output" {
                             if let Some(o) = self.output(c) {
                                 project.environments[at].outputs.push(Item::Output(o));
+                            }
+                            continue;
+                        }
+                        if c.name == "backend" {
+                            let decl = self.backend(c, false);
+                            if let Some(first) = &project.environments[at].backend {
+                                self.err(
+                                    Diagnostic::error(
+                                        Code::DuplicateName,
+                                        format!("environment `{name}` has two backends"),
+                                    )
+                                    .at(c.span, "declared again here")
+                                    .also(first.span, "first declared here")
+                                    .help("keep one `backend` in the environment"),
+                                );
+                            } else {
+                                project.environments[at].backend = decl;
                             }
                             continue;
                         }
@@ -190,6 +238,39 @@ impl Lowerer<'_> {
                 }
             }
         }
+    }
+
+    /// `backend "TYPE" …`; in an environment the type may be left out, to
+    /// change only some settings of the project's backend.
+    fn backend(&mut self, node: &Node, needs_type: bool) -> Option<BackendDecl> {
+        let kind = match node.args.as_slice() {
+            [] if !needs_type => None,
+            [a] => match &a.value {
+                Literal::Str(s) => Some((s.to_string(), a.span)),
+                _ => {
+                    self.err(
+                        Diagnostic::error(Code::WrongType, "a backend's type is a string")
+                            .at(a.span, "not a string")
+                            .help("write `backend \"s3\" bucket=\"…\" key=\"…\"`"),
+                    );
+                    return None;
+                }
+            },
+            _ => {
+                self.err(
+                    Diagnostic::error(Code::UnknownAttribute, "`backend` takes its type and settings")
+                        .at(node.span, if needs_type { "one type expected" } else { "at most one type expected" })
+                        .help("write `backend \"s3\" bucket=\"…\" key=\"…\"` (types: s3, gcs, azurerm, http, local, remote, cloud, consul, pg, kubernetes)"),
+                );
+                return None;
+            }
+        };
+        Some(BackendDecl {
+            kind,
+            props: node.props.iter().map(|p| self.field(p)).collect(),
+            children: node.children.iter().map(|c| self.child(c)).collect(),
+            span: node.span,
+        })
     }
 
     /// A resource, a `use` or an `output`: what may appear at top level and

@@ -333,9 +333,24 @@ pub struct EnvironmentDecl {
     pub name: String,
     pub name_span: Span,
     pub values: Vec<Field>,
+    /// Where this environment keeps its Terraform state, when it says:
+    /// a whole backend (with a type) or changes to the project's.
+    pub backend: Option<BackendDecl>,
     pub patches: Vec<ResourceDecl>,
     /// Outputs only this environment has.
     pub outputs: Vec<Item>,
+    pub span: Span,
+}
+
+/// `backend "s3" bucket=… key=… { endpoints s3=… }`: where Terraform keeps
+/// the state (`terraform { backend "s3" { … } }`, or `cloud { … }`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackendDecl {
+    /// `s3`, `gcs`, … ; none in an environment that changes the
+    /// project's backend.
+    pub kind: Option<(String, Span)>,
+    pub props: Vec<Field>,
+    pub children: Vec<Child>,
     pub span: Span,
 }
 
@@ -344,6 +359,7 @@ pub struct Project {
     pub vars: Vec<VarDecl>,
     pub secrets: Vec<SecretDecl>,
     pub providers: Vec<ProviderDecl>,
+    pub backend: Option<BackendDecl>,
     pub components: Vec<ComponentDecl>,
     pub environments: Vec<EnvironmentDecl>,
     pub items: Vec<Item>,

@@ -191,6 +191,14 @@ pub struct ProviderConfig {
     pub body: Body,
 }
 
+/// Where Terraform keeps the state: `backend "TYPE" { … }` in the
+/// `terraform` block, or its `cloud { … }` block.
+#[derive(Clone, Debug)]
+pub struct BackendConfig {
+    pub kind: String,
+    pub body: Body,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
     pub resources: Vec<Resource>,
@@ -199,6 +207,7 @@ pub struct Plan {
     pub outputs: Vec<Output>,
     pub secrets: Vec<SecretVar>,
     pub providers: Vec<ProviderConfig>,
+    pub backend: Option<BackendConfig>,
     /// The resource each expanded instance became (its first, when it
     /// became several).
     pub instance_resources: Vec<ResourceId>,

@@ -414,6 +414,23 @@ pub fn provider(name: &str) -> Option<&'static ProviderSchema> {
     Some(CELLS[index].get_or_init(|| ProviderSchema::new(&VENDORED[index])))
 }
 
+/// The configuration schema of each Terraform state backend (and of the
+/// `cloud` block), from Terraform's source (`schemas/backends/`), decoded
+/// on first use.
+pub fn backend_schemas() -> &'static BTreeMap<String, Block> {
+    static SCHEMAS: OnceLock<BTreeMap<String, Block>> = OnceLock::new();
+    SCHEMAS.get_or_init(|| {
+        let v: serde_json::Value =
+            serde_json::from_str(include_str!("../../schemas/backends/backends.json"))
+                .expect("schemas/backends/backends.json is valid");
+        v.as_object()
+            .expect("an object of backends")
+            .iter()
+            .map(|(name, block)| (name.clone(), Block::from_json(block)))
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

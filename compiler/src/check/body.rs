@@ -463,9 +463,11 @@ impl Checker<'_> {
                     candidates.extend(k.aliases.keys().cloned());
                 }
                 let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
-                let what = kind.map_or("this provider".to_string(), |k| {
-                    format!("{} ({})", k.kind, k.resource)
-                });
+                let what = match (kind, &self.configuring) {
+                    (Some(k), _) => format!("{} ({})", k.kind, k.resource),
+                    (None, Some(what)) => what.clone(),
+                    (None, None) => "this provider".to_string(),
+                };
                 let d = self.with_origin(
                     Diagnostic::error(
                         Code::UnknownAttribute,
@@ -492,11 +494,18 @@ impl Checker<'_> {
         kind: Option<&Kind>,
         origin: &[Span],
     ) {
-        let what = kind.map_or("the provider".to_string(), |k| k.resource.clone());
+        let what = match (kind, &self.configuring) {
+            (Some(k), _) => k.resource.clone(),
+            (None, Some(what)) => what.clone(),
+            (None, None) => "the provider".to_string(),
+        };
         let d = self.with_origin(
             Diagnostic::error(Code::Deprecated, format!("`{written}` is deprecated by {what}"))
                 .at(span, "deprecated")
-                .help("the provider will drop it; its documentation names the replacement (often a separate resource kind)"),
+                .help(format!(
+                    "{} will drop it; its documentation names the replacement (often a separate resource kind)",
+                    self.configuring.as_deref().unwrap_or("the provider")
+                )),
             origin,
         );
         self.err(d);

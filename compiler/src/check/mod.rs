@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 use std::borrow::{Borrow, Cow};
 
+mod backend;
 mod body;
 mod fqdn;
 mod ownership;
@@ -54,6 +55,7 @@ pub fn check(
             aliases,
             fields: std::mem::take(fields),
             secrets: &exp.secrets,
+            configuring: None,
         };
         let mut firsts = Vec::with_capacity(run.len());
         let mut resources = Vec::with_capacity(run.len());
@@ -102,6 +104,7 @@ pub fn check(
         aliases,
         fields: Default::default(),
         secrets: &exp.secrets,
+        configuring: None,
     };
     let remap = |v: &mut PValue| remap_value(v, &first_of_instance);
     // When every instance made one resource, the numbers are the same.
@@ -139,6 +142,7 @@ pub fn check(
         })
         .collect();
     plan.providers = c.providers(exp, &plan);
+    plan.backend = c.backend(exp);
     plan.instance_resources = first_of_instance;
     plan
 }
@@ -290,6 +294,9 @@ struct Checker<'a> {
     fields: FxHashMap<(usize, usize), FxHashMap<String, Option<KnownField>>>,
     /// The Terraform variables: secrets, and inputs (not sensitive).
     secrets: &'a std::collections::BTreeMap<String, crate::expand::SecretVar>,
+    /// What a body without a kind configures, for messages: a provider,
+    /// unless this says otherwise ("the s3 backend").
+    configuring: Option<String>,
 }
 
 /// A settable, current attribute of a block, with what checking its value

@@ -2,6 +2,7 @@
 //! unrolls `count`/`for-each`, producing a flat list of resource instances
 //! and outputs. References stay as paths: resolving them is the next stage.
 
+mod backend;
 mod components;
 mod functions;
 mod loops;
@@ -251,6 +252,9 @@ pub struct Expanded {
     /// Every secret the project declares or uses, by name.
     pub secrets: BTreeMap<String, SecretVar>,
     pub providers: Vec<(ProviderDecl, Vec<IField>, Vec<IChild>)>,
+    /// The backend in force: the project's, changed or replaced by the
+    /// environment's.
+    pub backend: Option<ExpandedBackend>,
     /// Where values written as a variable were given: the use's span →
     /// the default's (or the environment's, or the command line's) span
     /// and the variable's name. A problem with the value points at both.
@@ -258,6 +262,21 @@ pub struct Expanded {
 }
 
 pub type VarOrigins = rustc_hash::FxHashMap<Span, (Span, SmolStr)>;
+
+#[derive(Debug)]
+pub struct ExpandedBackend {
+    /// `s3`, `gcs`, …; none when an environment changes a backend the
+    /// project does not declare (reported by the check).
+    pub kind: Option<(String, Span)>,
+    pub props: Vec<IField>,
+    pub children: Vec<IChild>,
+    pub span: Span,
+    /// The environment in force, when the backend is the project's: its
+    /// state is kept apart under its name, unless it says where itself.
+    pub environment: Option<String>,
+    /// The settings the environment gave.
+    pub set_by_environment: Vec<SmolStr>,
+}
 
 /// One environment's workload instances, with the problems found while
 /// expanding them (merged across environments by the workload stage).
@@ -449,14 +468,15 @@ fn expand_pass(
         let children = x.children(&p.children, &scope);
         x.out.providers.push((p.clone(), props, children));
     }
+    let env = inputs
+        .environment
+        .and_then(|(name, _)| project.environments.iter().find(|e| e.name == name));
+    x.out.backend = x.backend(project.backend.as_ref(), env, &scope);
     for item in &project.items {
         x.item(item, &scope);
     }
     // The outputs only the environment in force has.
-    if let Some(env) = inputs
-        .environment
-        .and_then(|(name, _)| project.environments.iter().find(|e| e.name == name))
-    {
+    if let Some(env) = env {
         for item in &env.outputs {
             x.item(item, &scope);
         }

@@ -223,6 +223,17 @@ fn write_part<'a, S: Sink<'a>>(plan: &'a Plan, part: &Part, sink: &mut S) {
                 );
             }
             sink.close();
+            // `cloud` is a block of its own; every other backend is
+            // `backend "TYPE"`.
+            if let Some(b) = &plan.backend {
+                if b.kind == "cloud" {
+                    sink.open("cloud", &[]);
+                } else {
+                    sink.open("backend", &[&b.kind]);
+                }
+                body(sink, &b.body, None);
+                sink.close();
+            }
             sink.close();
         }
         Part::Providers => {
