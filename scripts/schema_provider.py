@@ -9,7 +9,10 @@ handshake and automatic mutual TLS) and serves a schema from
 schema -json`). It accepts every configuration, plans a create by marking
 every computed attribute that the configuration leaves unset as unknown,
 answers an import with a state holding only the id, and reads a state back
-unchanged. It never calls a cloud API and never applies.
+unchanged. It never calls a cloud API; an apply (the judge applies the
+shared root of a project with environments, into a local state, so that
+the environments' roots can read its outputs) gives every value the plan
+left unknown a placeholder of its type.
 
 The protocol bindings (tfplugin6 messages and services, go-plugin's
 controller and stdio services) come from PyPI `tf`, a maintained framework
@@ -228,6 +231,49 @@ def read_data(block, obj):
                 obj[a.name] = {}
 
 
+def known_value(type_json, name):
+    """A known value of a Terraform type, for what apply would learn."""
+    t = json.loads(type_json) if isinstance(type_json, (str, bytes)) else type_json
+    if t == "string":
+        return "applied-" + name
+    if t == "number":
+        return 1
+    if t == "bool":
+        return False
+    if isinstance(t, list) and t[0] in ("list", "set"):
+        return []
+    if isinstance(t, list) and t[0] in ("map", "object"):
+        return {}
+    return None
+
+
+def apply_block(block, obj):
+    """The state after apply: every value still unknown in the plan gets a
+    known value of its type (the judge applies the shared root of a project
+    with environments, so that the environments' roots can read its
+    outputs)."""
+    for a in block.attributes:
+        v = obj.get(a.name)
+        if isinstance(v, msgpack.ExtType):
+            obj[a.name] = known_value(a.type, a.name) if a.type else None
+        elif v is not None and a.HasField("nested_type"):
+            each_object(a.nested_type.nesting, v, lambda o: apply_nested(a.nested_type.attributes, o))
+    for bt in block.block_types:
+        v = obj.get(bt.type_name)
+        if isinstance(v, dict):
+            apply_block(bt.block, v)
+        elif isinstance(v, list):
+            for item in v:
+                if is_object(item):
+                    apply_block(bt.block, item)
+
+
+def apply_nested(attrs, obj):
+    for a in attrs:
+        if isinstance(obj.get(a.name), msgpack.ExtType):
+            obj[a.name] = known_value(a.type, a.name) if a.type else None
+
+
 # --- the service ---
 
 
@@ -269,6 +315,13 @@ class ReplayProvider(rpc.ProviderServicer):
             return pb.PlanResourceChange.Response(planned_state=request.proposed_new_state)
         plan_block(self.schema.resource_schemas[request.type_name].block, proposed)
         return pb.PlanResourceChange.Response(planned_state=encode(proposed), planned_private=request.prior_private)
+
+    def ApplyResourceChange(self, request, context):
+        planned = decode(request.planned_state)
+        if planned is None:
+            return pb.ApplyResourceChange.Response(new_state=request.planned_state)
+        apply_block(self.schema.resource_schemas[request.type_name].block, planned)
+        return pb.ApplyResourceChange.Response(new_state=encode(planned), private=request.planned_private)
 
     def ImportResourceState(self, request, context):
         state = null_object(self.schema.resource_schemas[request.type_name].block)

@@ -59,9 +59,13 @@ VARIABLE_BLOCK = re.compile(r'^variable\s+"([^"]+)"\s*\{(.*?)^\}', re.S | re.M)
 
 def required_providers(folder):
     """(source, version) of every provider the folder's `required_providers`
-    name; the version is the one the constraint pins (`~> 2.79.0`)."""
+    name (and its roots', for the output of a project with environments);
+    the version is the one the constraint pins (`~> 2.79.0`)."""
     found = []
     for name in sorted(os.listdir(folder)):
+        if os.path.isdir(os.path.join(folder, name)) and not name.startswith("."):
+            found += required_providers(os.path.join(folder, name))
+            continue
         if not name.endswith(".tf"):
             continue
         with open(os.path.join(folder, name)) as f:
@@ -166,7 +170,33 @@ def run_terraform_env(args, workdir, extra):
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def judge(folder, scratch, index):
+def is_root(folder):
+    return any(n.endswith(".tf") for n in os.listdir(folder))
+
+
+def judge_roots(folder, scratch, index):
+    """The output of a project with environments: `shared/` planned and
+    applied (by the replay provider, into a local state), then each
+    environment's root planned, its `terraform_remote_state` reading that
+    state. One verdict for the whole, with each root's errors."""
+    names = sorted(n for n in os.listdir(folder) if os.path.isdir(os.path.join(folder, n)) and is_root(os.path.join(folder, n)))
+    result = {"dir": folder, "ok": True, "add": 0, "change": 0, "import": 0, "destroy": 0, "errors": [], "roots": names}
+    state = None
+    order = (["shared"] if "shared" in names else []) + [n for n in names if n != "shared"]
+    for n, name in enumerate(order):
+        r = judge(os.path.join(folder, name), scratch, f"{index}-{n}", apply=(name == "shared"), shared_state=state)
+        if name == "shared":
+            state = r.get("state")
+        for k in ("add", "change", "import", "destroy"):
+            result[k] += r[k]
+        result["errors"] += [f"{name}: {e}" for e in r["errors"]]
+        result["ok"] &= r["ok"]
+    return result
+
+
+def judge(folder, scratch, index, apply=False, shared_state=None):
+    if not is_root(folder):
+        return judge_roots(folder, scratch, index)
     work = os.path.join(scratch, "work", str(index))
     shutil.copytree(folder, work, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
     with open(os.path.join(work, "judge.auto.tfvars.json"), "w") as f:
@@ -182,6 +212,13 @@ def judge(folder, scratch, index):
         # out of reach here (an override file replaces the backend).
         with open(os.path.join(work, "judge_backend_override.tf"), "w") as f:
             f.write('terraform {\n  backend "local" {}\n}\n')
+    if shared_state and os.path.exists(os.path.join(work, "shared.tf")):
+        # The shared root's state, as the judge applied it.
+        with open(os.path.join(work, "judge_shared_override.tf"), "w") as f:
+            f.write(
+                'data "terraform_remote_state" "shared" {\n  backend = "local"\n'
+                f'  config = {{\n    path = "{shared_state}"\n  }}\n}}\n'
+            )
     steps = [
         ["fmt", "-check", "-diff", "-recursive"],
         ["init", "-input=false", "-no-color"],
@@ -209,6 +246,14 @@ def judge(folder, scratch, index):
             if not result["errors"]:
                 result["errors"].append(f"terraform {args[0]} failed:\n{out}\n{err}".strip())
             return result
+    if apply:
+        code, out, err = run_terraform(
+            ["apply", "-auto-approve", "-refresh=false", "-input=false", "-lock=false", "-no-color"], work
+        )
+        if code != 0:
+            result["errors"].append(f"terraform apply failed:\n{out}\n{err}".strip())
+            return result
+        result["state"] = os.path.join(work, "terraform.tfstate")
     result["ok"] = True
     return result
 

@@ -1076,12 +1076,29 @@ droplet "web" region="fra1" size="s-1vcpu-1gb" image="ubuntu-24-04-x64"
             .unwrap();
         line.split('"').nth(1).unwrap().to_string()
     };
-    assert_eq!(key(&[]), "infra/terraform.tfstate");
     assert_eq!(
         key(&["--env", "staging"]),
         "infra/staging/terraform.tfstate"
     );
     assert_eq!(key(&["--env", "prod"]), "production.tfstate");
+    // Without --env, every environment is built: the droplet is the same
+    // in both, so it is in the shared root, with its state under `shared`.
+    let o = infrac(&["build", "."], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shared = std::fs::read_to_string(dir.join("out/terraform/shared/versions.tf")).unwrap();
+    assert!(
+        shared.contains("key    = \"infra/shared/terraform.tfstate\""),
+        "{shared}"
+    );
+    assert!(dir.join("out/terraform/shared/compute.tf").is_file());
+    assert!(
+        !dir.join("out/terraform/versions.tf").exists(),
+        "the single root is gone"
+    );
+    assert!(
+        !dir.join("out/terraform/prod").exists(),
+        "prod has nothing of its own"
+    );
     std::fs::write(
         dir.join("infra.kdl"),
         "provider \"digitalocean\" token=(secret)\"do_token\"\nbackend \"http\" address=\"https://state.example.com/infra\"\nenvironment \"prod\"\n",

@@ -147,8 +147,28 @@ fn terraform_output_round_trips_through_the_hcl_parser() {
             continue;
         }
         let files = c.files.as_ref().expect("no errors, so files");
-        for (name, body) in infrac::backends::terraform::bodies(plan) {
-            let text = &files[&format!("terraform/{name}")];
+        // Each root's files (a project with environments has several).
+        let roots: Vec<(String, &infrac::plan::Plan)> = match &c.roots {
+            None => vec![("terraform".to_string(), plan)],
+            Some(roots) => roots
+                .shared
+                .iter()
+                .map(|p| ("terraform/shared".to_string(), p))
+                .chain(
+                    roots
+                        .environments
+                        .iter()
+                        .map(|(name, p)| (format!("terraform/{name}"), p)),
+                )
+                .filter(|(dir, _)| files.contains_key(&format!("{dir}/versions.tf")))
+                .collect(),
+        };
+        for (name, body) in roots.iter().flat_map(|(dir, plan)| {
+            infrac::backends::terraform::bodies(plan)
+                .into_iter()
+                .map(move |(name, body)| (format!("{dir}/{name}"), body))
+        }) {
+            let text = &files[&name];
             let parsed = hcl::parse(text).unwrap_or_else(|e| {
                 panic!("{}: {name} does not parse: {e}\n{text}", dir.display())
             });

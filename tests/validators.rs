@@ -138,12 +138,18 @@ fn terraform_plans_every_example_and_case() {
         if !out.join("terraform").is_dir() {
             continue;
         }
-        let plan = c.plan.as_ref().unwrap();
-        let imports = plan
-            .resources
+        // Each Terraform root's resources (a project with environments has
+        // several: the judge applies the shared one and plans the others).
+        let plans = c.terraform_plans();
+        let imports: usize = plans
             .iter()
-            .filter(|r| r.import_id().is_some())
-            .count();
+            .map(|p| {
+                p.resources
+                    .iter()
+                    .filter(|r| r.import_id().is_some())
+                    .count()
+            })
+            .sum();
         // Data sources are read at plan time, not added.
         // Hand-written Terraform that `external` declarations refer to
         // sits beside infrac's output, as in a real project; Terraform
@@ -154,13 +160,13 @@ fn terraform_plans_every_example_and_case() {
                 std::fs::copy(&f, out.join("terraform").join(f.file_name().unwrap())).unwrap();
             }
         }
-        let data = plan.resources.iter().filter(|r| r.kind.is_data()).count();
+        let data: usize = plans
+            .iter()
+            .map(|p| p.resources.iter().filter(|r| r.kind.is_data()).count())
+            .sum();
+        let all: usize = plans.iter().map(|p| p.resources.len()).sum();
         dirs.push(out.join("terraform"));
-        expected.push((
-            project.clone(),
-            plan.resources.len() - imports - data,
-            imports,
-        ));
+        expected.push((project.clone(), all - imports - data, imports));
     }
     assert!(dirs.len() >= 15, "too few projects judged: {}", dirs.len());
     // Providers the projects bring their own schemas of.
@@ -370,11 +376,18 @@ fn hashicorp_hcl_parser_reads_every_file() {
         let out = scratch.join(ex.file_name().unwrap());
         let _ = std::fs::remove_dir_all(&out);
         let c = build_into(&ex, &out);
-        let plan = c.plan.as_ref().unwrap();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(out.join("terraform"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
+        let mut files = Vec::new();
+        fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, files);
+                } else {
+                    files.push(p);
+                }
+            }
+        }
+        walk(&out.join("terraform"), &mut files);
         files.sort();
         let output = Command::new("node")
             .arg(repo_root().join("scripts/hcl_parse.js"))
@@ -405,21 +418,21 @@ fn hashicorp_hcl_parser_reads_every_file() {
             data += count(&v["json"]["data"]);
             imports += v["json"]["import"].as_array().map_or(0, Vec::len);
         }
-        let planned_data = plan.resources.iter().filter(|r| r.kind.is_data()).count();
-        let external = plan.resources.iter().filter(|r| r.is_external()).count();
-        assert_eq!(
-            resources,
-            plan.resources.len() - planned_data - external,
-            "{}",
-            ex.display()
-        );
+        let plans = c.terraform_plans();
+        let sum = |f: &dyn Fn(&infrac::plan::Resource) -> bool| -> usize {
+            plans
+                .iter()
+                .map(|p| p.resources.iter().filter(|r| f(r)).count())
+                .sum()
+        };
+        let planned_data = sum(&|r| r.kind.is_data());
+        let external = sum(&|r| r.is_external());
+        let all = sum(&|_| true);
+        assert_eq!(resources, all - planned_data - external, "{}", ex.display());
         assert_eq!(data, planned_data, "{}", ex.display());
         assert_eq!(
             imports,
-            plan.resources
-                .iter()
-                .filter(|r| r.import_id().is_some())
-                .count(),
+            sum(&|r| r.import_id().is_some()),
             "{}",
             ex.display()
         );

@@ -628,9 +628,16 @@ fn diff(
         .ok()
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().to_string()))
         .unwrap_or_else(|| "project".to_string());
-    report.subject = Some(match &project.environment {
-        Some(env) => format!("{folder}, environment {env}"),
-        None => folder,
+    report.subject = Some(match (&project.environment, &c.roots) {
+        (Some(env), _) => format!("{folder}, environment {env}"),
+        (None, Some(roots)) => {
+            let names: Vec<&str> = roots.environments.iter().map(|(n, _)| n.as_str()).collect();
+            format!(
+                "{folder}, environments {} (and what they share)",
+                names.join(", ")
+            )
+        }
+        (None, None) => folder,
     });
     let text = match format {
         DiffFormat::Human => infrac::diff::render_human(

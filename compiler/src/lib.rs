@@ -29,6 +29,7 @@ pub mod parse;
 pub mod plan;
 pub mod read;
 pub mod resolve;
+pub mod roots;
 pub mod schema;
 pub mod source;
 pub mod stdlib;
@@ -68,11 +69,26 @@ pub struct Compilation {
     pub graph: Option<graph::Graph>,
     /// Output files, present only when there are no errors.
     pub files: Option<backends::Files>,
+    /// The Terraform roots of a project with environments (`plan` is then
+    /// the first environment's whole plan).
+    pub roots: Option<roots::Roots>,
 }
 
 impl Compilation {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The plans whose Terraform was written: each root's, or the plan.
+    pub fn terraform_plans(&self) -> Vec<&plan::Plan> {
+        match &self.roots {
+            Some(roots) => roots
+                .shared
+                .iter()
+                .chain(roots.environments.iter().map(|(_, p)| p))
+                .collect(),
+            None => self.plan.iter().collect(),
+        }
     }
 }
 
@@ -165,17 +181,6 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     let loaded = load::load(world, &mut sources, &mut diags);
     let kinds = kinds::own::load(world, &loaded.nodes, kinds, &mut diags);
     t.stage("load");
-    let done = |sources: SourceMap, mut diags: Diagnostics, plan, graph, files| {
-        diags.narrow(&sources);
-        diags.sort();
-        Compilation {
-            sources,
-            diagnostics: diags.items,
-            plan,
-            graph,
-            files,
-        }
-    };
     if diags.has_errors() {
         return done(sources, diags, None, None, None);
     }
@@ -183,12 +188,69 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     // Each stage's input is freed as soon as the next stage has read it, so
     // that later stages reuse the memory instead of touching new pages.
     drop(loaded);
-    let inputs = expand::Inputs {
-        vars: &inputs.0,
-        environment: inputs.1.as_ref().map(|(n, s)| (n.as_str(), *s)),
-    };
     t.stage("lower");
-    let mut expanded = expand::expand(&project, &inputs, kinds, &mut diags);
+    // A project with environments is built into one Terraform root per
+    // environment (and one for what they share), unless one is chosen.
+    if inputs.1.is_none() && !project.environments.is_empty() {
+        return compile_environments(project, &inputs, kinds, options, sources, diags, t);
+    }
+    let environment = inputs.1.as_ref().map(|(n, s)| (n.as_str(), *s));
+    let (plan, graph) = plan_project(
+        project,
+        &inputs.0,
+        environment,
+        kinds,
+        options,
+        &mut sources,
+        &mut diags,
+        &mut t,
+    );
+    if diags.has_errors() || options.check_only {
+        return done(sources, diags, Some(plan), Some(graph), None);
+    }
+    let files = backends::emit_all(&plan);
+    t.stage("emit");
+    done(sources, diags, Some(plan), Some(graph), Some(files))
+}
+
+fn done(
+    sources: SourceMap,
+    mut diags: Diagnostics,
+    plan: Option<plan::Plan>,
+    graph: Option<graph::Graph>,
+    files: Option<backends::Files>,
+) -> Compilation {
+    diags.narrow(&sources);
+    diags.sort();
+    Compilation {
+        sources,
+        diagnostics: diags.items,
+        plan,
+        graph,
+        files,
+        roots: None,
+    }
+}
+
+/// Expands, checks and orders the project for one environment (or none):
+/// the plan and its graph (unordered when the graph has a cycle, which is
+/// reported).
+#[allow(clippy::too_many_arguments)]
+fn plan_project(
+    project: model::Project,
+    cli_vars: &[expand::CliVar],
+    environment: Option<(&str, Span)>,
+    kinds: &'static kinds::Registry,
+    options: &Options,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+    t: &mut Timings,
+) -> (plan::Plan, graph::Graph) {
+    let inputs = expand::Inputs {
+        vars: cli_vars,
+        environment,
+    };
+    let mut expanded = expand::expand(&project, &inputs, kinds, diags);
     // A value given on the command line for a secret (refused, E016) is
     // never shown: a diagnostic quoting the command line would print it
     // into a CI log.
@@ -209,13 +271,13 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     }
     drop(project);
     t.stage("expand");
-    let mut web = web::lower(&mut expanded, options.plain_http, &mut diags);
-    let workloads = apps::lower(&mut expanded, &mut diags);
+    let mut web = web::lower(&mut expanded, options.plain_http, diags);
+    let workloads = apps::lower(&mut expanded, diags);
     t.stage("web");
-    let names = resolve::Names::build(&expanded.instances, kinds, &mut diags);
+    let names = resolve::Names::build(&expanded.instances, kinds, diags);
     t.stage("names");
-    let mut plan = check::check(&expanded, names, kinds, &mut diags);
-    web::check(&mut web, &plan, &mut diags);
+    let mut plan = check::check(&expanded, names, kinds, diags);
+    web::check(&mut web, &plan, diags);
     plan.web = web;
     plan.workloads = workloads;
     diags.from_var_values(&expanded.var_origins);
@@ -224,20 +286,82 @@ pub fn compile(world: &dyn World, options: &Options) -> Compilation {
     // several times more.
     drop(expanded);
     let graph = graph::Graph::build(&plan);
-    match graph.order(&plan, &mut diags) {
-        Some(order) => plan.order = order,
-        None => return done(sources, diags, Some(plan), Some(graph), None),
-    }
-    if diags.has_errors() {
-        return done(sources, diags, Some(plan), Some(graph), None);
+    if let Some(order) = graph.order(&plan, diags) {
+        plan.order = order;
     }
     t.stage("graph");
-    if options.check_only {
-        return done(sources, diags, Some(plan), Some(graph), None);
+    (plan, graph)
+}
+
+/// Every environment planned, then split into Terraform roots
+/// (`terraform/shared/`, `terraform/<environment>/`; see [`roots`]). The
+/// web fronts and manifests are the first environment's when every
+/// environment writes them the same, and each environment's in a folder of
+/// its own otherwise.
+fn compile_environments(
+    project: model::Project,
+    inputs: &CliInputs,
+    kinds: &'static kinds::Registry,
+    options: &Options,
+    mut sources: SourceMap,
+    mut diags: Diagnostics,
+    mut t: Timings,
+) -> Compilation {
+    let mut plans: Vec<(String, plan::Plan)> = Vec::new();
+    let mut first_graph = None;
+    for env in &project.environments {
+        let (plan, graph) = plan_project(
+            project.clone(),
+            &inputs.0,
+            Some((env.name.as_str(), env.name_span)),
+            kinds,
+            options,
+            &mut sources,
+            &mut diags,
+            &mut t,
+        );
+        first_graph.get_or_insert(graph);
+        plans.push((env.name.clone(), plan));
     }
-    let files = backends::emit_all(&plan);
+    if diags.has_errors() || options.check_only {
+        let first = plans.into_iter().next().map(|(_, p)| p);
+        return done(sources, diags, first, first_graph, None);
+    }
+    let roots = roots::split(&plans);
+    let mut files = backends::Files::new();
+    if let Some(shared) = &roots.shared {
+        backends::terraform::emit_root(shared, &format!("terraform/{}", roots::SHARED), &mut files);
+    }
+    // An environment that declares nothing of its own has no root.
+    for (name, root) in &roots.environments {
+        if !root.resources.is_empty() || !root.outputs.is_empty() {
+            backends::terraform::emit_root(root, &format!("terraform/{name}"), &mut files);
+        }
+    }
+    // The other backends, from each environment's whole plan.
+    let others: Vec<(&str, backends::Files)> = plans
+        .iter()
+        .map(|(name, plan)| (name.as_str(), backends::emit_all_but_terraform(plan)))
+        .collect();
+    let same = others.windows(2).all(|w| w[0].1 == w[1].1);
+    for (name, env_files) in others {
+        for (path, text) in env_files {
+            let path = if same {
+                path
+            } else {
+                match path.split_once('/') {
+                    Some((engine, rest)) if engine != "k8s" => format!("{engine}/{name}/{rest}"),
+                    _ => path,
+                }
+            };
+            files.insert(path, text);
+        }
+    }
     t.stage("emit");
-    done(sources, diags, Some(plan), Some(graph), Some(files))
+    let first = plans.into_iter().next().map(|(_, p)| p);
+    let mut c = done(sources, diags, first, first_graph, Some(files));
+    c.roots = Some(roots);
+    c
 }
 
 type CliInputs = (Vec<expand::CliVar>, Option<(String, Span)>);

@@ -208,6 +208,8 @@ pub struct Plan {
     pub secrets: Vec<SecretVar>,
     pub providers: Vec<ProviderConfig>,
     pub backend: Option<BackendConfig>,
+    /// The backend of the shared root, when an environment is built.
+    pub shared_backend: Option<BackendConfig>,
     /// The resource each expanded instance became (its first, when it
     /// became several).
     pub instance_resources: Vec<ResourceId>,

@@ -24,6 +24,18 @@ pub const BACKENDS: &[(&str, Emit)] = &[
     ("kubernetes", kubernetes::emit),
 ];
 
+/// Every backend's files but Terraform's (whose roots a project with
+/// environments writes itself).
+pub fn emit_all_but_terraform(plan: &Plan) -> Files {
+    let mut files = Files::new();
+    for (name, emit) in BACKENDS {
+        if *name != "terraform" {
+            emit(plan, &mut files);
+        }
+    }
+    files
+}
+
 pub fn emit_all(plan: &Plan) -> Files {
     let mut files = Files::new();
     for (_, emit) in BACKENDS {

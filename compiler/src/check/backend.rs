@@ -28,8 +28,8 @@ const CREDENTIALS: &[&str] = &[
 ];
 
 impl Checker<'_> {
-    pub(super) fn backend(&mut self, exp: &Expanded) -> Option<BackendConfig> {
-        let b = exp.backend.as_ref()?;
+    pub(super) fn backend(&mut self, b: Option<&ExpandedBackend>) -> Option<BackendConfig> {
+        let b = b?;
         // Without a type, there was no backend to change (reported when
         // the project was lowered).
         let (kind, kind_span) = b.kind.as_ref()?;

@@ -142,7 +142,8 @@ pub fn check(
         })
         .collect();
     plan.providers = c.providers(exp, &plan);
-    plan.backend = c.backend(exp);
+    plan.backend = c.backend(exp.backend.as_ref());
+    plan.shared_backend = c.backend(exp.shared_backend.as_ref());
     plan.instance_resources = first_of_instance;
     plan
 }

@@ -180,20 +180,45 @@ pub fn diff(
             sites::changes(path, a, b, &mut report.changes);
         }
     }
-    // Terraform's blocks are compared over all its files at once: a
-    // resource keeps its address when it moves between files, and a
-    // `moved` block (its own file) pairs an old address with a new one.
+    // Terraform's blocks are compared over all the files of a root at
+    // once: a resource keeps its address when it moves between files, and
+    // a `moved` block (its own file) pairs an old address with a new one.
+    // A project with environments has a root per environment and one
+    // shared; their changes are named after the root (`prod: …`).
     if terraform_files_changed {
-        let all = |files: &Files| -> String {
-            let mut paths: Vec<&String> = files.keys().filter(|p| is_terraform(p)).collect();
-            paths.sort();
-            paths
-                .iter()
-                .map(|p| files[*p].as_str())
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
-        terraform_changes(&all(old), &all(new), kinds, &mut report.changes);
+        let mut roots: Vec<&str> = old
+            .keys()
+            .chain(new.keys())
+            .filter(|p| is_terraform(p))
+            .map(|p| terraform_root(p))
+            .collect();
+        roots.sort();
+        roots.dedup();
+        for root in roots {
+            let all = |files: &Files| -> String {
+                let mut paths: Vec<&String> = files
+                    .keys()
+                    .filter(|p| is_terraform(p) && terraform_root(p) == root)
+                    .collect();
+                paths.sort();
+                paths
+                    .iter()
+                    .map(|p| files[*p].as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            let (a, b) = (all(old), all(new));
+            if a == b {
+                continue;
+            }
+            let from = report.changes.len();
+            terraform_changes(&a, &b, kinds, &mut report.changes);
+            if !root.is_empty() {
+                for c in &mut report.changes[from..] {
+                    c.address = format!("{root}: {}", c.address);
+                }
+            }
+        }
     }
     if let Some((plan, graph)) = current {
         blast_radius(&mut report.changes, plan, graph);
@@ -409,6 +434,13 @@ fn renamed<'t>(text: &'t str, moves: &HashMap<String, String>) -> std::borrow::C
 
 fn is_terraform(path: &str) -> bool {
     path.starts_with("terraform/") && path.ends_with(".tf")
+}
+
+/// The root a Terraform file belongs to: `prod` for
+/// `terraform/prod/dns.tf`, empty for `terraform/dns.tf`.
+fn terraform_root(path: &str) -> &str {
+    let rest = path.strip_prefix("terraform/").unwrap_or(path);
+    rest.rsplit_once('/').map_or("", |(root, _)| root)
 }
 
 fn terraform_changes(old: &str, new: &str, kinds: &Registry, out: &mut Vec<Change>) {
@@ -628,7 +660,9 @@ fn blast_radius(changes: &mut [Change], plan: &Plan, graph: &Graph) {
         .iter_mut()
         .filter(|c| c.resource && c.action != Action::Delete)
     {
-        let Some(&start) = index.get(&c.address) else {
+        // A root's change is named `prod: ADDRESS`.
+        let address = c.address.rsplit(": ").next().unwrap_or(&c.address);
+        let Some(&start) = index.get(address) else {
             continue;
         };
         let mut seen = vec![false; plan.resources.len()];

@@ -255,6 +255,9 @@ pub struct Expanded {
     /// The backend in force: the project's, changed or replaced by the
     /// environment's.
     pub backend: Option<ExpandedBackend>,
+    /// The project's backend for the root of what every environment
+    /// shares (its state kept apart under the name `shared`).
+    pub shared_backend: Option<ExpandedBackend>,
     /// Where values written as a variable were given: the use's span →
     /// the default's (or the environment's, or the command line's) span
     /// and the variable's name. A problem with the value points at both.
@@ -472,6 +475,12 @@ fn expand_pass(
         .environment
         .and_then(|(name, _)| project.environments.iter().find(|e| e.name == name));
     x.out.backend = x.backend(project.backend.as_ref(), env, &scope);
+    if env.is_some() {
+        x.out.shared_backend = x.backend(project.backend.as_ref(), None, &scope);
+        if let Some(b) = x.out.shared_backend.as_mut() {
+            b.environment = Some(crate::roots::SHARED.to_string());
+        }
+    }
     for item in &project.items {
         x.item(item, &scope);
     }

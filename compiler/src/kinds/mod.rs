@@ -157,6 +157,34 @@ pub struct Kind {
     pub environment_maps: Vec<String>,
 }
 
+/// `data "terraform_remote_state"` of Terraform's built-in provider: how
+/// an environment's root reads what the shared root exports (see
+/// `roots`). Not a kind a project writes.
+pub fn remote_state() -> &'static Kind {
+    static KIND: OnceLock<&'static Kind> = OnceLock::new();
+    KIND.get_or_init(|| {
+        const SCHEMA: &str = r#"{"provider": {"block": {}}, "resource_schemas": {}, "data_source_schemas": {"terraform_remote_state": {"block": {"attributes": {
+            "backend": {"type": "string", "required": true},
+            "config": {"type": "dynamic", "optional": true},
+            "defaults": {"type": "dynamic", "optional": true},
+            "outputs": {"type": "dynamic", "computed": true},
+            "workspace": {"type": "string", "optional": true}}}}}}"#;
+        let schema = ProviderSchema::from_document(SCHEMA, "terraform.io/builtin/terraform")
+            .expect("the remote state schema is valid");
+        let mut kind = Kind::generic(
+            "terraform-remote-state",
+            "terraform",
+            "terraform_remote_state",
+            "The outputs of another Terraform root's state.".to_string(),
+            true,
+        );
+        kind.own_schema = Some(Box::leak(Box::new(schema)));
+        kind.file = "shared".to_string();
+        kind.file_name = "shared.tf".to_string();
+        Box::leak(Box::new(kind))
+    })
+}
+
 impl Kind {
     /// A kind made from a provider's schema alone (see [`generic`]); its
     /// resources go to `<provider>.tf`.

@@ -45,6 +45,31 @@ pub trait Sink<'a> {
 }
 
 pub fn emit(plan: &Plan, files: &mut Files) {
+    emit_root(plan, "terraform", files);
+}
+
+/// The Terraform of one resource as `emit` writes it (with its `import`
+/// and `moved` blocks): what tells whether two environments declare the
+/// same thing.
+pub fn resource_text(plan: &Plan, id: crate::plan::ResourceId) -> String {
+    let idents = idents(plan);
+    let mut sink = text::TextSink::new("", &idents, 256);
+    resource(plan, &plan.resources[id], &mut sink);
+    let mut text = sink.finish();
+    let r = &plan.resources[id];
+    if let Some(id) = r.import_id() {
+        text.push_str("import ");
+        text.push_str(id);
+    }
+    if let Some(old) = r.moved_from() {
+        text.push_str("moved ");
+        text.push_str(old);
+    }
+    text
+}
+
+/// Writes the plan's Terraform into the folder `dir` of the output.
+pub fn emit_root(plan: &Plan, dir: &str, files: &mut Files) {
     let idents = idents(plan);
     let parts = parts(plan);
     // Pieces of text written independently: whole files, and runs of a
@@ -92,7 +117,7 @@ pub fn emit(plan: &Plan, files: &mut Files) {
         }
     }
     for ((name, _), text) in parts.into_iter().zip(joined) {
-        files.insert(format!("terraform/{name}"), text);
+        files.insert(format!("{dir}/{name}"), text);
     }
 }
 
@@ -372,7 +397,15 @@ impl<'a> StructureSink<'a> {
         let mut parts = root.split('.');
         let variable = parts.next().unwrap_or(root);
         let mut operators = Vec::new();
-        for a in parts.chain(attrs.iter().copied()) {
+        // An attribute path may hold dots: `outputs.NAME` of a remote state.
+        let attrs = attrs.iter().flat_map(|a| {
+            if a.contains("[\"") {
+                vec![*a]
+            } else {
+                a.split('.').collect()
+            }
+        });
+        for a in parts.chain(attrs) {
             // A map entry read: `config_var_values["URL"]`.
             match a.split_once("[\"") {
                 Some((name, key)) => {
