@@ -1045,8 +1045,9 @@ fn explain_prints_what_a_code_means() {
 
 /// Each environment's Terraform keeps its state apart: the project's
 /// backend with the environment's name in the state's path, unless the
-/// environment says where itself; an http backend cannot be told apart
-/// by name, so an environment must give its address.
+/// environment says where itself; what they share is a root of its own.
+/// An http backend cannot be told apart by name, so an environment must
+/// give its address. `build --env` is refused: every environment is built.
 #[test]
 fn each_environment_keeps_its_state_apart() {
     let dir = scratch("backend-environments");
@@ -1056,49 +1057,45 @@ fn each_environment_keeps_its_state_apart() {
 backend "s3" bucket="acme-tfstate" key="infra/terraform.tfstate" region="us-east-1" {
     endpoints s3="https://fra1.digitaloceanspaces.com"
 }
+var "size" default="s-1vcpu-1gb"
 environment "staging"
 environment "prod" {
+    var "size" "s-2vcpu-4gb"
     backend key="production.tfstate"
 }
-droplet "web" region="fra1" size="s-1vcpu-1gb" image="ubuntu-24-04-x64"
+vpc "net" region="fra1" ip-range="10.10.0.0/16"
+droplet "web" region="fra1" size=(var)"size" image="ubuntu-24-04-x64" vpc-uuid=(ref)"vpc.net.id"
 "#,
     )
     .unwrap();
-    let key = |env: &[&str]| {
-        let mut args = vec!["build", "."];
-        args.extend(env);
-        let o = infrac(&args, &dir);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let versions = std::fs::read_to_string(dir.join("out/terraform/versions.tf")).unwrap();
+    let o = infrac(&["build", "."], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let key = |root: &str| {
+        let versions =
+            std::fs::read_to_string(dir.join(format!("out/terraform/{root}/versions.tf"))).unwrap();
         let line = versions
             .lines()
             .find(|l| l.trim_start().starts_with("key "))
             .unwrap();
         line.split('"').nth(1).unwrap().to_string()
     };
-    assert_eq!(
-        key(&["--env", "staging"]),
-        "infra/staging/terraform.tfstate"
-    );
-    assert_eq!(key(&["--env", "prod"]), "production.tfstate");
-    // Without --env, every environment is built: the droplet is the same
-    // in both, so it is in the shared root, with its state under `shared`.
-    let o = infrac(&["build", "."], &dir);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let shared = std::fs::read_to_string(dir.join("out/terraform/shared/versions.tf")).unwrap();
+    assert_eq!(key("shared"), "infra/shared/terraform.tfstate");
+    assert_eq!(key("staging"), "infra/staging/terraform.tfstate");
+    assert_eq!(key("prod"), "production.tfstate");
+    // The VPC is the same everywhere: shared, and read by the droplets.
+    assert!(dir.join("out/terraform/shared/network.tf").is_file());
+    let prod = std::fs::read_to_string(dir.join("out/terraform/prod/compute.tf")).unwrap();
     assert!(
-        shared.contains("key    = \"infra/shared/terraform.tfstate\""),
-        "{shared}"
+        prod.contains("data.terraform_remote_state.shared.outputs.digitalocean_vpc__net__id"),
+        "{prod}"
     );
-    assert!(dir.join("out/terraform/shared/compute.tf").is_file());
+    let reads = std::fs::read_to_string(dir.join("out/terraform/prod/shared.tf")).unwrap();
     assert!(
-        !dir.join("out/terraform/versions.tf").exists(),
-        "the single root is gone"
+        reads.contains("\"infra/shared/terraform.tfstate\""),
+        "{reads}"
     );
-    assert!(
-        !dir.join("out/terraform/prod").exists(),
-        "prod has nothing of its own"
-    );
+    let o = infrac(&["build", ".", "--env", "prod"], &dir);
+    assert_eq!(o.status.code(), Some(2));
     std::fs::write(
         dir.join("infra.kdl"),
         "provider \"digitalocean\" token=(secret)\"do_token\"\nbackend \"http\" address=\"https://state.example.com/infra\"\nenvironment \"prod\"\n",

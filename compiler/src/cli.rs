@@ -97,7 +97,8 @@ struct ProjectArgs {
     /// Set a variable: --var region=nyc3 (repeatable; wins over --env and defaults)
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
-    /// Use the variable values of an `environment` block
+    /// Use the variable values of an `environment` block (check, graph and
+    /// diff; build writes every environment)
     #[arg(long = "env", value_name = "NAME")]
     environment: Option<String>,
     /// Test switch for web fronts: serve every site over plain HTTP on PORT, TLS off (for local previews and request tests; never deploy it)
@@ -373,6 +374,15 @@ pub fn main() -> ExitCode {
     }
     match cli.command {
         Command::Build { project, out } => {
+            // One environment's Terraform as a single root would hold what
+            // the environments share too: applied, it would make those
+            // resources again under that environment's state.
+            if let Some(env) = &project.environment {
+                eprintln!(
+                    "error: `build` writes every environment (out/terraform/shared/ and out/terraform/<environment>/), so `--env {env}` is not needed; `check`, `graph` and `diff` take --env to look at one"
+                );
+                return ExitCode::from(2);
+            }
             let start = Instant::now();
             let c = match run_compile(&project, false) {
                 Ok(c) => c,

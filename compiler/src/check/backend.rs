@@ -143,7 +143,8 @@ impl Checker<'_> {
                 return;
             }
             _ => {
-                if !set("address") {
+                // The shared root keeps the address as written.
+                if !set("address") && env != crate::roots::SHARED {
                     self.err(
                         Diagnostic::error(
                             Code::MissingRequired,
