@@ -1105,3 +1105,29 @@ droplet "web" region="fra1" size=(var)"size" image="ubuntu-24-04-x64" vpc-uuid=(
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("must say where its state is"));
 }
+
+/// `infrac import` writes KDL to standard output or to a new file (never
+/// over one), with its warnings on stderr.
+#[test]
+fn import_writes_kdl_from_state() {
+    let dir = scratch("import");
+    let state = repo_root().join("tests/import/terraform.tfstate");
+    let o = infrac(&["import", state.to_str().unwrap()], &dir);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("droplet \"web\""));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("warning: "));
+    let o = infrac(
+        &["import", state.to_str().unwrap(), "-o", "infra.kdl"],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(infrac(&["check", "."], &dir).status.success());
+    // Never over an existing file.
+    let o = infrac(
+        &["import", state.to_str().unwrap(), "-o", "infra.kdl"],
+        &dir,
+    );
+    assert_eq!(o.status.code(), Some(3));
+    std::fs::write(dir.join("bad.json"), "[]").unwrap();
+    assert_eq!(infrac(&["import", "bad.json"], &dir).status.code(), Some(1));
+}

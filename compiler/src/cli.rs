@@ -32,6 +32,50 @@ macro_rules! say_raw {
     ($($arg:tt)*) => { write_stdout(&format!($($arg)*)) };
 }
 
+fn import(files: &[PathBuf], out: Option<&Path>) -> ExitCode {
+    let mut read = Vec::new();
+    for f in files {
+        match std::fs::read_to_string(f) {
+            Ok(text) => read.push((f.display().to_string(), text)),
+            Err(e) => {
+                eprintln!("error: reading {}: {e}", f.display());
+                return ExitCode::from(EXIT_IO);
+            }
+        }
+    }
+    let imported = match infrac::import::import(&read, infrac::kinds::registry()) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_PROJECT_ERRORS);
+        }
+    };
+    for w in &imported.warnings {
+        eprintln!("warning: {w}");
+    }
+    match out {
+        Some(path) => {
+            let written = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(imported.kdl.as_bytes()));
+            if let Err(e) = written {
+                eprintln!("error: writing {}: {e}", path.display());
+                return ExitCode::from(EXIT_IO);
+            }
+            eprintln!(
+                "imported {} into {} ({} to review)",
+                count(imported.resources, "resource"),
+                path.display(),
+                count(imported.warnings.len(), "warning")
+            );
+        }
+        None => say_raw!("{}", imported.kdl),
+    }
+    ExitCode::from(EXIT_OK)
+}
+
 /// The section of docs/diagnostics.md headed `## CODE name`, found by the
 /// code or the name.
 fn explain(code: &str) -> Result<String, String> {
@@ -191,6 +235,24 @@ enum Command {
         /// Change nothing; list the files that are not formatted
         #[arg(long)]
         check: bool,
+    },
+    /// Write KDL for what already exists: from Terraform state or .tf files
+    ///
+    /// Each FILE is a `terraform.tfstate`, the JSON `terraform show -json`
+    /// prints (of a state or a plan), or a `.tf` file. Every managed
+    /// resource of a type infrac has a schema for becomes a declaration,
+    /// with `import-id` (from state) so that `terraform apply` adopts it,
+    /// and references where an attribute holds another resource's id or
+    /// address. What cannot be carried over is listed on stderr and marked
+    /// in the KDL with a comment; nothing is dropped silently.
+    Import {
+        /// State JSON or .tf files
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write the KDL to this file (never over an existing one) instead
+        /// of standard output
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
     },
     /// Explain a diagnostic code: what it means and how to fix it (its
     /// section of docs/diagnostics.md)
@@ -489,6 +551,7 @@ pub fn main() -> ExitCode {
             exit_code,
         } => diff(&project, out, base, format, exit_code),
         Command::Fmt { paths, check } => format_files(&paths, check),
+        Command::Import { files, out } => import(&files, out.as_deref()),
         Command::Explain { code } => match explain(&code) {
             Ok(text) => {
                 say_raw!("{text}");

@@ -17,6 +17,7 @@ pub mod expand;
 pub mod formats;
 pub mod formatter;
 pub mod graph;
+pub mod import;
 pub mod interpolation;
 pub mod kinds;
 pub mod load;

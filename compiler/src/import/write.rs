@@ -1,0 +1,683 @@
+//! Found resources as KDL: each as its kind (curated, or generic), labelled
+//! by its name attribute where it has one, with the attributes a user sets
+//! (read-only ones, empty ones and `false` left out), `import-id` from the
+//! state, and references restored.
+
+use super::{Found, FoundResource, FoundRest, Imported};
+use crate::kinds::{Kind, Registry};
+use crate::schema::Block;
+use crate::types::TfType;
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// Attributes by which other resources refer to one: an id, a URN or ARN,
+/// an address. A value equal to one of another resource's is written as a
+/// reference to it.
+const EXPORTED: &[&str] = &[
+    "id",
+    "urn",
+    "arn",
+    "fingerprint",
+    "ipv4_address",
+    "ipv4_address_private",
+    "ipv6_address",
+    "ip",
+    "ip_address",
+];
+
+struct Named<'a> {
+    found: &'a FoundResource,
+    kind: &'static Kind,
+    label: String,
+}
+
+pub fn kdl(
+    found: &[FoundResource],
+    rest: &FoundRest,
+    registry: &'static Registry,
+    mut warnings: Vec<String>,
+) -> Imported {
+    let mut named: Vec<Named> = Vec::new();
+    let mut skipped = String::new();
+    for f in found {
+        let kind = if f.data {
+            registry.get(&format!(
+                "{}{}",
+                crate::kinds::generic::DATA,
+                f.resource_type.replace('_', "-")
+            ))
+        } else {
+            registry.by_resource(&f.resource_type)
+        };
+        let Some(kind) = kind else {
+            warnings.push(format!(
+                "`{}.{}`: infrac has no schema for `{}`; bring the provider's (`provider … schema=`) and import again",
+                f.resource_type, f.name, f.resource_type
+            ));
+            let _ = writeln!(
+                skipped,
+                "// not imported: {}.{} (no schema for its type)",
+                f.resource_type, f.name
+            );
+            continue;
+        };
+        let by_name = (!f.data)
+            .then_some(kind.name_attribute.as_deref())
+            .flatten()
+            .and_then(|n| f.attributes.iter().find(|(k, _)| k == n))
+            .and_then(|(_, v)| match v {
+                Found::Str(s) if is_label(s) => Some(s.clone()),
+                _ => None,
+            });
+        // The label makes the Terraform name: it must give the one the
+        // resource has, or Terraform would see a new resource.
+        let label = by_name
+            .filter(|l| crate::resolve::tf_ident(l) == f.name)
+            .unwrap_or_else(|| f.name.replace('_', "-"));
+        named.push(Named {
+            found: f,
+            kind,
+            label,
+        });
+    }
+    // Exported values → the resources they belong to (a value two
+    // resources share names neither).
+    let mut exported: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
+    for (i, n) in named.iter().enumerate() {
+        for (k, v) in &n.found.attributes {
+            if let (true, Found::Str(s)) = (EXPORTED.contains(&k.as_str()), v) {
+                if s.len() >= 4 {
+                    exported
+                        .entry(s.as_str())
+                        .or_default()
+                        .push((i, k.as_str()));
+                }
+            }
+        }
+    }
+    let addresses: HashMap<(String, String), usize> = named
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let ty = if n.found.data {
+                format!("data.{}", n.found.resource_type)
+            } else {
+                n.found.resource_type.clone()
+            };
+            ((ty, n.found.name.clone()), i)
+        })
+        .collect();
+    let mut out = String::from(
+        "// Imported by `infrac import`: review it, then move the declarations\n// into your files. Each `import-id` adopts the existing resource at the\n// next `terraform apply`.\n",
+    );
+    let cx = |this: usize| Context {
+        this,
+        named: &named,
+        exported: &exported,
+        addresses: &addresses,
+        variables: &rest.variables,
+    };
+    for (name, description, sensitive) in &rest.variables {
+        let keyword = if *sensitive { "secret" } else { "input" };
+        let _ = write!(out, "{keyword} {}", quote(name));
+        if let Some(d) = description {
+            let _ = write!(out, " description={}", quote(d));
+        }
+        out.push('\n');
+    }
+    let mut providers: Vec<&str> = named
+        .iter()
+        .map(|n| n.kind.provider.as_str())
+        .filter(|p| !rest.providers.iter().any(|(n, _, _)| n == p))
+        .collect();
+    providers.sort();
+    providers.dedup();
+    for p in providers {
+        let _ = writeln!(
+            out,
+            "provider \"{p}\" // its credentials: a `secret` (see docs/language.md#providers), or the provider's environment variable"
+        );
+    }
+    for (name, alias, attributes) in &rest.providers {
+        let _ = write!(out, "provider {}", quote(name));
+        if let Some(a) = alias {
+            let _ = write!(out, " as={}", quote(a));
+        }
+        let mut children = Vec::new();
+        for (k, v) in attributes {
+            let written = k.replace('_', "-");
+            match (scalar(&cx(usize::MAX), v), v) {
+                (Some(s), _) => {
+                    let _ = write!(out, " {written}={s}");
+                }
+                // A nested block (`endpoints { s3 = … }`): a child.
+                (None, Found::List(items)) => {
+                    for item in items {
+                        if let Found::Object(fields) = item {
+                            let props: Vec<String> = fields
+                                .iter()
+                                .filter_map(|(k, v)| {
+                                    Some(format!(
+                                        "{}={}",
+                                        k.replace('_', "-"),
+                                        scalar(&cx(usize::MAX), v)?
+                                    ))
+                                })
+                                .collect();
+                            children.push(format!("{written} {}", props.join(" ")));
+                        }
+                    }
+                }
+                _ => warnings.push(format!(
+                    "provider {name}: `{k}` is not a plain value: left out"
+                )),
+            }
+        }
+        if children.is_empty() {
+            out.push('\n');
+        } else {
+            out.push_str(" {\n");
+            for c in children {
+                let _ = writeln!(out, "    {c}");
+            }
+            out.push_str("}\n");
+        }
+    }
+    out.push_str(&skipped);
+    for (i, n) in named.iter().enumerate() {
+        out.push('\n');
+        write_resource(&cx(i), n, &mut out, &mut warnings);
+    }
+    for (name, value, description, sensitive) in &rest.outputs {
+        let Some(v) = scalar(&cx(usize::MAX), value) else {
+            warnings.push(format!("output `{name}` is not a plain value or reference (infrac writes an output of every droplet's address, and such, itself): left out"));
+            continue;
+        };
+        let _ = write!(out, "\noutput {} value={v}", quote(name));
+        if let Some(d) = description {
+            let _ = write!(out, " description={}", quote(d));
+        }
+        // infrac marks an output sensitive when it reads a secret.
+        let _ = sensitive;
+        out.push('\n');
+    }
+    Imported {
+        kdl: out,
+        warnings,
+        resources: named.len(),
+    }
+}
+
+struct Context<'a> {
+    this: usize,
+    named: &'a [Named<'a>],
+    exported: &'a HashMap<&'a str, Vec<(usize, &'a str)>>,
+    addresses: &'a HashMap<(String, String), usize>,
+    variables: &'a [(String, Option<String>, bool)],
+}
+
+impl Context<'_> {
+    /// `(ref)"KIND.LABEL.ATTRIBUTE"` for a value another resource exports.
+    fn reference_for(&self, value: &str) -> Option<String> {
+        match self.exported.get(value)?.as_slice() {
+            [(i, attr)] if *i != self.this => Some(self.reference(*i, attr)),
+            _ => None,
+        }
+    }
+
+    fn reference(&self, i: usize, attr: &str) -> String {
+        let n = &self.named[i];
+        let kind = if n.found.data {
+            format!("data.{}", n.found.resource_type.replace('_', "-"))
+        } else {
+            n.kind.kind.clone()
+        };
+        format!(
+            "(ref){}",
+            quote(&format!("{kind}.{}.{}", n.label, attr.replace('_', "-")))
+        )
+    }
+}
+
+fn write_resource(cx: &Context, n: &Named, out: &mut String, warnings: &mut Vec<String>) {
+    let schema = n.kind.schema();
+    let mut props = Vec::new();
+    let mut children = Vec::new();
+    let at = format!("{}.{}", n.found.resource_type, n.found.name);
+    for (key, value) in &n.found.attributes {
+        if key == "id" {
+            continue;
+        }
+        if key == "meta.provider" {
+            if let Found::Str(alias) = value {
+                props.push(format!("provider={}", quote(alias)));
+            }
+            continue;
+        }
+        if key == "meta.depends_on" {
+            let targets: Vec<String> = match value {
+                Found::List(items) => items
+                    .iter()
+                    .filter_map(|i| match i {
+                        Found::Ref {
+                            resource_type,
+                            name,
+                            ..
+                        } => cx.addresses.get(&(resource_type.clone(), name.clone())),
+                        _ => None,
+                    })
+                    .map(|&i| quote(&format!("{}.{}", cx.named[i].kind.kind, cx.named[i].label)))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if !targets.is_empty() {
+                children.push(format!("depends-on {}", targets.join(" ")));
+            }
+            continue;
+        }
+        if key == "lifecycle.ignore_changes" {
+            if let Found::List(items) = value {
+                let names: Vec<String> = items
+                    .iter()
+                    .filter_map(|i| match i {
+                        Found::Expression(e) | Found::Str(e) => Some(quote(&e.replace('_', "-"))),
+                        _ => None,
+                    })
+                    .collect();
+                children.push(format!("ignore-changes {}", names.join(" ")));
+            }
+            continue;
+        }
+        if n.kind.name_attribute.as_deref() == Some(key.as_str())
+            && matches!(value, Found::Str(s) if *s == n.label)
+        {
+            continue;
+        }
+        let written = key.replace('_', "-");
+        if let Some(a) = schema.attributes.get(key) {
+            if !a.settable() {
+                continue;
+            }
+            if a.sensitive && has_plain_text(value) {
+                warnings.push(format!("{at}: `{written}` is sensitive and was not written: declare a `secret` and write `{written}=(secret)\"NAME\"`"));
+                children.push(format!(
+                    "// {written}=(secret)\"…\"  (sensitive: give it as a secret)"
+                ));
+                continue;
+            }
+            // A configuration's explicit `false` and `null` are kept.
+            if is_empty(value)
+                && !(n.found.written && matches!(value, Found::Bool(false) | Found::Null))
+            {
+                continue;
+            }
+            let path = key.clone();
+            attribute(
+                cx,
+                &path,
+                &written,
+                value,
+                &a.ty,
+                &mut props,
+                &mut children,
+                warnings,
+                &at,
+            );
+        } else if let Some(b) = schema.blocks.get(key) {
+            let items = match value {
+                Found::List(items) => items.clone(),
+                Found::Object(_) => vec![value.clone()],
+                _ => Vec::new(),
+            };
+            for item in items {
+                if let Found::Object(fields) = &item {
+                    children.push(block(cx, key, &written, fields, &b.block, warnings, &at));
+                }
+            }
+        } else if !is_empty(value) {
+            warnings.push(format!(
+                "{at}: `{key}` is not an attribute of {} in the vendored schema: left out",
+                n.found.resource_type
+            ));
+        }
+    }
+    if let Some(id) = &n.found.import_id {
+        props.push(format!("import-id={}", quote(id)));
+    }
+    if n.found.data {
+        let _ = write!(
+            out,
+            "data {} {}",
+            quote(&n.found.resource_type.replace('_', "-")),
+            quote(&n.label)
+        );
+    } else {
+        let _ = write!(out, "{} {}", n.kind.kind, quote(&n.label));
+    }
+    for p in &props {
+        out.push(' ');
+        out.push_str(p);
+    }
+    if children.is_empty() {
+        out.push('\n');
+    } else {
+        out.push_str(" {\n");
+        for c in &children {
+            for line in c.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        out.push_str("}\n");
+    }
+}
+
+/// A nested block as a child node: scalars as properties, the rest as its
+/// children.
+fn block(
+    cx: &Context,
+    path: &str,
+    name: &str,
+    fields: &[(String, Found)],
+    schema: &Block,
+    warnings: &mut Vec<String>,
+    at: &str,
+) -> String {
+    let mut props = Vec::new();
+    let mut children = Vec::new();
+    for (key, value) in fields {
+        if is_empty(value) {
+            continue;
+        }
+        let written = key.replace('_', "-");
+        if let Some(a) = schema.attributes.get(key) {
+            if !a.settable() {
+                continue;
+            }
+            let inner = format!("{path}.{key}");
+            attribute(
+                cx,
+                &inner,
+                &written,
+                value,
+                &a.ty,
+                &mut props,
+                &mut children,
+                warnings,
+                at,
+            );
+        } else if let Some(b) = schema.blocks.get(key) {
+            let items = match value {
+                Found::List(items) => items.clone(),
+                other => vec![other.clone()],
+            };
+            let inner = format!("{path}.{key}");
+            for item in items {
+                if let Found::Object(f) = &item {
+                    children.push(block(cx, &inner, &written, f, &b.block, warnings, at));
+                }
+            }
+        }
+    }
+    let mut text = name.to_string();
+    for p in &props {
+        text.push(' ');
+        text.push_str(p);
+    }
+    if !children.is_empty() {
+        text.push_str(" {\n");
+        for c in &children {
+            for line in c.lines() {
+                let _ = writeln!(text, "    {line}");
+            }
+        }
+        text.push('}');
+    }
+    text
+}
+
+#[allow(clippy::too_many_arguments)]
+fn attribute(
+    cx: &Context,
+    path: &str,
+    name: &str,
+    value: &Found,
+    ty: &TfType,
+    props: &mut Vec<String>,
+    children: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+    at: &str,
+) {
+    // An attribute that takes a reference names a declared resource: a
+    // value that is none of the imported ones cannot be written.
+    let kind = cx.named[cx.this].kind;
+    if let Some(spec) = kind.refs.get(path).filter(|r| r.strict) {
+        let items = match value {
+            Found::List(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        let unknown: Vec<String> = items
+            .iter()
+            .filter(|i| {
+                !matches!(i, Found::Null) && !scalar(cx, i).is_some_and(|s| s.starts_with("(ref)"))
+            })
+            .map(|i| match i {
+                Found::Str(s) => s.clone(),
+                Found::Number(n) => n.to_string(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        if !unknown.is_empty() {
+            warnings.push(format!(
+                "{at}: `{name}` refers to a {} the import does not hold ({}): import it too, or write the reference by hand",
+                spec.kind,
+                unknown.join(", ")
+            ));
+            children.push(format!("// {name}: a {} not imported", spec.kind));
+            return;
+        }
+    }
+    match (value, ty) {
+        (Found::List(items), _) => {
+            let values: Vec<String> = items.iter().filter_map(|i| scalar(cx, i)).collect();
+            if values.len() == items.len() {
+                children.push(format!("{name} {}", values.join(" ")));
+            } else {
+                warnings.push(format!(
+                    "{at}: `{name}` holds values that are not plain: left out"
+                ));
+                children.push(format!("// {name}: a list of objects, to write by hand"));
+            }
+        }
+        (Found::Object(fields), _) => {
+            let mut entries = Vec::new();
+            for (k, v) in fields {
+                if is_empty(v) {
+                    continue;
+                }
+                match scalar(cx, v) {
+                    Some(s) => entries.push(format!("{} {s}", key(k))),
+                    None => {
+                        warnings.push(format!("{at}: `{name}.{k}` is not a plain value: left out"))
+                    }
+                }
+            }
+            if entries.is_empty() {
+            } else if fields.iter().all(|(k, _)| key(k) == *k) {
+                // `account id="…"`, `labels role="web"`
+                let props: Vec<String> = entries
+                    .iter()
+                    .map(|e| {
+                        let (k, v) = e.split_once(' ').unwrap_or((e, ""));
+                        format!("{k}={v}")
+                    })
+                    .collect();
+                children.push(format!("{name} {}", props.join(" ")));
+            } else {
+                children.push(format!(
+                    "{name} {{\n{}\n}}",
+                    entries
+                        .iter()
+                        .map(|e| format!("    {e}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ));
+            }
+        }
+        (Found::Expression(e), _) if template(cx, e).is_some() => {
+            let t = template(cx, e).unwrap_or_default();
+            if children.is_empty() {
+                props.push(format!("{name}={t}"));
+            } else {
+                children.push(format!("{name} {t}"));
+            }
+        }
+        (Found::Expression(e), _) => {
+            warnings.push(format!(
+                "{at}: `{name} = {e}` is an expression infrac cannot read: written as a comment"
+            ));
+            children.push(format!("// {name} = {e}"));
+        }
+        // After a child, a value is a child too: the order is kept.
+        (v, _) => match scalar(cx, v) {
+            Some(s) if children.is_empty() => props.push(format!("{name}={s}")),
+            Some(s) => children.push(format!("{name} {s}")),
+            None => {
+                warnings.push(format!(
+                    "{at}: `{name}` refers to a resource the import does not hold: written as a comment"
+                ));
+                children.push(format!("// {name}: {v:?}"));
+            }
+        },
+    }
+}
+
+/// A value as a KDL argument: a string (a reference where another
+/// resource exports it), a number, a boolean, a reference.
+fn scalar(cx: &Context, v: &Found) -> Option<String> {
+    Some(match v {
+        Found::Null => "#null".to_string(),
+        Found::Bool(b) => if *b { "#true" } else { "#false" }.to_string(),
+        // An id the state holds as a number (a firewall's droplet ids).
+        Found::Number(n) => cx
+            .reference_for(&n.to_string())
+            .unwrap_or_else(|| n.to_string()),
+        Found::Str(s) => cx.reference_for(s).unwrap_or_else(|| quote(s)),
+        Found::Ref {
+            resource_type,
+            name,
+            attribute,
+        } => match cx.addresses.get(&(resource_type.clone(), name.clone())) {
+            Some(&i) => cx.reference(i, attribute),
+            None => return None,
+        },
+        Found::Expression(e) => template(cx, e)?,
+        Found::Var(name) => {
+            let input = cx.variables.iter().any(|(n, _, s)| n == name && !s);
+            format!(
+                "({}){}",
+                if input { "input" } else { "secret" },
+                quote(name)
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// An HCL string with interpolations of resources' attributes
+/// (`"root@${digitalocean_droplet.ct1.ipv4_address}"`) as infrac's
+/// (`"root@${droplet.ct1.ipv4-address}"`); none for anything else in it.
+fn template(cx: &Context, e: &str) -> Option<String> {
+    let inner = e.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains("%{") {
+        return None;
+    }
+    let mut out = String::from("\"");
+    let mut rest = inner;
+    while let Some(start) = rest.find("${") {
+        // `$${` is a literal `${` in both languages.
+        if rest[..start].ends_with('$') {
+            out.push_str(&rest[..start + 2]);
+            rest = &rest[start + 2..];
+            continue;
+        }
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}')? + start;
+        let path: Vec<&str> = rest[start + 2..end].trim().split('.').collect();
+        let [ty, name, attribute] = path.as_slice() else {
+            return None;
+        };
+        let &i = cx.addresses.get(&(ty.to_string(), name.to_string()))?;
+        let reference = cx.reference(i, attribute);
+        out.push_str("${");
+        out.push_str(reference.strip_prefix("(ref)\"")?.strip_suffix('"')?);
+        out.push('}');
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out.push('"');
+    Some(out)
+}
+
+/// Whether a value holds text written out (not only secrets and
+/// references).
+fn has_plain_text(v: &Found) -> bool {
+    match v {
+        Found::Null | Found::Var(_) | Found::Ref { .. } => false,
+        Found::List(items) => items.iter().any(has_plain_text),
+        Found::Object(fields) => fields.iter().any(|(_, v)| has_plain_text(v)),
+        _ => true,
+    }
+}
+
+/// Whether a name attribute's value can be the declaration's label.
+fn is_label(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn is_empty(v: &Found) -> bool {
+    match v {
+        Found::Null | Found::Bool(false) => true,
+        Found::Str(s) => s.is_empty(),
+        Found::List(items) => items.is_empty(),
+        Found::Object(fields) => fields.iter().all(|(_, v)| is_empty(v)),
+        _ => false,
+    }
+}
+
+/// A KDL string: `"` and `\` escaped, control characters as escapes, and
+/// `${` doubled so that infrac reads no interpolation into it.
+pub(super) fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.replace("${", "$${").chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A map key as a node name: bare when KDL allows it, else quoted.
+fn key(k: &str) -> String {
+    let bare = !k.is_empty()
+        && !k.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !matches!(k, "true" | "false" | "null" | "inf" | "nan");
+    if bare {
+        k.to_string()
+    } else {
+        quote(k)
+    }
+}
