@@ -432,6 +432,14 @@ fn renamed<'t>(text: &'t str, moves: &HashMap<String, String>) -> std::borrow::C
     text
 }
 
+/// `prod` of `prod: digitalocean_droplet.web` (a root's or an
+/// environment's change).
+fn environment_of(address: &str) -> Option<&str> {
+    let (env, _) = address.split_once(": ")?;
+    (!env.is_empty() && env.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .then_some(env)
+}
+
 fn is_terraform(path: &str) -> bool {
     path.starts_with("terraform/") && path.ends_with(".tf")
 }
@@ -997,9 +1005,36 @@ pub fn render_markdown(r: &Report) -> String {
             k.create, k.update, k.replace, k.delete
         );
     }
-    if !r.changes.is_empty() {
+    // A section per environment (and for what they share) when the
+    // changes name them (`prod: …`), each with its own table.
+    let mut sections: Vec<(&str, Vec<&Change>)> = Vec::new();
+    for ch in &r.changes {
+        let section = environment_of(&ch.address).unwrap_or("");
+        match sections.iter_mut().find(|(s, _)| *s == section) {
+            Some((_, list)) => list.push(ch),
+            None => sections.push((section, vec![ch])),
+        }
+    }
+    sections.sort_by_key(|(s, _)| (*s != "shared", *s));
+    let headed = sections.len() > 1 || sections.iter().any(|(s, _)| !s.is_empty());
+    for (section, changes) in &sections {
+        if headed {
+            let _ = writeln!(
+                out,
+                "### {}\n",
+                match *section {
+                    "" => "Everywhere".to_string(),
+                    "shared" => "Shared by every environment".to_string(),
+                    env => format!("Environment {}", md_cell(env)),
+                }
+            );
+        }
         out.push_str("| | address | changes | affects |\n|---|---|---|---|\n");
-        for ch in &r.changes {
+        for ch in changes {
+            let address = match environment_of(&ch.address) {
+                Some(env) if headed => &ch.address[env.len() + 2..],
+                _ => ch.address.as_str(),
+            };
             let action = match ch.action {
                 Action::Create => "create",
                 Action::Update => "update",
@@ -1013,7 +1048,7 @@ pub fn render_markdown(r: &Report) -> String {
                 "| `{}` {} | {} | {} | {} |",
                 ch.action.sign(),
                 action,
-                md_code(&ch.address),
+                md_code(address),
                 md_cell(&match &ch.note {
                     Some(note) if ch.attributes.is_empty() => note.clone(),
                     Some(note) => format!("{}; {note}", attr_summary(ch)),
