@@ -71,6 +71,23 @@ impl Client {
         }
     }
 
+    /// `initialize` for a project folder, then `initialized`.
+    fn initialize(&mut self, dir: &Path) -> Value {
+        let init = self.request(
+            "initialize",
+            json!({"processId": null, "rootUri": uri(dir), "capabilities": {}}),
+        );
+        self.notify("initialized", json!({}));
+        init
+    }
+
+    /// `shutdown` and `exit`: the server ends cleanly.
+    fn shut_down(mut self) {
+        self.request("shutdown", json!(null));
+        self.notify("exit", json!(null));
+        assert!(self.child.wait().unwrap().success());
+    }
+
     fn notify(&mut self, method: &str, params: Value) {
         self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
@@ -109,15 +126,11 @@ fn an_editor_session() {
     let doc = uri(&file);
     let mut c = Client::start();
 
-    let init = c.request(
-        "initialize",
-        json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}),
-    );
+    let init = c.initialize(&dir);
     assert_eq!(
         init["capabilities"]["documentFormattingProvider"],
         json!(true)
     );
-    c.notify("initialized", json!({}));
 
     // Diagnostics on open: the misspelt attribute, in UTF-16 columns (each
     // horse is two units), with its code and help.
@@ -305,9 +318,7 @@ fn an_editor_session() {
     assert_eq!(symbols[0]["name"], "droplet web");
     assert_eq!(symbols[0]["children"][0]["name"], "tags a");
 
-    c.request("shutdown", json!(null));
-    c.notify("exit", json!(null));
-    assert!(c.child.wait().unwrap().success());
+    c.shut_down();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -343,11 +354,7 @@ droplet "web" region=(var)"re
     std::fs::write(&file, text).unwrap();
     let doc = uri(&file);
     let mut c = Client::start();
-    c.request(
-        "initialize",
-        json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}),
-    );
-    c.notify("initialized", json!({}));
+    c.initialize(&dir);
     // The document as it last parsed, then as it is being typed.
     let parsed =
         "provider \"digitalocean\" token=(secret)\"do_token\"\nvar \"region\" default=\"ams3\"\n";
@@ -412,9 +419,7 @@ droplet "web" region=(var)"re
     // Variables after `(var)"`.
     assert_eq!(complete(16), ["region"]);
 
-    c.request("shutdown", json!(null));
-    c.notify("exit", json!(null));
-    assert!(c.child.wait().unwrap().success());
+    c.shut_down();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -427,11 +432,7 @@ fn an_example_in_the_editor() {
     let text = std::fs::read_to_string(&servers).unwrap();
     let doc = uri(&servers);
     let mut c = Client::start();
-    c.request(
-        "initialize",
-        json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}),
-    );
-    c.notify("initialized", json!({}));
+    c.initialize(&dir);
     c.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"uri": doc, "languageId": "kdl", "version": 1, "text": text}}),
@@ -483,7 +484,5 @@ fn an_example_in_the_editor() {
         json!({"textDocument": {"uri": doc}, "options": {"tabSize": 4, "insertSpaces": true}}),
     );
     assert_eq!(edits, json!([]), "the example is formatted");
-    c.request("shutdown", json!(null));
-    c.notify("exit", json!(null));
-    assert!(c.child.wait().unwrap().success());
+    c.shut_down();
 }

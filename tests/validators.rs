@@ -31,6 +31,20 @@ fn tools() -> Option<PathBuf> {
     None
 }
 
+/// Every file below `dir`, in its subfolders too.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files.extend(files_under(&p));
+        } else {
+            files.push(p);
+        }
+    }
+    files
+}
+
 fn examples() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(repo_root().join("examples"))
         .unwrap()
@@ -338,20 +352,11 @@ fn hostile_values_reach_kubernetes_as_written() {
 #[test]
 fn the_editor_grammar_reads_every_kdl_file() {
     let Some(tools) = tools() else { return };
-    let mut files = Vec::new();
-    fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, files);
-            } else if p.extension().is_some_and(|x| x == "kdl") {
-                files.push(p);
-            }
-        }
-    }
-    for dir in ["examples", "stdlib", "tests/cases/ok"] {
-        walk(&repo_root().join(dir), &mut files);
-    }
+    let mut files: Vec<PathBuf> = ["examples", "stdlib", "tests/cases/ok"]
+        .iter()
+        .flat_map(|dir| files_under(&repo_root().join(dir)))
+        .filter(|p| p.extension().is_some_and(|x| x == "kdl"))
+        .collect();
     files.sort();
     assert!(files.len() > 20);
     let output = Command::new("node")
@@ -376,18 +381,7 @@ fn hashicorp_hcl_parser_reads_every_file() {
         let out = scratch.join(ex.file_name().unwrap());
         let _ = std::fs::remove_dir_all(&out);
         let c = build_into(&ex, &out);
-        let mut files = Vec::new();
-        fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
-            for e in std::fs::read_dir(dir).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    walk(&p, files);
-                } else {
-                    files.push(p);
-                }
-            }
-        }
-        walk(&out.join("terraform"), &mut files);
+        let mut files = files_under(&out.join("terraform"));
         files.sort();
         let output = Command::new("node")
             .arg(repo_root().join("scripts/hcl_parse.js"))

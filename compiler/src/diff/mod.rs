@@ -436,8 +436,11 @@ fn renamed<'t>(text: &'t str, moves: &HashMap<String, String>) -> std::borrow::C
 /// environment's change).
 fn environment_of(address: &str) -> Option<&str> {
     let (env, _) = address.split_once(": ")?;
-    (!env.is_empty() && env.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-        .then_some(env)
+    (!env.is_empty()
+        && env
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    .then_some(env)
 }
 
 fn is_terraform(path: &str) -> bool {

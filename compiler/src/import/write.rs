@@ -293,48 +293,19 @@ fn write_resource(cx: &Context, n: &Named, out: &mut String, warnings: &mut Vec<
         {
             continue;
         }
-        let written = key.replace('_', "-");
-        if let Some(a) = schema.attributes.get(key) {
-            if !a.settable() {
-                continue;
-            }
-            if a.sensitive && has_plain_text(value) {
-                warnings.push(format!("{at}: `{written}` is sensitive and was not written: declare a `secret` and write `{written}=(secret)\"NAME\"`"));
-                children.push(format!(
-                    "// {written}=(secret)\"…\"  (sensitive: give it as a secret)"
-                ));
-                continue;
-            }
-            // A configuration's explicit `false` and `null` are kept.
-            if is_empty(value)
-                && !(n.found.written && matches!(value, Found::Bool(false) | Found::Null))
-            {
-                continue;
-            }
-            let path = key.clone();
-            attribute(
-                cx,
-                &path,
-                &written,
-                value,
-                &a.ty,
-                &mut props,
-                &mut children,
-                warnings,
-                &at,
-            );
-        } else if let Some(b) = schema.blocks.get(key) {
-            let items = match value {
-                Found::List(items) => items.clone(),
-                Found::Object(_) => vec![value.clone()],
-                _ => Vec::new(),
-            };
-            for item in items {
-                if let Found::Object(fields) = &item {
-                    children.push(block(cx, key, &written, fields, &b.block, warnings, &at));
-                }
-            }
-        } else if !is_empty(value) {
+        let known = member(
+            cx,
+            "",
+            key,
+            value,
+            schema,
+            n.found.written,
+            &mut props,
+            &mut children,
+            warnings,
+            &at,
+        );
+        if !known && !is_empty(value) {
             warnings.push(format!(
                 "{at}: `{key}` is not an attribute of {} in the vendored schema: left out",
                 n.found.resource_type
@@ -371,6 +342,64 @@ fn write_resource(cx: &Context, n: &Named, out: &mut String, warnings: &mut Vec<
     }
 }
 
+/// An attribute or a nested block of `schema` (`path`: the Terraform path
+/// of the block, empty at the top), into the node's properties and
+/// children. False when the schema has no such member.
+#[allow(clippy::too_many_arguments)]
+fn member(
+    cx: &Context,
+    path: &str,
+    key: &str,
+    value: &Found,
+    schema: &Block,
+    as_written: bool,
+    props: &mut Vec<String>,
+    children: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+    at: &str,
+) -> bool {
+    let written = key.replace('_', "-");
+    let inner = if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    };
+    if let Some(a) = schema.attributes.get(key) {
+        if !a.settable() {
+            return true;
+        }
+        if a.sensitive && has_plain_text(value) {
+            warnings.push(format!("{at}: `{written}` is sensitive and was not written: declare a `secret` and write `{written}=(secret)\"NAME\"`"));
+            children.push(format!(
+                "// {written}=(secret)\"…\"  (sensitive: give it as a secret)"
+            ));
+            return true;
+        }
+        // A configuration's explicit `false` and `null` are kept.
+        if is_empty(value) && !(as_written && matches!(value, Found::Bool(false) | Found::Null)) {
+            return true;
+        }
+        attribute(
+            cx, &inner, &written, value, &a.ty, props, children, warnings, at,
+        );
+        return true;
+    }
+    let Some(b) = schema.blocks.get(key) else {
+        return false;
+    };
+    let items = match value {
+        Found::List(items) => items.clone(),
+        Found::Object(_) => vec![value.clone()],
+        _ => Vec::new(),
+    };
+    for item in items {
+        if let Found::Object(fields) = &item {
+            children.push(block(cx, &inner, &written, fields, &b.block, warnings, at));
+        }
+    }
+    true
+}
+
 /// A nested block as a child node: scalars as properties, the rest as its
 /// children.
 fn block(
@@ -385,37 +414,19 @@ fn block(
     let mut props = Vec::new();
     let mut children = Vec::new();
     for (key, value) in fields {
-        if is_empty(value) {
-            continue;
-        }
-        let written = key.replace('_', "-");
-        if let Some(a) = schema.attributes.get(key) {
-            if !a.settable() {
-                continue;
-            }
-            let inner = format!("{path}.{key}");
-            attribute(
+        if !is_empty(value) {
+            member(
                 cx,
-                &inner,
-                &written,
+                path,
+                key,
                 value,
-                &a.ty,
+                schema,
+                false,
                 &mut props,
                 &mut children,
                 warnings,
                 at,
             );
-        } else if let Some(b) = schema.blocks.get(key) {
-            let items = match value {
-                Found::List(items) => items.clone(),
-                other => vec![other.clone()],
-            };
-            let inner = format!("{path}.{key}");
-            for item in items {
-                if let Found::Object(f) = &item {
-                    children.push(block(cx, &inner, &written, f, &b.block, warnings, at));
-                }
-            }
         }
     }
     let mut text = name.to_string();
