@@ -277,11 +277,26 @@ fn action(w: &mut BlockWriter, route: &Route) {
             keep_path,
         } => {
             let mut target = escape_placeholders(to);
-            if *keep_path {
+            if *keep_path && route.path != "/" {
+                // The route's prefix is replaced: `/docs/api/x?y` to
+                // `TARGET/x?y` (the path keeps its leading `/`). `route`
+                // keeps the order: Caddy runs `redir` before `uri` otherwise.
+                w.open("route");
+                // Without its final `/`, so that the rest keeps its own.
+                let prefix = route.path.trim_end_matches('/');
+                w.line(&format!("uri strip_prefix {}", token(prefix)));
+                target.truncate(target.trim_end_matches('/').len());
                 target.push_str("{uri}");
+                w.line(&format!("redir * {} {status}", token(&target)));
+                w.close();
+            } else {
+                if *keep_path {
+                    target.push_str("{uri}");
+                }
+                // `*`: a target starting with `/` would otherwise read as a
+                // matcher.
+                w.line(&format!("redir * {} {status}", token(&target)));
             }
-            // `*`: a target starting with `/` would otherwise read as a matcher.
-            w.line(&format!("redir * {} {status}", token(&target)));
         }
         Action::Respond { status, body } => {
             if body.is_empty() {

@@ -64,6 +64,18 @@ pub fn cannot_carry(value: &str) -> Option<String> {
 
 /// A path or name of characters nginx reads literally, quoted only when it
 /// needs to be (`;`, `'`, `$`…).
+/// A literal for a PCRE pattern.
+fn regex_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if ".^$*+?()[]{}|\\/".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn word(value: &str) -> String {
     if !value.is_empty()
         && value
@@ -337,8 +349,25 @@ fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
             status,
             keep_path,
         } => {
-            let suffix = if *keep_path { "$request_uri" } else { "" };
-            w.line(&format!("return {status} \"{}{suffix}\";", inner(to, true)));
+            if *keep_path && route.path != "/" {
+                // The route's prefix is replaced, as Caddy's `uri
+                // strip_prefix` does: `/docs/api/x?y` to `TARGET/x?y`;
+                // the route's path alone (with its query) to `TARGET/`.
+                let target = inner(to.trim_end_matches('/'), true);
+                let prefix = inner(&regex_escape(route.path.trim_end_matches('/')), false);
+                w.open(&format!("if ($request_uri ~ \"^{prefix}(\\?.*)?$\")"));
+                w.line(&format!("return {status} \"{target}/$1\";"));
+                w.close();
+                w.open(&format!("if ($request_uri ~ \"^{prefix}(.*)$\")"));
+                w.line(&format!("return {status} \"{target}$1\";"));
+                w.close();
+                // A request path written otherwise (percent-encoded) than
+                // the route: the target itself.
+                w.line(&format!("return {status} \"{target}/\";"));
+            } else {
+                let suffix = if *keep_path { "$request_uri" } else { "" };
+                w.line(&format!("return {status} \"{}{suffix}\";", inner(to, true)));
+            }
         }
         Action::Respond { status, body } => {
             w.line("default_type \"text/plain; charset=utf-8\";");
