@@ -174,10 +174,24 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
         w.close();
     }
     let mut routes: Vec<&Route> = site.routes.iter().collect();
-    // Longest prefix first, as Caddy sorts them too; `/` is the fallback.
-    routes.sort_by(|a, b| b.path.len().cmp(&a.path.len()).then(a.path.cmp(&b.path)));
+    // Exact paths first, then the longest prefix first; `/` is the
+    // fallback. Caddy sorts `handle` blocks by the length of their path
+    // alone (`/exact*` before `/exact`), so with exact routes they go in a
+    // `route`, which keeps this order.
+    routes.sort_by(|a, b| {
+        b.exact
+            .cmp(&a.exact)
+            .then(b.path.len().cmp(&a.path.len()))
+            .then(a.path.cmp(&b.path))
+    });
+    let ordered = routes.iter().any(|r| r.exact);
+    if ordered {
+        w.open("route");
+    }
     for r in &routes {
-        if r.path == "/" {
+        if r.exact {
+            w.open(&format!("handle {}", token(&r.path)));
+        } else if r.path == "/" {
             w.open("handle");
         } else {
             w.open(&format!("handle {}", token(&format!("{}*", r.path))));
@@ -185,9 +199,12 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
         action(w, r);
         w.close();
     }
-    if !routes.iter().any(|r| r.path == "/") {
+    if !routes.iter().any(|r| r.path == "/" && !r.exact) {
         w.open("handle");
         w.line("respond 404");
+        w.close();
+    }
+    if ordered {
         w.close();
     }
     w.close();
@@ -277,7 +294,7 @@ fn action(w: &mut BlockWriter, route: &Route) {
             keep_path,
         } => {
             let mut target = escape_placeholders(to);
-            if *keep_path && route.path != "/" {
+            if *keep_path && !route.exact && route.path != "/" {
                 // The route's prefix is replaced: `/docs/api/x?y` to
                 // `TARGET/x?y` (the path keeps its leading `/`). `route`
                 // keeps the order: Caddy runs `redir` before `uri` otherwise.
@@ -290,7 +307,8 @@ fn action(w: &mut BlockWriter, route: &Route) {
                 w.line(&format!("redir * {} {status}", token(&target)));
                 w.close();
             } else {
-                if *keep_path {
+                // An exact route's redirect goes to the target as written.
+                if *keep_path && !route.exact {
                     target.push_str("{uri}");
                 }
                 // `*`: a target starting with `/` would otherwise read as a

@@ -262,17 +262,21 @@ fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
     }
     let mut routes: Vec<(usize, &Route)> = site.routes.iter().enumerate().collect();
     routes.sort_by(|a, b| {
-        b.1.path
-            .len()
-            .cmp(&a.1.path.len())
+        b.1.exact
+            .cmp(&a.1.exact)
+            .then(b.1.path.len().cmp(&a.1.path.len()))
             .then(a.1.path.cmp(&b.1.path))
     });
     for (i, r) in &routes {
-        w.open(&format!("location {}", word(&r.path)));
+        if r.exact {
+            w.open(&format!("location = {}", word(&r.path)));
+        } else {
+            w.open(&format!("location {}", word(&r.path)));
+        }
         action(w, site, *i, r);
         w.close();
     }
-    if !routes.iter().any(|(_, r)| r.path == "/") {
+    if !routes.iter().any(|(_, r)| r.path == "/" && !r.exact) {
         w.open("location /");
         w.line("return 404;");
         w.close();
@@ -349,7 +353,7 @@ fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
             status,
             keep_path,
         } => {
-            if *keep_path && route.path != "/" {
+            if *keep_path && !route.exact && route.path != "/" {
                 // The route's prefix is replaced, as Caddy's `uri
                 // strip_prefix` does: `/docs/api/x?y` to `TARGET/x?y`;
                 // the route's path alone (with its query) to `TARGET/`.
@@ -365,7 +369,12 @@ fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
                 // the route: the target itself.
                 w.line(&format!("return {status} \"{target}/\";"));
             } else {
-                let suffix = if *keep_path { "$request_uri" } else { "" };
+                // An exact route's redirect goes to the target as written.
+                let suffix = if *keep_path && !route.exact {
+                    "$request_uri"
+                } else {
+                    ""
+                };
                 w.line(&format!("return {status} \"{}{suffix}\";", inner(to, true)));
             }
         }

@@ -583,9 +583,9 @@ impl Lowerer<'_> {
         let props: HashMap<&str, &IField> = c.props.iter().map(|p| (p.name.as_str(), p)).collect();
         let known: &[&str] = match c.name.as_str() {
             "static" => &["root", "index", "spa", "listing"],
-            "proxy" => &["to", "port", "policy", "health", "websockets"],
-            "redirect" => &["to", "status", "keep-path"],
-            _ => &["status", "body"],
+            "proxy" => &["to", "port", "policy", "health", "websockets", "exact"],
+            "redirect" => &["to", "status", "keep-path", "exact"],
+            _ => &["status", "body", "exact"],
         };
         for p in &c.props {
             if !known.contains(&p.name.as_str()) {
@@ -749,7 +749,14 @@ impl Lowerer<'_> {
                 Action::Respond { status, body }
             }
         };
-        if let Some(earlier) = site.routes.iter().find(|r| r.path == path) {
+        // `exact`: that path alone. A static route serves a folder, so it
+        // has none.
+        let exact = flag(self, "exact", false);
+        if let Some(earlier) = site
+            .routes
+            .iter()
+            .find(|r| r.path == path && r.exact == exact)
+        {
             self.diags.push(
                 Diagnostic::error(
                     Code::RouteNeverMatches,
@@ -763,6 +770,7 @@ impl Lowerer<'_> {
         }
         Some(Route {
             path,
+            exact,
             action,
             span: c.span,
         })

@@ -138,10 +138,12 @@ impl Action {
 }
 
 /// A route matches every request path that starts with `path` (the
-/// longest matching route wins, on both engines).
+/// longest matching route wins, on both engines), or with `exact` that path
+/// alone (before any prefix).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Route {
     pub path: String,
+    pub exact: bool,
     pub action: Action,
     pub span: Span,
 }
