@@ -292,7 +292,11 @@ def main():
         with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
             results = list(pool.map(lambda p: judge(p[1], scratch, p[0]), enumerate(folders)))
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        # INFRAC_JUDGE_KEEP=1 keeps the work folders (states, plans) to look at.
+        if os.environ.get("INFRAC_JUDGE_KEEP") == "1":
+            print(f"kept: {scratch}", file=sys.stderr)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
     failed = False
     for r in results:
         print(json.dumps(r), flush=True)
