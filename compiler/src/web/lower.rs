@@ -34,6 +34,7 @@ const SITE_CHILDREN: &[&str] = &[
     "static",
     "proxy",
     "redirect",
+    "redirects",
     "respond",
 ];
 
@@ -398,6 +399,13 @@ impl Lowerer<'_> {
                         site.routes.push(r);
                     }
                 }
+                "redirects" => {
+                    for row in self.redirect_table(c) {
+                        if let Some(r) = self.route(&row, &site, all) {
+                            site.routes.push(r);
+                        }
+                    }
+                }
                 other => self.unknown(c.name_span, other, "a site", SITE_CHILDREN),
             }
         }
@@ -493,6 +501,74 @@ impl Lowerer<'_> {
             .help(help),
         );
         None
+    }
+
+    /// `redirects [status=301] [exact=#true] { "/old" "/new"; … }`: one
+    /// `redirect` route per row, checked as one (exact by default: such
+    /// tables map pages to pages).
+    fn redirect_table(&mut self, c: &IChild) -> Vec<IChild> {
+        for p in &c.props {
+            if !["status", "exact", "keep-path"].contains(&p.name.as_str()) {
+                self.unknown(
+                    p.name_span,
+                    &p.name,
+                    "a redirect table",
+                    &["status", "exact", "keep-path"],
+                );
+            }
+        }
+        if !self.args(c).is_empty() || c.children.is_empty() {
+            self.bad(
+                c.span,
+                "`redirects` holds its rows as children".to_string(),
+                "no rows",
+                "write `redirects status=301 { \"/old\" \"/new\"; \"/older\" \"https://example.org/\" }`",
+            );
+            return Vec::new();
+        }
+        let mut rows = Vec::new();
+        for row in &c.children {
+            let to = match self.args(row).as_slice() {
+                [to] if row.props.is_empty() && row.children.is_empty() => (*to).clone(),
+                _ => {
+                    self.bad(
+                        row.span,
+                        "a redirect row is a path and its target".to_string(),
+                        "expected `\"/from\" \"/to\"`",
+                        "write one row per redirect: `\"/old\" \"https://example.org/new\"`",
+                    );
+                    continue;
+                }
+            };
+            let field = |name: &str, value: SValue| IField {
+                name: name.into(),
+                name_span: value.span,
+                value,
+            };
+            let mut props = vec![field("to", to)];
+            props.extend(c.props.iter().filter(|p| p.name != "exact").cloned());
+            let exact = c.props.iter().find(|p| p.name == "exact").map_or(
+                SValue {
+                    value: Value::Bool(true),
+                    span: c.span,
+                },
+                |p| p.value.clone(),
+            );
+            props.push(field("exact", exact));
+            rows.push(IChild {
+                name: "redirect".into(),
+                name_span: row.name_span,
+                args: vec![SValue {
+                    value: Value::Str(row.name.clone()),
+                    span: row.name_span,
+                }],
+                props,
+                children: Vec::new(),
+                has_block: false,
+                span: row.span,
+            });
+        }
+        rows
     }
 
     fn basic_auth(&mut self, c: &IChild) -> Option<BasicAuth> {
