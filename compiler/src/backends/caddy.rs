@@ -196,17 +196,22 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
         } else {
             w.open(&format!("handle {}", token(&format!("{}*", r.path))));
         }
-        action(w, r);
+        action(w, site, r);
         w.close();
     }
     if !routes.iter().any(|r| r.path == "/" && !r.exact) {
         w.open("handle");
-        w.line("respond 404");
+        if site.error_page(404).is_some() {
+            w.line("error 404");
+        } else {
+            w.line("respond 404");
+        }
         w.close();
     }
     if ordered {
         w.close();
     }
+    error_pages(w, site);
     w.close();
     if !site.aliases.is_empty() {
         w.blank();
@@ -226,7 +231,30 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
     }
 }
 
-fn action(w: &mut BlockWriter, route: &Route) {
+/// `handle_errors`: an error the server makes (a file not found, an
+/// upstream that cannot be reached, a `respond` route's error status)
+/// answered with the site's page for it, with the error's status.
+fn error_pages(w: &mut BlockWriter, site: &Site) {
+    if site.error_pages.is_empty() {
+        return;
+    }
+    w.open("handle_errors");
+    for (i, page) in site.error_pages.iter().enumerate() {
+        let codes: Vec<String> = page.statuses.iter().map(u16::to_string).collect();
+        w.line(&format!(
+            "@error_page_{i} expression `{{err.status_code}} in [{}]`",
+            codes.join(", ")
+        ));
+        w.open(&format!("handle @error_page_{i}"));
+        w.line(&format!("root * {}", quote(&page.root)));
+        w.line(&format!("rewrite * {}", token(&page.path)));
+        w.line("file_server");
+        w.close();
+    }
+    w.close();
+}
+
+fn action(w: &mut BlockWriter, site: &Site, route: &Route) {
     match &route.action {
         Action::Static {
             root,
@@ -317,7 +345,11 @@ fn action(w: &mut BlockWriter, route: &Route) {
             }
         }
         Action::Respond { status, body } => {
-            if body.is_empty() {
+            if body.is_empty() && site.error_page(*status).is_some() {
+                // An error, so that its page answers (as nginx's error_page
+                // does for `return`).
+                w.line(&format!("error {status}"));
+            } else if body.is_empty() {
                 w.line(&format!("respond {status}"));
             } else {
                 // In the block, a body that starts with `/` or `@` cannot be

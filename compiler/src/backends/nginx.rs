@@ -276,6 +276,17 @@ fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
         action(w, site, *i, r);
         w.close();
     }
+    // The site's pages for the errors the server makes (a file not found,
+    // an upstream that cannot be reached, `return STATUS`): an internal
+    // request for the page, answered by its static route.
+    for page in &site.error_pages {
+        let codes: Vec<String> = page.statuses.iter().map(u16::to_string).collect();
+        w.line(&format!(
+            "error_page {} {};",
+            codes.join(" "),
+            word(&page.path)
+        ));
+    }
     if !routes.iter().any(|(_, r)| r.path == "/" && !r.exact) {
         w.open("location /");
         w.line("return 404;");

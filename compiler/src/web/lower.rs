@@ -36,6 +36,7 @@ const SITE_CHILDREN: &[&str] = &[
     "redirect",
     "redirects",
     "respond",
+    "error-page",
 ];
 
 const BODY: &str = "a response body";
@@ -220,8 +221,10 @@ impl Lowerer<'_> {
             max_body: None,
             basic_auth: None,
             routes: Vec::new(),
+            error_pages: Vec::new(),
         };
         let mut dns_managed = true;
+        let mut error_pages: Vec<&IChild> = Vec::new();
         // `on (ref)"droplet.a" (ref)"droplet.b"`: several servers, written
         // as a child (a property holds one value).
         let on_child: Option<SValue> = inst.children.iter().find(|c| c.name == "on").map(|c| {
@@ -399,6 +402,7 @@ impl Lowerer<'_> {
                         site.routes.push(r);
                     }
                 }
+                "error-page" => error_pages.push(c),
                 "redirects" => {
                     for row in self.redirect_table(c) {
                         if let Some(r) = self.route(&row, &site, all) {
@@ -407,6 +411,12 @@ impl Lowerer<'_> {
                     }
                 }
                 other => self.unknown(c.name_span, other, "a site", SITE_CHILDREN),
+            }
+        }
+        // Once every route is known: a page is a file of a static route.
+        for c in error_pages {
+            if let Some(page) = self.error_page(c, &site) {
+                site.error_pages.push(page);
             }
         }
         if site.hosts.is_empty() && !wrote_host {
@@ -501,6 +511,62 @@ impl Lowerer<'_> {
             .help(help),
         );
         None
+    }
+
+    /// `error-page STATUS… PATH`: statuses from 400 to 599, each with one
+    /// page; the page is served by a static route.
+    fn error_page(&mut self, c: &IChild, site: &Site) -> Option<ErrorPage> {
+        let args = self.args(c);
+        let Some((path, statuses)) = args.split_last().filter(|(_, s)| !s.is_empty()) else {
+            self.bad(
+                c.span,
+                "`error-page` takes statuses and a page".to_string(),
+                "incomplete",
+                "write `error-page 404 \"/404.html\"` or `error-page 500 502 503 \"/50x.html\"`",
+            );
+            return None;
+        };
+        let mut codes = Vec::new();
+        for s in statuses {
+            let n = self.number(s, "an error status", 400..=599)? as u16;
+            if let Some(other) = site.error_page(n) {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::RouteNeverMatches,
+                        format!("status {n} has two error pages"),
+                    )
+                    .at(s.span, "given again")
+                    .also(other.span, "first given here")
+                    .help("give each status one page"),
+                );
+                return None;
+            }
+            codes.push(n);
+        }
+        let path = self.path(path, "an error page")?;
+        let root = site
+            .routes
+            .iter()
+            .filter(|r| !r.exact && path.starts_with(&r.path))
+            .max_by_key(|r| r.path.len())
+            .and_then(|r| match &r.action {
+                Action::Static { root, .. } => Some(root.clone()),
+                _ => None,
+            });
+        let Some(root) = root else {
+            self.diags.push(
+                Diagnostic::error(Code::RouteNeverMatches, format!("no static route serves the error page `{path}`"))
+                    .at(c.span, "not a file of the site")
+                    .help("an error page is a file of the site: put it under a `static` route's root (`static \"/\" root=…` serves `/404.html` from ROOT/404.html)"),
+            );
+            return None;
+        };
+        Some(ErrorPage {
+            statuses: codes,
+            path,
+            root,
+            span: c.span,
+        })
     }
 
     /// `redirects [status=301] [exact=#true] { "/old" "/new"; … }`: one

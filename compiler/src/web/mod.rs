@@ -199,6 +199,28 @@ pub struct Site {
     pub basic_auth: Option<BasicAuth>,
     /// In source order; backends order them as each engine needs.
     pub routes: Vec<Route>,
+    /// `error-page 404 "/404.html"`: what the server itself answers with
+    /// these statuses has this file of a static route as its body.
+    pub error_pages: Vec<ErrorPage>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorPage {
+    pub statuses: Vec<u16>,
+    /// The page's request path (`/404.html`).
+    pub path: String,
+    /// The root of the static route that serves that path.
+    pub root: String,
+    pub span: Span,
+}
+
+impl Site {
+    /// The error page for a status, if the site has one.
+    pub fn error_page(&self, status: u16) -> Option<&ErrorPage> {
+        self.error_pages
+            .iter()
+            .find(|p| p.statuses.contains(&status))
+    }
 }
 
 impl Site {
