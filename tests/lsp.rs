@@ -484,5 +484,42 @@ fn an_example_in_the_editor() {
         json!({"textDocument": {"uri": doc}, "options": {"tabSize": 4, "insertSpaces": true}}),
     );
     assert_eq!(edits, json!([]), "the example is formatted");
+    // A change in memory (the file on disk is never written): a misspelt
+    // attribute, its diagnostic and quick fix, and completion of the
+    // volume's attributes on a new line.
+    let typed = text.replacen("initial-filesystem-type=", "initial-filesystem-tpye=", 1)
+        + "volume \"scratch\" ";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 2}, "contentChanges": [{"text": typed}]}),
+    );
+    let found = c.diagnostics_for(&doc);
+    let misspelt = found
+        .iter()
+        .find(|d| d["code"] == "E003")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": doc}, "range": misspelt["range"], "context": {"diagnostics": [misspelt]}}),
+    );
+    assert_eq!(
+        actions[0]["title"],
+        "Change `initial-filesystem-tpye` to `initial-filesystem-type`"
+    );
+    let last = typed.lines().count() - 1;
+    let character = typed.lines().last().unwrap().encode_utf16().count();
+    let items = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": doc}, "position": {"line": last, "character": character}}),
+    );
+    assert!(
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["label"] == "snapshot-id"),
+        "{items}"
+    );
+    assert_eq!(std::fs::read_to_string(&servers).unwrap(), text);
     c.shut_down();
 }
