@@ -32,7 +32,11 @@ macro_rules! say_raw {
     ($($arg:tt)*) => { write_stdout(&format!($($arg)*)) };
 }
 
-fn import(files: &[PathBuf], out: Option<&Path>) -> ExitCode {
+fn import(
+    files: &[PathBuf],
+    out: Option<&Path>,
+    registry: &'static infrac::kinds::Registry,
+) -> ExitCode {
     let mut read = Vec::new();
     for f in files {
         match std::fs::read_to_string(f) {
@@ -43,7 +47,7 @@ fn import(files: &[PathBuf], out: Option<&Path>) -> ExitCode {
             }
         }
     }
-    let imported = match infrac::import::import(&read, infrac::kinds::registry()) {
+    let imported = match infrac::import::import(&read, registry) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("error: {e}");
@@ -253,6 +257,10 @@ enum Command {
         /// of standard output
         #[arg(long, short = 'o')]
         out: Option<PathBuf>,
+        /// A project whose providers (brought with their schemas) give the
+        /// kinds of types infrac does not ship
+        #[arg(long, short = 'p')]
+        project: Option<PathBuf>,
     },
     /// Explain a diagnostic code: what it means and how to fix it (its
     /// section of docs/diagnostics.md)
@@ -551,7 +559,23 @@ pub fn main() -> ExitCode {
             exit_code,
         } => diff(&project, out, base, format, exit_code),
         Command::Fmt { paths, check } => format_files(&paths, check),
-        Command::Import { files, out } => import(&files, out.as_deref()),
+        Command::Import {
+            files,
+            out,
+            project,
+        } => {
+            let registry = match project {
+                Some(dir) => match project_root(&dir) {
+                    Ok(root) => infrac::catalog(Some(&Disk { root })).1,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(EXIT_IO);
+                    }
+                },
+                None => infrac::kinds::registry(),
+            };
+            import(&files, out.as_deref(), registry)
+        }
         Command::Explain { code } => match explain(&code) {
             Ok(text) => {
                 say_raw!("{text}");

@@ -47,7 +47,11 @@ pub fn kdl(
                 f.resource_type.replace('_', "-")
             ))
         } else {
-            registry.by_resource(&f.resource_type)
+            // A curated kind, else the generic kind of a shipped provider
+            // or of one the project brings.
+            registry
+                .by_resource(&f.resource_type)
+                .or_else(|| registry.get(&f.resource_type.replace('_', "-")))
         };
         let Some(kind) = kind else {
             warnings.push(format!(
