@@ -105,6 +105,14 @@ impl Client {
     }
 }
 
+/// An empty folder of its own for a test's project.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.canonicalize().unwrap()
+}
+
 fn uri(path: &Path) -> String {
     format!("file://{}", path.display())
 }
@@ -117,10 +125,7 @@ record "www" domain=(ref)"domain.example.com" type="A" value=(ref)"droplet.web.i
 
 #[test]
 fn an_editor_session() {
-    let dir = std::env::temp_dir().join(format!("infrac-lsp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let dir = dir.canonicalize().unwrap();
+    let dir = scratch("infrac-lsp");
     let file = dir.join("infra.kdl");
     std::fs::write(&file, "").unwrap();
     let doc = uri(&file);
@@ -328,10 +333,7 @@ fn an_editor_session() {
 /// parameters inside its body.
 #[test]
 fn completion_follows_blocks_components_and_variables() {
-    let dir = std::env::temp_dir().join(format!("infrac-lsp-scope-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let dir = dir.canonicalize().unwrap();
+    let dir = scratch("infrac-lsp-scope");
     let file = dir.join("infra.kdl");
     let text = r#"provider "digitalocean" token=(secret)"do_token"
 var "region" default="ams3"

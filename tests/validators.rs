@@ -31,6 +31,17 @@ fn tools() -> Option<PathBuf> {
     None
 }
 
+/// A script of the repository run by Node.js on `files`, with the
+/// installed tools' node_modules.
+fn node(script: &str, files: &[PathBuf], tools: &Path) -> std::process::Output {
+    Command::new("node")
+        .arg(repo_root().join(script))
+        .args(files)
+        .env("INFRAC_TOOLS", tools)
+        .output()
+        .unwrap()
+}
+
 /// Every file below `dir`, in its subfolders too.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -359,12 +370,7 @@ fn the_editor_grammar_reads_every_kdl_file() {
         .collect();
     files.sort();
     assert!(files.len() > 20);
-    let output = Command::new("node")
-        .arg(repo_root().join("editors/vscode/test/grammar.js"))
-        .args(&files)
-        .env("INFRAC_TOOLS", &tools)
-        .output()
-        .unwrap();
+    let output = node("editors/vscode/test/grammar.js", &files, &tools);
     assert!(
         output.status.success(),
         "{}{}",
@@ -383,12 +389,7 @@ fn hashicorp_hcl_parser_reads_every_file() {
         let c = build_into(&ex, &out);
         let mut files = files_under(&out.join("terraform"));
         files.sort();
-        let output = Command::new("node")
-            .arg(repo_root().join("scripts/hcl_parse.js"))
-            .args(&files)
-            .env("INFRAC_TOOLS", &tools)
-            .output()
-            .unwrap();
+        let output = node("scripts/hcl_parse.js", &files, &tools);
         assert!(
             output.status.success(),
             "{}: {}",

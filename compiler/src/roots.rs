@@ -44,16 +44,14 @@ pub fn split(plans: &[(String, Plan)]) -> Roots {
             .iter()
             .filter(|o| {
                 let key = output_key(first, o);
-                key.is_some()
-                    && plans[1..].iter().all(|(_, p)| {
-                        p.outputs
-                            .iter()
-                            .find(|x| x.name == o.name)
-                            .is_some_and(|x| output_key(p, x) == key)
-                    })
-                    && refs_of(&o.value)
+                plans[1..].iter().all(|(_, p)| {
+                    p.outputs
                         .iter()
-                        .all(|&t| shared.contains(&address(&first.resources[t])))
+                        .find(|x| x.name == o.name)
+                        .is_some_and(|x| output_key(p, x) == key)
+                }) && refs_of(&o.value)
+                    .iter()
+                    .all(|&t| shared.contains(&address(&first.resources[t])))
             })
             .map(|o| o.name.as_str())
             .collect()
@@ -119,17 +117,14 @@ pub fn split(plans: &[(String, Plan)]) -> Roots {
 
 /// An output as written, references by address: equal keys are the same
 /// output in two environments.
-fn output_key(plan: &Plan, o: &Output) -> Option<String> {
+fn output_key(plan: &Plan, o: &Output) -> String {
     let mut v = o.value.clone();
     let mut addresses = Vec::new();
     visit_refs(&mut v, &mut |target, _| {
         addresses.push(address(&plan.resources[*target]));
         *target = 0;
     });
-    Some(format!(
-        "{v:?}{addresses:?}{:?}{}",
-        o.description, o.sensitive
-    ))
+    format!("{v:?}{addresses:?}{:?}{}", o.description, o.sensitive)
 }
 
 fn refs_of(v: &PValue) -> Vec<ResourceId> {
