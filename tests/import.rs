@@ -49,7 +49,8 @@ fn every_example_round_trips_through_import() {
         assert!(!first.has_errors(), "{name}");
         let files = first.files.as_ref().unwrap();
         let imported =
-            infrac::import::import(&terraform_files(files), infrac::kinds::registry()).unwrap();
+            infrac::import::import(&terraform_files(files), infrac::kinds::registry(), None)
+                .unwrap();
         match name.as_str() {
             // Its provider is the project's own (brought with its schema):
             // without the project, every block of it is named in a
@@ -71,7 +72,8 @@ fn every_example_round_trips_through_import() {
                     .count();
                 assert_eq!(warned, n, "{:#?}", imported.warnings);
                 let registry = infrac::catalog(Some(&Folder(dir.clone()))).1;
-                let imported = infrac::import::import(&terraform_files(files), registry).unwrap();
+                let imported =
+                    infrac::import::import(&terraform_files(files), registry, None).unwrap();
                 assert!(
                     !imported.warnings.iter().any(|w| w.contains("no schema")),
                     "{:#?}",
@@ -151,6 +153,7 @@ fn a_state_imports_with_ids_references_and_no_secrets() {
     let imported = infrac::import::import(
         &[("terraform.tfstate".to_string(), state)],
         infrac::kinds::registry(),
+        None,
     )
     .unwrap();
     let kdl = &imported.kdl;
@@ -187,6 +190,7 @@ fn a_state_imports_with_ids_references_and_no_secrets() {
     let imported = infrac::import::import(
         &[("show.json".to_string(), shown.to_string())],
         infrac::kinds::registry(),
+        None,
     )
     .unwrap();
     assert!(
@@ -208,6 +212,7 @@ fn what_is_not_state_or_terraform_is_an_error() {
     let e = infrac::import::import(
         &[("x.json".to_string(), "{\"a\": 1}".to_string())],
         infrac::kinds::registry(),
+        None,
     )
     .err()
     .unwrap();
@@ -215,8 +220,52 @@ fn what_is_not_state_or_terraform_is_an_error() {
     let e = infrac::import::import(
         &[("x.tf".to_string(), "resource {".to_string())],
         infrac::kinds::registry(),
+        None,
     )
     .err()
     .unwrap();
     assert!(e.contains("not valid HCL"), "{e}");
+}
+
+/// Hand-written web configs (tests/import/web/: an nginx site as certbot
+/// leaves it, a Caddyfile): each imports to the KDL and warnings of its
+/// golden file (`NAME.kdl`; `INFRAC_BLESS=1` rewrites it), and the sites
+/// compile in a project that has their droplet and zone.
+#[test]
+fn hand_written_web_configs_import_with_every_loss_named() {
+    let dir = repo_root().join("tests/import/web");
+    let mut configs: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_none_or(|x| x != "kdl"))
+        .collect();
+    configs.sort();
+    assert!(configs.len() >= 2);
+    for config in configs {
+        let name = config.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&config).unwrap();
+        let imported = infrac::import::import(
+            &[(name.clone(), text)],
+            infrac::kinds::registry(),
+            Some("web"),
+        )
+        .unwrap();
+        let mut got = imported.kdl.clone();
+        got.push_str("\n// Warnings:\n");
+        for w in &imported.warnings {
+            got.push_str(&format!("// {w}\n"));
+        }
+        let golden = dir.join(format!("{name}.kdl"));
+        if std::env::var("INFRAC_BLESS").as_deref() == Ok("1") {
+            std::fs::write(&golden, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(&golden).unwrap_or_default();
+        assert_eq!(got, want, "{name}: the import differs from {name}.kdl");
+        let project = format!(
+            "provider \"digitalocean\" token=(secret)\"do_token\"\ndomain \"example.org\"\ndroplet \"web\" region=\"ams3\" size=\"s-1vcpu-1gb\" image=\"ubuntu-24-04-x64\"\n{}",
+            imported.kdl
+        );
+        let c = infrac::compile(&SingleFile(project.clone()), &Default::default());
+        assert!(!c.has_errors(), "{name}:\n{project}\n{:#?}", c.diagnostics);
+    }
 }

@@ -157,6 +157,133 @@ fn real_caddy_and_nginx_accept_every_config() {
     assert!(ok, "caddy or nginx rejected a config (see above)");
 }
 
+/// A project with its `site`s replaced by the ones `infrac import` read
+/// from its own deployed configs (the rest kept: the droplets the sites
+/// run on, the secrets they name).
+struct Reimported {
+    project: Folder,
+    sites: String,
+}
+
+/// A top-level `site` node, from its line to the `}` that closes it at the
+/// start of a line (the files are formatted), or its single line.
+fn without_sites(text: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if skipping {
+            skipping = line != "}";
+            continue;
+        }
+        if line.starts_with("site ") {
+            skipping = line.trim_end().ends_with('{');
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+impl infrac::World for Reimported {
+    fn read(&self, path: &str) -> Result<String, String> {
+        let text = self.project.read(path)?;
+        if !path.ends_with(".kdl") {
+            return Ok(text);
+        }
+        let mut text = without_sites(&text);
+        if path == infrac::load::ENTRY_FILE {
+            text.push('\n');
+            text.push_str(&self.sites);
+        }
+        Ok(text)
+    }
+}
+
+/// Imports the web configs of a build (`nginx/*/nginx.conf`,
+/// `caddy/*/Caddyfile`): the KDL of their sites, less the secrets the
+/// project already declares.
+fn import_sites(out: &Path, project: &Path) -> String {
+    let mut configs = Vec::new();
+    for engine in ["nginx", "caddy"] {
+        let Ok(servers) = std::fs::read_dir(out.join(engine)) else {
+            continue;
+        };
+        for server in servers {
+            let dir = server.unwrap().path();
+            for file in ["nginx.conf", "Caddyfile"] {
+                if let Ok(text) = std::fs::read_to_string(dir.join(file)) {
+                    configs.push((dir.join(file).display().to_string(), text));
+                }
+            }
+        }
+    }
+    configs.sort();
+    let imported = infrac::import::import(&configs, infrac::kinds::registry(), None).unwrap();
+    let declared: String = std::fs::read_dir(project)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "kdl"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    imported
+        .kdl
+        .lines()
+        .filter(|l| {
+            !(l.starts_with("secret ")
+                && declared.contains(l.split(" description").next().unwrap()))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// `infrac import` of what infrac deployed gives sites that answer the
+/// same request tables: each project is built as deployed (TLS on), its
+/// web configs are imported, the imported sites replace the project's,
+/// and the result is built for the test and served by the real engines.
+#[test]
+fn imported_sites_answer_the_same_request_tables() {
+    if !ready() {
+        return;
+    }
+    let root = scratch("reimport");
+    let mut failed = Vec::new();
+    for (name, project, engines) in cases() {
+        let mut outs = Vec::new();
+        for engine in engine_builds(&engines) {
+            let tag = engine.map_or("default", |e| e.as_str());
+            let deployed = root.join(format!("{name}-{tag}-deployed"));
+            build(&project, &options(engine, None), &deployed);
+            let sites = import_sites(&deployed, &project);
+            let again = Reimported {
+                project: Folder(project.clone()),
+                sites,
+            };
+            let c = compile(&again, &options(engine, Some(TEST_PORT)));
+            assert!(
+                !c.has_errors(),
+                "{name} ({tag}): the imported sites do not compile:\n{}\n{:#?}",
+                again.sites,
+                c.diagnostics
+            );
+            let out = root.join(format!("{name}-{tag}"));
+            infrac::output::write(&out, c.files.as_ref().unwrap()).unwrap();
+            outs.push(out);
+        }
+        let table = repo_root().join("tests/web").join(&name).join("requests");
+        let mut args: Vec<&Path> = vec![Path::new("requests"), &table];
+        args.extend(outs.iter().map(PathBuf::as_path));
+        if !web_check(&args) {
+            failed.push(name);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(
+        failed.is_empty(),
+        "request tables failed after import: {failed:?}"
+    );
+}
+
 #[test]
 fn real_servers_answer_every_request_table() {
     if !ready() {

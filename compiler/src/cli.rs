@@ -36,6 +36,7 @@ fn import(
     files: &[PathBuf],
     out: Option<&Path>,
     registry: &'static infrac::kinds::Registry,
+    on: Option<&str>,
 ) -> ExitCode {
     let mut read = Vec::new();
     for f in files {
@@ -47,7 +48,7 @@ fn import(
             }
         }
     }
-    let imported = match infrac::import::import(&read, registry) {
+    let imported = match infrac::import::import(&read, registry, on) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("error: {e}");
@@ -250,9 +251,13 @@ enum Command {
     /// address. What cannot be carried over is listed on stderr and marked
     /// in the KDL with a comment; nothing is dropped silently.
     Import {
-        /// State JSON or .tf files
+        /// Terraform state (JSON), .tf files, nginx configs, Caddyfiles
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// The droplet the imported sites run on (by default, the one each
+        /// web config's folder is named after: `nginx/web/nginx.conf`)
+        #[arg(long)]
+        on: Option<String>,
         /// Write the KDL to this file (never over an existing one) instead
         /// of standard output
         #[arg(long, short = 'o')]
@@ -563,6 +568,7 @@ pub fn main() -> ExitCode {
             files,
             out,
             project,
+            on,
         } => {
             let registry = match project {
                 Some(dir) => match project_root(&dir) {
@@ -574,7 +580,7 @@ pub fn main() -> ExitCode {
                 },
                 None => infrac::kinds::registry(),
             };
-            import(&files, out.as_deref(), registry)
+            import(&files, out.as_deref(), registry, on.as_deref())
         }
         Command::Explain { code } => match explain(&code) {
             Ok(text) => {

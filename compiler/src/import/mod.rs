@@ -6,7 +6,9 @@
 //!   and an `import-id`, references restored where an attribute holds
 //!   another resource's exported value;
 //! - Terraform configuration (`.tf` files, read with hcl-rs): every
-//!   resource, its references as written.
+//!   resource, its references as written;
+//! - web server configs (an nginx config, a Caddyfile): `site`s, with
+//!   their names, TLS, headers and routes ([`web`]).
 //!
 //! Nothing is dropped silently: what cannot be written (a type no schema
 //! knows, a secret, an expression that is not a value) is a warning, and
@@ -14,6 +16,7 @@
 
 mod state;
 mod terraform;
+pub mod web;
 mod write;
 
 use crate::kinds::Registry;
@@ -79,13 +82,33 @@ pub struct Imported {
     pub resources: usize,
 }
 
-/// Reads every file (state JSON or `.tf`) and writes one KDL document.
-pub fn import(files: &[(String, String)], registry: &'static Registry) -> Result<Imported, String> {
+/// Where imported sites run: `Some` names the droplet for every web
+/// config; `None` takes it from each config's folder.
+pub type On<'a> = Option<&'a str>;
+
+/// Reads every file (state JSON, `.tf`, an nginx config or a Caddyfile)
+/// and writes one KDL document.
+pub fn import(
+    files: &[(String, String)],
+    registry: &'static Registry,
+    on: On,
+) -> Result<Imported, String> {
     let mut found: Vec<FoundResource> = Vec::new();
     let mut warnings = Vec::new();
     let mut imports = Vec::new();
     let mut rest = FoundRest::default();
+    let mut sites = web::WebImport::default();
     for (path, text) in files {
+        let json = path.ends_with(".json")
+            || path.ends_with(".tfstate")
+            || text.trim_start().starts_with('{')
+                && text.trim_start()[1..].trim_start().starts_with('"');
+        if !path.ends_with(".tf") && !json {
+            if let Some(engine) = web::format_of(path, text) {
+                web::read(engine, path, text, on, &mut sites)?;
+                continue;
+            }
+        }
         let (resources, adopted, more, notes) = if path.ends_with(".tf") {
             terraform::read(text)
         } else {
@@ -140,5 +163,14 @@ pub fn import(files: &[(String, String)], registry: &'static Registry) -> Result
             )),
         }
     }
-    Ok(write::kdl(&found, &rest, registry, warnings))
+    let mut imported = write::kdl(&found, &rest, registry, warnings);
+    if !sites.is_empty() {
+        if !imported.kdl.is_empty() {
+            imported.kdl.push('\n');
+        }
+        imported.kdl.push_str(&sites.kdl());
+        imported.resources += sites.len();
+        imported.warnings.extend(sites.warnings);
+    }
+    Ok(imported)
 }

@@ -112,8 +112,13 @@ pub fn kdl(
         })
         .collect();
     let mut out = String::from(
-        "// Imported by `infrac import`: review it, then move the declarations\n// into your files. Each `import-id` adopts the existing resource at the\n// next `terraform apply`.\n",
+        "// Imported by `infrac import`: review it, then move the declarations\n// into your files.",
     );
+    out.push_str(if found.iter().any(|f| f.import_id.is_some()) {
+        " Each `import-id` adopts the existing resource at the\n// next `terraform apply`.\n"
+    } else {
+        "\n"
+    });
     let cx = |this: usize| Context {
         this,
         named: &named,

@@ -1,0 +1,859 @@
+//! A Caddyfile into sites. Site blocks become sites; `handle` blocks (and
+//! directives with a path matcher at the site's level) routes. A site block
+//! that only redirects, keeping the path, to another site's name gives that
+//! site aliases.
+
+use super::{
+    attach_aliases, fold_security_headers, label_for, new_site, root_error_pages,
+    settle_exact_static, Directive, ImportedSite, Read, WebImport,
+};
+use crate::web::*;
+
+/// Tokens of one line: unquoted words, `"…"` (with `\"`) and `` `…` ``
+/// (raw). A quoted token may run over lines.
+struct Token {
+    text: String,
+    quoted: bool,
+    line: usize,
+}
+
+fn tokenize(text: &str) -> Result<Vec<Vec<Token>>, String> {
+    let mut lines: Vec<Vec<Token>> = Vec::new();
+    let mut current: Vec<Token> = Vec::new();
+    let mut line = 1;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => {
+                if !current.is_empty() {
+                    lines.push(std::mem::take(&mut current));
+                }
+                line += 1;
+            }
+            c if c.is_whitespace() => {}
+            '#' => {
+                while chars.peek().is_some_and(|&x| x != '\n') {
+                    chars.next();
+                }
+            }
+            '"' | '`' => {
+                let start = line;
+                let mut s = String::new();
+                let mut closed = false;
+                while let Some(x) = chars.next() {
+                    if x == '\n' {
+                        line += 1;
+                    }
+                    if c == '"' && x == '\\' && matches!(chars.peek(), Some('"')) {
+                        s.push(chars.next().expect("peeked"));
+                        continue;
+                    }
+                    if x == c {
+                        closed = true;
+                        break;
+                    }
+                    s.push(x);
+                }
+                if !closed {
+                    return Err(format!("line {start}: a quoted token is not closed"));
+                }
+                current.push(Token {
+                    text: s,
+                    quoted: true,
+                    line: start,
+                });
+            }
+            c => {
+                let mut s = String::from(c);
+                while chars.peek().is_some_and(|x| !x.is_whitespace()) {
+                    s.push(chars.next().expect("peeked"));
+                }
+                current.push(Token {
+                    text: s,
+                    quoted: false,
+                    line,
+                });
+            }
+        }
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    Ok(lines)
+}
+
+/// Lines into directives: a line ending in an unquoted `{` opens a block,
+/// a line that is only `}` closes it.
+fn parse(text: &str) -> Result<Vec<Directive>, String> {
+    let mut stack: Vec<(Directive, Vec<Directive>)> = Vec::new();
+    let mut done = Vec::new();
+    for mut tokens in tokenize(text)? {
+        let line = tokens[0].line;
+        if tokens.len() == 1 && tokens[0].text == "}" && !tokens[0].quoted {
+            let Some((mut d, body)) = stack.pop() else {
+                return Err(format!("line {line}: `}}` closes no block"));
+            };
+            d.block = Some(body);
+            match stack.last_mut() {
+                Some((_, outer)) => outer.push(d),
+                None => done.push(d),
+            }
+            continue;
+        }
+        let opens = tokens.last().is_some_and(|t| t.text == "{" && !t.quoted);
+        if opens {
+            tokens.pop();
+        }
+        let mut words = tokens.into_iter().map(|t| t.text);
+        let d = Directive {
+            name: words.next().unwrap_or_default(),
+            args: words.collect(),
+            block: None,
+            line,
+        };
+        if opens {
+            stack.push((d, Vec::new()));
+        } else {
+            match stack.last_mut() {
+                Some((_, body)) => body.push(d),
+                None => done.push(d),
+            }
+        }
+    }
+    if let Some((d, _)) = stack.last() {
+        return Err(format!("line {}: the block is not closed", d.line));
+    }
+    Ok(done)
+}
+
+/// Caddy's `\{` and `\}` back to braces.
+fn unescape(value: &str) -> String {
+    value.replace("\\{", "{").replace("\\}", "}")
+}
+
+/// A placeholder (`{path}`) left after unescaping: Caddy would expand it.
+fn has_placeholder(raw: &str) -> bool {
+    let mut prev = ' ';
+    for c in raw.chars() {
+        if c == '{' && prev != '\\' {
+            return true;
+        }
+        prev = c;
+    }
+    false
+}
+
+pub(super) fn read(path: &str, text: &str) -> Result<WebImport, String> {
+    let top = parse(text).map_err(|e| format!("{path}: not a Caddyfile: {e}"))?;
+    let mut r = Reader {
+        path,
+        warnings: Vec::new(),
+        email: None,
+    };
+    let mut sites: Vec<ImportedSite> = Vec::new();
+    let mut redirects = Vec::new();
+    for (i, block) in top.iter().enumerate() {
+        let Some(body) = &block.block else {
+            r.warn(block, "not carried over (outside a site block)");
+            continue;
+        };
+        if i == 0 && block.name.is_empty() {
+            for d in body {
+                match (d.name.as_str(), d.args.as_slice()) {
+                    ("email", [e]) => r.email = Some(e.clone()),
+                    _ => r.warn(d, "a global option, not carried over"),
+                }
+            }
+            continue;
+        }
+        if block.name.starts_with('(') {
+            r.warn(
+                block,
+                "snippets are not carried over; import the sites that use them expanded",
+            );
+            continue;
+        }
+        let addresses: Vec<&str> = std::iter::once(block.name.as_str())
+            .chain(block.args.iter().map(String::as_str))
+            .flat_map(|a| a.split(','))
+            .filter(|a| !a.is_empty())
+            .collect();
+        match r.site(block, &addresses, body) {
+            Read::Site(s) => sites.push(*s),
+            Read::Alias(names, target) => redirects.push((names, target)),
+            Read::Implied => {}
+        }
+    }
+    attach_aliases(&mut sites, redirects);
+    Ok(WebImport {
+        sites,
+        warnings: r.warnings,
+    })
+}
+
+struct Reader<'a> {
+    path: &'a str,
+    warnings: Vec<String>,
+    /// The global `email` option: every site's ACME account.
+    email: Option<String>,
+}
+
+/// What a route's directives say, gathered before the action is known.
+#[derive(Default)]
+struct RouteParts {
+    root: Option<String>,
+    index: Option<String>,
+    file_server: bool,
+    listing: bool,
+    try_files: Option<Vec<String>>,
+    proxy: Option<(Vec<Upstream>, Policy, Option<String>)>,
+    redirect: Option<(String, u16)>,
+    strip_prefix: bool,
+    respond: Option<(u16, String)>,
+}
+
+impl Reader<'_> {
+    fn warn(&mut self, d: &Directive, why: &str) {
+        self.warnings
+            .push(format!("{}:{}: `{}`: {why}", self.path, d.line, d.text()));
+    }
+
+    fn site(&mut self, block: &Directive, addresses: &[&str], body: &[Directive]) -> Read {
+        let mut hosts = Vec::new();
+        let mut plain = false;
+        let mut notes = Vec::new();
+        for a in addresses {
+            let (scheme_plain, rest) = match a.strip_prefix("http://") {
+                Some(r) => (true, r),
+                None => (false, a.strip_prefix("https://").unwrap_or(a)),
+            };
+            plain |= scheme_plain;
+            let (host, port) = match rest.rsplit_once(':') {
+                Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => (h, Some(p)),
+                _ => (rest, None),
+            };
+            if port == Some("80") {
+                plain = true;
+            }
+            if let Some(p) = port.filter(|p| !["80", "443"].contains(p)) {
+                notes.push(format!(
+                    "{}:{}: `{a}` listens on port {p}; infrac's sites listen on 80 and 443",
+                    self.path, block.line
+                ));
+            }
+            if host.is_empty() {
+                continue;
+            }
+            if text::is_host(&host.to_ascii_lowercase()) {
+                hosts.push(host.to_ascii_lowercase());
+            } else {
+                notes.push(format!(
+                    "{}:{}: the address `{a}` is not a host name infrac reads",
+                    self.path, block.line
+                ));
+            }
+        }
+        if hosts.is_empty() {
+            // `http:// { respond 404 }`: infrac's catch-all.
+            let catch_all = matches!(body, [d] if d.name == "respond" && d.args == ["404"]);
+            if !catch_all {
+                self.warn(block, "a site block without host names is not carried over");
+            }
+            return Read::Implied;
+        }
+        let meaningful: Vec<&Directive> = body.iter().filter(|d| d.name != "tls").collect();
+        if let [d] = meaningful.as_slice() {
+            if d.name == "redir" {
+                if let Some(target) = whole_site_redirect(&d.args) {
+                    return Read::Alias(hosts, target);
+                }
+            }
+        }
+        let mut site = new_site(Engine::Caddy);
+        site.hosts = hosts;
+        site.tls = if plain {
+            Tls::Off
+        } else {
+            Tls::Acme {
+                email: self.email.clone(),
+            }
+        };
+        let mut log = None;
+        let mut top_level = RouteParts::default();
+        let mut routes: Vec<Pending> = Vec::new();
+        for d in body {
+            match d.name.as_str() {
+                "tls" if !plain => match d.args.as_slice() {
+                    [email] if email.contains('@') => {
+                        site.tls = Tls::Acme {
+                            email: Some(unescape(email)),
+                        }
+                    }
+                    [cert, key] => {
+                        site.tls = Tls::Files {
+                            cert: cert.clone(),
+                            key: key.clone(),
+                        }
+                    }
+                    _ => self.warn(d, "not carried over (infrac's TLS is ACME or certificate files)"),
+                },
+                "log" => {
+                    site.access_log = true;
+                    for o in d.block.as_deref().unwrap_or_default() {
+                        match (o.name.as_str(), o.args.as_slice()) {
+                            ("output", [kind, file]) if kind == "file" => log = Some(file.clone()),
+                            _ => self.warn(o, "the log's settings are not carried over"),
+                        }
+                    }
+                }
+                "encode" => site.compress = true,
+                "header" => self.headers(d, &mut site),
+                "request_body" => {
+                    for o in d.block.as_deref().unwrap_or_default() {
+                        match (o.name.as_str(), o.args.as_slice()) {
+                            ("max_size", [size]) => match text::parse_size(&size.to_ascii_lowercase().replace("mb", "m").replace("kb", "k").replace("gb", "g")) {
+                                Some(n) => site.max_body = Some(n),
+                                None => self.warn(o, "not a size infrac reads"),
+                            },
+                            _ => self.warn(o, "not carried over"),
+                        }
+                    }
+                }
+                "basicauth" | "basic_auth" if !d.args.is_empty() => {
+                    self.warn(d, "basic auth on part of a site is not carried over (infrac's covers the whole site)")
+                }
+                "basicauth" | "basic_auth" => {
+                    let users = d.block.as_deref().unwrap_or_default();
+                    match users {
+                        [u] => {
+                            let hash = u.args.first().map(String::as_str).unwrap_or_default();
+                            let secret = hash
+                                .strip_prefix("{$")
+                                .and_then(|h| h.strip_suffix('}'))
+                                .map(|env| {
+                                    env.strip_prefix("INFRAC_SECRET_")
+                                        .unwrap_or(env)
+                                        .to_ascii_lowercase()
+                                });
+                            let secret = match secret {
+                                Some(s) => s,
+                                None => {
+                                    notes.push(format!(
+                                        "{}:{}: the password hash of `{}` is left out (a secret is never written in KDL); give it as the secret `{}_hash`",
+                                        self.path, u.line, u.name, u.name
+                                    ));
+                                    format!("{}_hash", u.name.replace('.', "_"))
+                                }
+                            };
+                            site.basic_auth = Some(BasicAuth {
+                                user: u.name.clone(),
+                                secret,
+                                span: Default::default(),
+                            });
+                        }
+                        _ => self.warn(d, "only one user is carried over"),
+                    }
+                }
+                "route" => {
+                    for h in d.block.as_deref().unwrap_or_default() {
+                        self.handle_or_directive(h, &mut routes, &mut top_level, &mut notes);
+                    }
+                }
+                "handle_errors" => self.error_pages(d, &mut site),
+                _ => self.handle_or_directive(d, &mut routes, &mut top_level, &mut notes),
+            }
+        }
+        site.label = label_for(log.as_deref(), site.hosts.first().map(String::as_str));
+        if site.access_log
+            && log.as_deref() != Some(&format!("/var/log/caddy/{}.access.log", site.label))
+        {
+            notes.push(format!(
+                "the access log goes to /var/log/caddy/{}.access.log (was {})",
+                site.label,
+                log.as_deref().unwrap_or("Caddy's default")
+            ));
+        }
+        if top_level.any() {
+            routes.push(Pending {
+                at: without_block(block),
+                path: "/".into(),
+                exact: false,
+                parts: top_level,
+            });
+        }
+        for p in routes {
+            self.push_route(&p.at, &p.path, p.exact, p.parts, &mut site);
+        }
+        settle_exact_static(&mut site, &mut notes);
+        root_error_pages(&mut site, &mut notes);
+        // `handle { respond 404 }` (or `error 404`) is what infrac writes
+        // when no route is `/`.
+        site.routes.retain(|r| {
+            !(r.path == "/"
+                && !r.exact
+                && matches!(&r.action, Action::Respond { status: 404, body } if body.is_empty()))
+        });
+        fold_security_headers(&mut site);
+        Read::Site(Box::new(ImportedSite {
+            site,
+            notes,
+            on: String::new(),
+        }))
+    }
+
+    fn headers(&mut self, d: &Directive, site: &mut Site) {
+        let mut set = |name: &str, raw: &str, this: &mut Self| {
+            if name.starts_with(['-', '+', '>', '?']) || raw.is_empty() {
+                this.warn(d, "only headers set to a value are carried over");
+                return;
+            }
+            if has_placeholder(raw) {
+                this.warn(
+                    d,
+                    "its value holds a Caddy placeholder, which infrac writes as text",
+                );
+            }
+            site.headers.retain(|h| !h.name.eq_ignore_ascii_case(name));
+            site.headers.push(Header {
+                name: name.to_string(),
+                value: unescape(raw),
+                span: Default::default(),
+            });
+        };
+        match (&d.block, d.args.as_slice()) {
+            (Some(lines), []) => {
+                for h in lines {
+                    match h.args.as_slice() {
+                        [v] => set(&h.name, v, self),
+                        _ => self.warn(h, "not a header infrac reads"),
+                    }
+                }
+            }
+            (None, [n, v]) => set(n, v, self),
+            _ => self.warn(d, "headers with a matcher are not carried over"),
+        }
+    }
+
+    /// A `handle` block becomes a route; any other directive applies to
+    /// the site's `/` (or, with a path matcher, is its own route).
+    fn handle_or_directive(
+        &mut self,
+        d: &Directive,
+        routes: &mut Vec<Pending>,
+        top_level: &mut RouteParts,
+        notes: &mut Vec<String>,
+    ) {
+        if d.name == "handle" {
+            let (path, exact) = match d.args.as_slice() {
+                [] => ("/".to_string(), false),
+                [m] => match matcher_path(m) {
+                    Some(p) => p,
+                    None => {
+                        self.warn(d, "only path matchers (`/x`, `/x*`) are carried over");
+                        return;
+                    }
+                },
+                _ => {
+                    self.warn(d, "only one path matcher is carried over");
+                    return;
+                }
+            };
+            let mut parts = RouteParts::default();
+            for x in d.block.as_deref().unwrap_or_default() {
+                self.route_directive(x, &mut parts, notes);
+            }
+            routes.push(Pending {
+                at: without_block(d),
+                path,
+                exact,
+                parts,
+            });
+            return;
+        }
+        // A site-level directive with a path matcher: a route of its own.
+        if let Some((path, exact)) = d.args.first().and_then(|m| {
+            (m != "*"
+                && m.starts_with('/')
+                && matches!(
+                    d.name.as_str(),
+                    "reverse_proxy" | "respond" | "redir" | "file_server"
+                ))
+            .then(|| matcher_path(m))
+            .flatten()
+        }) {
+            let mut parts = RouteParts::default();
+            let mut without = d.clone();
+            without.args.remove(0);
+            self.route_directive(&without, &mut parts, notes);
+            routes.push(Pending {
+                at: without_block(d),
+                path,
+                exact,
+                parts,
+            });
+            return;
+        }
+        self.route_directive(d, top_level, notes);
+    }
+
+    fn route_directive(&mut self, d: &Directive, parts: &mut RouteParts, notes: &mut Vec<String>) {
+        let args = d.args.as_slice();
+        match d.name.as_str() {
+            "root" => {
+                parts.root = match args {
+                    [m, dir] if m == "*" => Some(dir.clone()),
+                    [dir] => Some(dir.clone()),
+                    _ => {
+                        self.warn(d, "only `root * DIR` is carried over");
+                        None
+                    }
+                }
+            }
+            "file_server" => {
+                parts.file_server = true;
+                parts.listing |= args.iter().any(|a| a == "browse");
+                for o in d.block.as_deref().unwrap_or_default() {
+                    match o.name.as_str() {
+                        "index" => parts.index = o.args.first().cloned(),
+                        "browse" => parts.listing = true,
+                        _ => self.warn(o, "not carried over"),
+                    }
+                }
+            }
+            "try_files" => parts.try_files = Some(args.to_vec()),
+            "reverse_proxy" => {
+                let mut upstreams = Vec::new();
+                for a in args {
+                    match upstream(a) {
+                        Some(u) => upstreams.push(u),
+                        None => self.warn(d, &format!("`{a}` is not an upstream infrac reads")),
+                    }
+                }
+                let mut policy = Policy::RoundRobin;
+                let mut health = None;
+                for o in d.block.as_deref().unwrap_or_default() {
+                    match (o.name.as_str(), o.args.as_slice()) {
+                        ("to", list) => upstreams.extend(list.iter().filter_map(|a| upstream(a))),
+                        ("lb_policy", [p]) => match Policy::parse(&p.replace('_', "-")) {
+                            Some(p) => policy = p,
+                            None => self.warn(o, "not a policy infrac has"),
+                        },
+                        ("health_uri", [p]) => health = Some(p.clone()),
+                        (
+                            "lb_try_duration" | "health_interval" | "health_timeout"
+                            | "fail_duration" | "max_fails",
+                            _,
+                        ) => {}
+                        _ => self.warn(o, "not carried over"),
+                    }
+                }
+                if !upstreams.is_empty() {
+                    parts.proxy = Some((upstreams, policy, health));
+                }
+            }
+            "redir" => {
+                let args: Vec<&String> = args.iter().filter(|a| *a != "*").collect();
+                let (target, status) = match args.as_slice() {
+                    [t] => (t, 302),
+                    [t, code] => match code.as_str() {
+                        "permanent" => (t, 301),
+                        "temporary" => (t, 302),
+                        c => match c.parse() {
+                            Ok(n) => (t, n),
+                            Err(_) => {
+                                self.warn(d, "not a redirect status infrac reads");
+                                return;
+                            }
+                        },
+                    },
+                    // infrac's folder redirects (`redir @folder …`), which
+                    // every static route has.
+                    [m, _, _] if m.starts_with("@folder") => return,
+                    _ => {
+                        self.warn(d, "not a redirect infrac reads");
+                        return;
+                    }
+                };
+                parts.redirect = Some(((*target).clone(), status));
+            }
+            // infrac's folder matchers.
+            n if n.starts_with("@folder") => {}
+            "uri" if args.first().map(String::as_str) == Some("strip_prefix") => {
+                parts.strip_prefix = true
+            }
+            "route" => {
+                for x in d.block.as_deref().unwrap_or_default() {
+                    self.route_directive(x, parts, notes);
+                }
+            }
+            "respond" | "error" => {
+                let (status, body) = match (args, &d.block) {
+                    ([s], None) if s.parse::<u16>().is_ok() => {
+                        (s.parse().unwrap_or(200), String::new())
+                    }
+                    ([s], Some(b)) if s.parse::<u16>().is_ok() => (
+                        s.parse().unwrap_or(200),
+                        b.iter()
+                            .find(|x| x.name == "body")
+                            .and_then(|x| x.args.first())
+                            .cloned()
+                            .unwrap_or_default(),
+                    ),
+                    ([body], None) => (200, body.clone()),
+                    ([body, s], None) if s.parse::<u16>().is_ok() => {
+                        (s.parse().unwrap_or(200), body.clone())
+                    }
+                    _ => {
+                        self.warn(d, "not a response infrac reads");
+                        return;
+                    }
+                };
+                if has_placeholder(&body) {
+                    notes.push(format!(
+                        "{}:{}: the body holds a Caddy placeholder, which infrac writes as text",
+                        self.path, d.line
+                    ));
+                }
+                parts.respond = Some((status, unescape(&body)));
+            }
+            _ => self.warn(d, "not carried over"),
+        }
+    }
+
+    fn push_route(
+        &mut self,
+        at: &Directive,
+        path: &str,
+        exact: bool,
+        parts: RouteParts,
+        site: &mut Site,
+    ) {
+        let action = if let Some((upstreams, policy, health)) = parts.proxy {
+            Action::Proxy {
+                upstreams,
+                policy,
+                health,
+                websockets: false,
+            }
+        } else if let Some((raw, status)) = parts.redirect {
+            let target = unescape(&raw);
+            let written = raw.strip_suffix("{uri}").unwrap_or(&raw);
+            let (to, keep_path) = match raw.strip_suffix("{uri}") {
+                Some(t) if parts.strip_prefix => (unescape(t), true),
+                Some(t) if path == "/" => (unescape(t), true),
+                Some(t) => (
+                    format!("{}{}", unescape(t), path.trim_end_matches('/')),
+                    true,
+                ),
+                None => (target, false),
+            };
+            let to = if to.is_empty() { "/".to_string() } else { to };
+            if has_placeholder(written) || !text::is_redirect_target(&to) {
+                self.warn(
+                    at,
+                    "its redirect target is not carried over (it uses placeholders)",
+                );
+                return;
+            }
+            Action::Redirect {
+                to,
+                status,
+                keep_path: keep_path && !exact,
+            }
+        } else if let Some((status, body)) = parts.respond {
+            Action::Respond { status, body }
+        } else if let Some(root) = parts.root.clone().filter(|_| parts.file_server) {
+            let index = parts.index.unwrap_or_else(|| "index.html".into());
+            let fallback = if path.ends_with('/') {
+                format!("{path}{index}")
+            } else {
+                format!("{path}/{index}")
+            };
+            let spa = match &parts.try_files {
+                Some(t)
+                    if t.iter().map(String::as_str).eq([
+                        "{path}",
+                        "{path}/",
+                        fallback.as_str(),
+                    ]) =>
+                {
+                    true
+                }
+                Some(_) => {
+                    self.warn(at, "only the single-page form of try_files is carried over");
+                    false
+                }
+                None => false,
+            };
+            Action::Static {
+                root,
+                index,
+                spa,
+                listing: parts.listing,
+            }
+        } else {
+            if parts.root.is_some() || parts.file_server {
+                self.warn(at, "a file server needs both `root` and `file_server`");
+            }
+            return;
+        };
+        if !text::is_route_path(path) {
+            self.warn(at, "the path holds characters infrac's routes do not take");
+            return;
+        }
+        site.routes.push(Route {
+            path: path.to_string(),
+            exact,
+            action,
+            span: Default::default(),
+        });
+    }
+
+    /// infrac's `handle_errors`: a matcher per page, each handle serving
+    /// the page's file.
+    fn error_pages(&mut self, d: &Directive, site: &mut Site) {
+        let body = d.block.as_deref().unwrap_or_default();
+        let mut matchers: Vec<(String, Vec<u16>)> = Vec::new();
+        for x in body {
+            if x.name.starts_with('@') {
+                let statuses = x
+                    .args
+                    .get(1)
+                    .filter(|_| x.args.first().map(String::as_str) == Some("expression"))
+                    .and_then(|e| {
+                        e.split_once(" in [")
+                            .map(|(_, l)| l.trim_end_matches(']').to_string())
+                    })
+                    .map(|l| {
+                        l.split(',')
+                            .filter_map(|s| s.trim().parse().ok())
+                            .collect::<Vec<u16>>()
+                    });
+                match statuses {
+                    Some(s) if !s.is_empty() => matchers.push((x.name.clone(), s)),
+                    _ => self.warn(x, "not an error matcher infrac reads"),
+                }
+            } else if x.name == "handle" {
+                let statuses = x
+                    .args
+                    .first()
+                    .and_then(|m| matchers.iter().find(|(n, _)| n == m))
+                    .map(|(_, s)| s.clone());
+                let page = x
+                    .block
+                    .as_deref()
+                    .unwrap_or_default()
+                    .iter()
+                    .find(|y| y.name == "rewrite")
+                    .and_then(|y| y.args.last())
+                    .cloned();
+                match (statuses, page) {
+                    (Some(statuses), Some(path)) => site.error_pages.push(ErrorPage {
+                        statuses,
+                        path,
+                        root: String::new(),
+                        span: Default::default(),
+                    }),
+                    _ => self.warn(x, "not an error page infrac reads"),
+                }
+            } else {
+                self.warn(x, "not carried over");
+            }
+        }
+    }
+}
+
+impl RouteParts {
+    fn any(&self) -> bool {
+        self.proxy.is_some()
+            || self.redirect.is_some()
+            || self.respond.is_some()
+            || self.root.is_some()
+            || self.file_server
+    }
+}
+
+/// A route read, made once the whole site is.
+struct Pending {
+    /// Where it is written, for warnings.
+    at: Directive,
+    path: String,
+    exact: bool,
+    parts: RouteParts,
+}
+
+fn without_block(d: &Directive) -> Directive {
+    Directive {
+        block: None,
+        ..d.clone()
+    }
+}
+
+/// `/x*` is the prefix `/x`; `/x` that path alone; `*` or nothing `/`.
+fn matcher_path(m: &str) -> Option<(String, bool)> {
+    if m == "*" {
+        return Some(("/".into(), false));
+    }
+    if !m.starts_with('/') {
+        return None;
+    }
+    match m.strip_suffix('*') {
+        Some(p) if !p.contains('*') => Some((
+            if p.is_empty() {
+                "/".into()
+            } else {
+                p.to_string()
+            },
+            false,
+        )),
+        Some(_) => None,
+        None if !m.contains('*') => Some((m.to_string(), true)),
+        None => None,
+    }
+}
+
+/// `redir * https://HOST{uri} 301`: the whole site redirects to HOST.
+fn whole_site_redirect(args: &[String]) -> Option<String> {
+    let args: Vec<&String> = args.iter().filter(|a| *a != "*").collect();
+    let (target, status) = match args.as_slice() {
+        [t, s] => (t, s.as_str()),
+        _ => return None,
+    };
+    if !matches!(status, "301" | "permanent") {
+        return None;
+    }
+    let host = target.strip_suffix("{uri}")?;
+    (host.contains("://")
+        && !host.trim_end_matches('/').contains(['{', '}'])
+        && !host.split_once("://")?.1.contains('/'))
+    .then(|| host.to_string())
+}
+
+/// `host:port` or `[v6]:port` (a scheme allowed), as an upstream; a
+/// host alone is port 80.
+fn upstream(address: &str) -> Option<Upstream> {
+    let a = address.strip_prefix("http://").unwrap_or(address);
+    if a.contains("://") || a.contains('{') || a.contains('/') {
+        return None;
+    }
+    let (host, port) = if let Some(v6) = a.strip_prefix('[') {
+        let (h, rest) = v6.split_once(']')?;
+        (
+            h,
+            rest.strip_prefix(':')
+                .map_or(Some(80), |p| p.parse().ok())?,
+        )
+    } else {
+        match a.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse().ok()?),
+            None => (a, 80),
+        }
+    };
+    let host = if host.is_empty() { "127.0.0.1" } else { host };
+    Some(Upstream {
+        host: host.to_string(),
+        port,
+        droplet: None,
+        span: Default::default(),
+    })
+}

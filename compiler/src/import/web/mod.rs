@@ -1,0 +1,396 @@
+//! Web server configs into `site`s: an nginx config (`nginx.conf`, or the
+//! files of `sites-enabled/`) and a Caddyfile are each read into a tree of
+//! directives, then mapped onto infrac's site model ([`crate::web::Site`]),
+//! which [`write`] turns into KDL. The same model the backends write from,
+//! so what is imported builds back into a front that answers the same.
+//!
+//! What infrac writes for every site by itself (the HTTP-to-HTTPS
+//! redirect, the catch-all server, proxy headers, the folder redirects) is
+//! recognised and left out; everything else a site holds that the model
+//! cannot say is a warning, with its file and line, never a silent drop.
+
+mod caddy;
+mod nginx;
+mod write;
+
+use crate::web::{Header, Site, HSTS, SECURITY_HEADERS};
+
+/// One directive of either format: its name, its arguments (unquoted and
+/// unescaped) and its block, if it opens one.
+#[derive(Clone, Debug)]
+pub(crate) struct Directive {
+    pub name: String,
+    pub args: Vec<String>,
+    pub block: Option<Vec<Directive>>,
+    /// Line in the file, from 1.
+    pub line: usize,
+}
+
+impl Directive {
+    /// The directive with its arguments, as a warning names it.
+    fn text(&self) -> String {
+        let mut s = self.name.clone();
+        for a in &self.args {
+            s.push(' ');
+            s.push_str(a);
+        }
+        if s.len() > 80 {
+            let mut end = 77;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            s.truncate(end);
+            s.push('…');
+        }
+        s
+    }
+}
+
+/// A site as imported, with what could not be carried over (written as
+/// comments above it).
+pub(crate) struct ImportedSite {
+    pub site: Site,
+    pub notes: Vec<String>,
+    /// The label of the droplet it runs on.
+    pub on: String,
+}
+
+/// What one server block (nginx) or site block (Caddy) is.
+pub(crate) enum Read {
+    Site(Box<ImportedSite>),
+    /// Names that only redirect, keeping the path, to `SCHEME://HOST`.
+    Alias(Vec<String>, String),
+    /// What infrac writes by itself (the catch-all, the redirect to
+    /// HTTPS), or a block already warned about.
+    Implied,
+}
+
+/// What the web configs of one import gave.
+#[derive(Default)]
+pub struct WebImport {
+    pub(crate) sites: Vec<ImportedSite>,
+    pub warnings: Vec<String>,
+}
+
+impl WebImport {
+    pub fn is_empty(&self) -> bool {
+        self.sites.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.sites.len()
+    }
+
+    /// The sites as KDL.
+    pub fn kdl(&self) -> String {
+        write::sites(&self.sites)
+    }
+}
+
+/// Which web server a file is configuration for, by its name, else by its
+/// first directive.
+pub fn format_of(path: &str, text: &str) -> Option<crate::web::Engine> {
+    use crate::web::Engine;
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    if name.starts_with("Caddyfile") || name.ends_with(".caddy") || name.ends_with(".Caddyfile") {
+        return Some(Engine::Caddy);
+    }
+    if name.ends_with(".conf") || path.contains("nginx") || path.contains("sites-") {
+        return Some(Engine::Nginx);
+    }
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    let word = first.split_whitespace().next()?;
+    match word {
+        "server" | "http" | "upstream" | "user" | "worker_processes" | "events" => {
+            Some(Engine::Nginx)
+        }
+        _ if first.ends_with('{') => Some(Engine::Caddy),
+        _ => None,
+    }
+}
+
+/// Reads one web config into `into`; its sites run on the droplet `on`
+/// (else on the one its folder is named after, as infrac lays out its
+/// output: `nginx/web/nginx.conf`).
+pub fn read(
+    engine: crate::web::Engine,
+    path: &str,
+    text: &str,
+    on: Option<&str>,
+    into: &mut WebImport,
+) -> Result<(), String> {
+    let found = match engine {
+        crate::web::Engine::Nginx => nginx::read(path, text)?,
+        crate::web::Engine::Caddy => caddy::read(path, text)?,
+    };
+    let on = match on {
+        Some(on) => on.to_string(),
+        None => {
+            // Not a system folder (`/etc/nginx/`, `sites-enabled/`).
+            let parent = std::path::Path::new(path).parent();
+            let name = |p: Option<&std::path::Path>| {
+                p.and_then(|p| p.file_name())
+                    .map(|f| f.to_string_lossy().to_string())
+            };
+            let folder = name(parent).filter(|f| {
+                is_label(f)
+                    && !["sites-enabled", "sites-available", "conf.d", "etc"].contains(&f.as_str())
+                    && !(["nginx", "caddy"].contains(&f.as_str())
+                        && name(parent.and_then(|p| p.parent())).as_deref() == Some("etc"))
+            });
+            match folder {
+                Some(f) => f,
+                None => {
+                    if !found.sites.is_empty() {
+                        into.warnings.push(format!(
+                            "{path}: its sites are written on the droplet `web`; name the right one with `--on`"
+                        ));
+                    }
+                    "web".to_string()
+                }
+            }
+        }
+    };
+    for s in found.sites {
+        let mut site = s;
+        site.on = on.clone();
+        let label = unique_label(&site.site.label, &into.sites);
+        site.site.label = label;
+        into.warnings.extend(
+            site.notes
+                .iter()
+                .map(|n| format!("site `{}`: {n}", site.site.label)),
+        );
+        into.sites.push(site);
+    }
+    into.warnings.extend(found.warnings);
+    Ok(())
+}
+
+fn unique_label(wanted: &str, sites: &[ImportedSite]) -> String {
+    let taken = |l: &str| sites.iter().any(|s| s.site.label == l);
+    if !taken(wanted) {
+        return wanted.to_string();
+    }
+    (2..)
+        .map(|n| format!("{wanted}-{n}"))
+        .find(|l| !taken(l))
+        .expect("some number is free")
+}
+
+/// A site's label from its log file (`/var/log/nginx/shop.access.log` →
+/// `shop`), else from its first host name (`www.example.com` →
+/// `www-example-com`).
+pub(crate) fn label_for(log: Option<&str>, host: Option<&str>) -> String {
+    let from_log = log
+        .and_then(|l| l.rsplit('/').next())
+        .and_then(|f| f.strip_suffix(".access.log").or(f.strip_suffix(".log")))
+        .filter(|s| is_label(s));
+    if let Some(l) = from_log {
+        return l.to_string();
+    }
+    let host = host.unwrap_or("site").trim_start_matches("*.");
+    let l: String = host
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    if is_label(&l) {
+        l
+    } else {
+        "site".into()
+    }
+}
+
+fn is_label(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+}
+
+/// Turns the headers a config sets into `security-headers=#true` when it
+/// sets all of them (and HSTS, with TLS), as infrac writes them.
+pub(crate) fn fold_security_headers(site: &mut Site) {
+    let has = |(n, v): (&str, &str), headers: &[Header]| {
+        headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case(n) && h.value == v)
+    };
+    let tls = site.tls != crate::web::Tls::Off;
+    let all = SECURITY_HEADERS.iter().all(|h| has(*h, &site.headers))
+        && (!tls || has(HSTS, &site.headers));
+    if !all {
+        return;
+    }
+    site.security_headers = true;
+    site.headers.retain(|h| {
+        let ours = |(n, v): &(&str, &str)| h.name.eq_ignore_ascii_case(n) && h.value == *v;
+        !(SECURITY_HEADERS.iter().any(ours) || (tls && ours(&HSTS)))
+    });
+}
+
+/// An empty site of one engine, to be filled in by a reader.
+pub(crate) fn new_site(engine: crate::web::Engine) -> Site {
+    Site {
+        label: String::new(),
+        span: Default::default(),
+        engine,
+        servers: Vec::new(),
+        server_ids: Vec::new(),
+        hosts: Vec::new(),
+        aliases: Vec::new(),
+        tls: crate::web::Tls::Off,
+        security_headers: false,
+        headers: Vec::new(),
+        compress: false,
+        access_log: false,
+        max_body: None,
+        basic_auth: None,
+        routes: Vec::new(),
+        error_pages: Vec::new(),
+    }
+}
+
+/// Gives each site whose first host another site redirects to (a server
+/// block or site block that only redirects, keeping the path) those names
+/// as aliases. Redirects to a name no site serves stay as sites of their
+/// own.
+pub(crate) fn attach_aliases(sites: &mut Vec<ImportedSite>, redirects: Vec<(Vec<String>, String)>) {
+    for (names, target) in redirects {
+        let host = target.split_once("://").map_or("", |(_, h)| h);
+        match sites
+            .iter_mut()
+            .find(|s| s.site.hosts.first().map(String::as_str) == Some(host))
+        {
+            Some(s) => {
+                for n in names {
+                    if !s.site.aliases.contains(&n) && !s.site.hosts.contains(&n) {
+                        s.site.aliases.push(n);
+                    }
+                }
+            }
+            None => {
+                let mut site = new_site(
+                    sites
+                        .first()
+                        .map_or(crate::web::Engine::Caddy, |s| s.site.engine),
+                );
+                site.label = label_for(None, names.first().map(String::as_str));
+                site.hosts = names;
+                site.routes.push(crate::web::Route {
+                    path: "/".into(),
+                    exact: false,
+                    action: crate::web::Action::Redirect {
+                        to: target,
+                        status: 301,
+                        keep_path: true,
+                    },
+                    span: Default::default(),
+                });
+                sites.push(ImportedSite {
+                    site,
+                    notes: Vec::new(),
+                    on: String::new(),
+                });
+            }
+        }
+    }
+}
+
+/// infrac's static routes serve folders, so have no exact form: an exact
+/// location serving a file (`= /favicon.ico`) is already served by a
+/// static route over the same root, else becomes a prefix route of its
+/// path.
+pub(crate) fn settle_exact_static(site: &mut Site, notes: &mut Vec<String>) {
+    use crate::web::Action;
+    let routes = site.routes.clone();
+    site.routes.retain_mut(|r| {
+        let Action::Static { root, .. } = &r.action else {
+            return true;
+        };
+        if !r.exact {
+            return true;
+        }
+        let covered = routes.iter().any(|o| {
+            !o.exact
+                && r.path.starts_with(&o.path)
+                && matches!(&o.action, Action::Static { root: other, .. } if other == root)
+        });
+        if covered {
+            return false;
+        }
+        if routes.iter().any(|o| !o.exact && o.path == r.path) {
+            notes.push(format!(
+                "the exact static route `{}` is left out: a prefix route has its path",
+                r.path
+            ));
+            return false;
+        }
+        notes.push(format!(
+            "`{}` serves files by prefix (static routes have no exact form)",
+            r.path
+        ));
+        r.exact = false;
+        true
+    });
+}
+
+/// The error pages' roots: each page is served by the static route its
+/// path falls under.
+pub(crate) fn root_error_pages(site: &mut Site, notes: &mut Vec<String>) {
+    let routes = site.routes.clone();
+    site.error_pages.retain_mut(|page| {
+        let root = routes
+            .iter()
+            .filter(|r| page.path.starts_with(&r.path) || r.path == "/")
+            .filter_map(|r| match &r.action {
+                crate::web::Action::Static { root, .. } => Some((r.path.len(), root)),
+                _ => None,
+            })
+            .max_by_key(|(len, _)| *len);
+        match root {
+            Some((_, root)) => {
+                page.root = root.clone();
+                true
+            }
+            None => {
+                notes.push(format!(
+                    "the error page `{}` is not a file of a static route; left out",
+                    page.path
+                ));
+                false
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_come_from_logs_then_hosts() {
+        assert_eq!(
+            label_for(Some("/var/log/nginx/shop.access.log"), None),
+            "shop"
+        );
+        assert_eq!(label_for(None, Some("www.example.com")), "www-example-com");
+        assert_eq!(label_for(None, Some("*.example.com")), "example-com");
+        assert_eq!(label_for(None, Some("1.example")), "site");
+    }
+
+    #[test]
+    fn formats_are_told_by_name_then_content() {
+        use crate::web::Engine;
+        assert_eq!(
+            format_of("out/caddy/web/Caddyfile", ""),
+            Some(Engine::Caddy)
+        );
+        assert_eq!(format_of("/etc/nginx/nginx.conf", ""), Some(Engine::Nginx));
+        assert_eq!(format_of("site", "# x\nserver {\n"), Some(Engine::Nginx));
+        assert_eq!(format_of("site", "example.com {\n"), Some(Engine::Caddy));
+        assert_eq!(format_of("state.json", "{\"version\": 4}"), None);
+    }
+}

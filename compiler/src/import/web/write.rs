@@ -1,0 +1,230 @@
+//! Imported sites as KDL `site` declarations, each preceded by what could
+//! not be carried over, as comments.
+
+use super::ImportedSite;
+use crate::import::write::quote;
+use crate::web::*;
+use std::fmt::Write;
+
+pub(super) fn sites(sites: &[ImportedSite]) -> String {
+    let mut out = String::new();
+    let mut secrets: Vec<&str> = sites
+        .iter()
+        .filter_map(|s| s.site.basic_auth.as_ref().map(|a| a.secret.as_str()))
+        .collect();
+    secrets.sort();
+    secrets.dedup();
+    for s in secrets {
+        let _ = writeln!(
+            out,
+            "secret {} description=\"bcrypt hash of a basic-auth password\"",
+            quote(s)
+        );
+    }
+    for imported in sites {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        for note in &imported.notes {
+            let _ = writeln!(out, "// {}", note.replace('\n', " "));
+        }
+        site(&imported.site, &imported.on, &mut out);
+    }
+    out
+}
+
+fn site(site: &Site, on: &str, out: &mut String) {
+    let _ = write!(
+        out,
+        "site {} on=(ref){}",
+        quote(&site.label),
+        quote(&format!("droplet.{on}"))
+    );
+    if site.engine == Engine::Nginx {
+        out.push_str(" engine=\"nginx\"");
+    }
+    match &site.tls {
+        Tls::Off => out.push_str(" tls=\"off\""),
+        Tls::Acme { email: Some(e) } => {
+            let _ = write!(out, " email={}", quote(e));
+        }
+        Tls::Acme { email: None } => {}
+        Tls::Files { cert, key } => {
+            let _ = write!(out, " cert={} key={}", quote(cert), quote(key));
+        }
+    }
+    for (flag, on) in [
+        ("security-headers", site.security_headers),
+        ("compress", site.compress),
+        ("access-log", site.access_log),
+    ] {
+        if on {
+            let _ = write!(out, " {flag}=#true");
+        }
+    }
+    if let Some(max) = site.max_body {
+        let _ = write!(out, " max-body={}", quote(&size(max)));
+    }
+    out.push_str(" {\n");
+    let list = |name: &str, items: &[String], out: &mut String| {
+        if !items.is_empty() {
+            let quoted: Vec<String> = items.iter().map(|h| quote(h)).collect();
+            let _ = writeln!(out, "    {name} {}", quoted.join(" "));
+        }
+    };
+    list("host", &site.hosts, out);
+    list("alias", &site.aliases, out);
+    for h in &site.headers {
+        let _ = writeln!(out, "    header {} {}", quote(&h.name), quote(&h.value));
+    }
+    if let Some(auth) = &site.basic_auth {
+        let _ = writeln!(
+            out,
+            "    basic-auth {} hash=(secret){}",
+            quote(&auth.user),
+            quote(&auth.secret)
+        );
+    }
+    // Exact redirects of one status, two or more: a table.
+    let tables: Vec<u16> = {
+        let mut statuses: Vec<u16> = site
+            .routes
+            .iter()
+            .filter_map(|r| match r.action {
+                Action::Redirect { status, .. } if r.exact => Some(status),
+                _ => None,
+            })
+            .collect();
+        statuses.sort();
+        let mut tables = Vec::new();
+        for pair in statuses.chunk_by(|a, b| a == b) {
+            if pair.len() >= 2 {
+                tables.push(pair[0]);
+            }
+        }
+        tables
+    };
+    for r in &site.routes {
+        match &r.action {
+            Action::Redirect { status, .. } if r.exact && tables.contains(status) => continue,
+            _ => route(r, out),
+        }
+    }
+    for status in tables {
+        let _ = writeln!(out, "    redirects status={status} {{");
+        for r in &site.routes {
+            if let Action::Redirect { to, status: s, .. } = &r.action {
+                if r.exact && *s == status {
+                    let _ = writeln!(out, "        {} {}", quote(&r.path), quote(to));
+                }
+            }
+        }
+        out.push_str("    }\n");
+    }
+    for page in &site.error_pages {
+        let statuses: Vec<String> = page.statuses.iter().map(u16::to_string).collect();
+        let _ = writeln!(
+            out,
+            "    error-page {} {}",
+            statuses.join(" "),
+            quote(&page.path)
+        );
+    }
+    out.push_str("}\n");
+}
+
+fn route(r: &Route, out: &mut String) {
+    let _ = write!(out, "    {} {}", r.action.name(), quote(&r.path));
+    if r.exact {
+        out.push_str(" exact=#true");
+    }
+    match &r.action {
+        Action::Static {
+            root,
+            index,
+            spa,
+            listing,
+        } => {
+            let _ = write!(out, " root={}", quote(root));
+            if index != "index.html" {
+                let _ = write!(out, " index={}", quote(index));
+            }
+            if *spa {
+                out.push_str(" spa=#true");
+            }
+            if *listing {
+                out.push_str(" listing=#true");
+            }
+        }
+        Action::Proxy {
+            upstreams,
+            policy,
+            health,
+            websockets,
+        } => {
+            if *policy != Policy::RoundRobin {
+                let name = Policy::NAMES
+                    .iter()
+                    .find(|n| Policy::parse(n) == Some(*policy))
+                    .expect("every policy has a name");
+                let _ = write!(out, " policy={}", quote(name));
+            }
+            if let Some(h) = health {
+                let _ = write!(out, " health={}", quote(h));
+            }
+            if *websockets {
+                out.push_str(" websockets=#true");
+            }
+            let addresses: Vec<String> = upstreams.iter().map(|u| quote(&u.address())).collect();
+            if let [one] = addresses.as_slice() {
+                let _ = writeln!(out, " to={one}");
+            } else {
+                let _ = writeln!(out, " {{\n        to {}\n    }}", addresses.join(" "));
+            }
+            return;
+        }
+        Action::Redirect {
+            to,
+            status,
+            keep_path,
+        } => {
+            let _ = write!(out, " to={}", quote(to));
+            if *status != 301 {
+                let _ = write!(out, " status={status}");
+            }
+            if !keep_path && !r.exact {
+                out.push_str(" keep-path=#false");
+            }
+        }
+        Action::Respond { status, body } => {
+            if *status != 200 {
+                let _ = write!(out, " status={status}");
+            }
+            if !body.is_empty() {
+                let _ = write!(out, " body={}", quote(body));
+            }
+        }
+    }
+    out.push('\n');
+}
+
+/// Bytes as `25m`, `1k` or a number.
+fn size(bytes: u64) -> String {
+    for (unit, n) in [("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10)] {
+        if bytes >= n && bytes.is_multiple_of(n) {
+            return format!("{}{unit}", bytes / n);
+        }
+    }
+    bytes.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_are_short() {
+        assert_eq!(super::size(1 << 20), "1m");
+        assert_eq!(super::size(25 << 20), "25m");
+        assert_eq!(super::size(1536), "1536");
+        assert_eq!(super::size(1024), "1k");
+    }
+}
