@@ -173,33 +173,36 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
         w.line(&format!("{} {{${}}}", auth.user, secret_env(&auth.secret)));
         w.close();
     }
-    let mut routes: Vec<&Route> = site.routes.iter().collect();
-    // Exact paths first, then the longest prefix first; `/` is the
-    // fallback. Caddy sorts `handle` blocks by the length of their path
-    // alone (`/exact*` before `/exact`), so with exact routes they go in a
-    // `route`, which keeps this order.
-    routes.sort_by(|a, b| {
-        b.exact
-            .cmp(&a.exact)
-            .then(b.path.len().cmp(&a.path.len()))
-            .then(a.path.cmp(&b.path))
-    });
-    let ordered = routes.iter().any(|r| r.exact);
+    // The routes in the precedence both engines follow. Caddy sorts
+    // `handle` blocks by the length of their path alone (`/exact*` before
+    // `/exact`) and puts matcher names after paths, so with exact or regex
+    // routes they go in a `route`, which keeps this order.
+    let routes = site.routes_in_order();
+    for (i, r) in &routes {
+        if r.matching == Match::Regex {
+            w.line(&format!(
+                "{} path_regexp {} {}",
+                regex_matcher(*i),
+                regex_name(*i),
+                token(&r.path)
+            ));
+        }
+    }
+    let ordered = routes.iter().any(|(_, r)| !r.prefix());
     if ordered {
         w.open("route");
     }
-    for r in &routes {
-        if r.exact {
-            w.open(&format!("handle {}", token(&r.path)));
-        } else if r.path == "/" {
-            w.open("handle");
-        } else {
-            w.open(&format!("handle {}", token(&format!("{}*", r.path))));
+    for (i, r) in &routes {
+        match r.matching {
+            Match::Exact => w.open(&format!("handle {}", token(&r.path))),
+            Match::Regex => w.open(&format!("handle {}", regex_matcher(*i))),
+            Match::Prefix if r.path == "/" => w.open("handle"),
+            Match::Prefix => w.open(&format!("handle {}", token(&format!("{}*", r.path)))),
         }
-        action(w, site, r);
+        action(w, site, *i, r);
         w.close();
     }
-    if !routes.iter().any(|r| r.path == "/" && !r.exact) {
+    if !site.has_fallback() {
         w.open("handle");
         if site.error_page(404).is_some() {
             w.line("error 404");
@@ -254,7 +257,39 @@ fn error_pages(w: &mut BlockWriter, site: &Site) {
     w.close();
 }
 
-fn action(w: &mut BlockWriter, site: &Site, route: &Route) {
+/// The named matcher of the regex route at `index`, and the name its
+/// captures go by (`{re.r3.1}`).
+fn regex_matcher(index: usize) -> String {
+    format!("@route_{}", index + 1)
+}
+
+fn regex_name(index: usize) -> String {
+    format!("r{}", index + 1)
+}
+
+/// A regex redirect's target, its `$1`… as the route's captures.
+fn with_captures(target: &str, index: usize) -> String {
+    let mut out = String::new();
+    let mut rest = target;
+    while let Some(at) = rest.find('$') {
+        let (before, after) = rest.split_at(at);
+        out.push_str(&escape_placeholders(before));
+        match after.as_bytes().get(1) {
+            Some(d @ b'1'..=b'9') => {
+                out.push_str(&format!("{{re.{}.{}}}", regex_name(index), *d as char));
+                rest = &after[2..];
+            }
+            _ => {
+                out.push('$');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(&escape_placeholders(rest));
+    out
+}
+
+fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
     match &route.action {
         Action::Static {
             root,
@@ -321,8 +356,12 @@ fn action(w: &mut BlockWriter, site: &Site, route: &Route) {
             status,
             keep_path,
         } => {
-            let mut target = escape_placeholders(to);
-            if *keep_path && !route.exact && route.path != "/" {
+            let mut target = if route.matching == Match::Regex {
+                with_captures(to, index)
+            } else {
+                escape_placeholders(to)
+            };
+            if *keep_path && route.prefix() && route.path != "/" {
                 // The route's prefix is replaced: `/docs/api/x?y` to
                 // `TARGET/x?y` (the path keeps its leading `/`). `route`
                 // keeps the order: Caddy runs `redir` before `uri` otherwise.
@@ -336,7 +375,7 @@ fn action(w: &mut BlockWriter, site: &Site, route: &Route) {
                 w.close();
             } else {
                 // An exact route's redirect goes to the target as written.
-                if *keep_path && !route.exact {
+                if *keep_path && route.prefix() {
                     target.push_str("{uri}");
                 }
                 // `*`: a target starting with `/` would otherwise read as a

@@ -260,20 +260,15 @@ fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
             word(&auth.secret)
         ));
     }
-    let mut routes: Vec<(usize, &Route)> = site.routes.iter().enumerate().collect();
-    routes.sort_by(|a, b| {
-        b.1.exact
-            .cmp(&a.1.exact)
-            .then(b.1.path.len().cmp(&a.1.path.len()))
-            .then(a.1.path.cmp(&b.1.path))
-    });
-    for (i, r) in &routes {
-        if r.exact {
-            w.open(&format!("location = {}", word(&r.path)));
-        } else {
-            w.open(&format!("location {}", word(&r.path)));
+    // nginx itself tries exact locations, then regexes in the order
+    // written, then the longest prefix: the precedence infrac defines.
+    for (i, r) in site.routes_in_order() {
+        match r.matching {
+            Match::Exact => w.open(&format!("location = {}", word(&r.path))),
+            Match::Regex => w.open(&format!("location ~ {}", quote(&r.path, false))),
+            Match::Prefix => w.open(&format!("location {}", word(&r.path))),
         }
-        action(w, site, *i, r);
+        action(w, site, i, r);
         w.close();
     }
     // The site's pages for the errors the server makes (a file not found,
@@ -287,7 +282,7 @@ fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
             word(&page.path)
         ));
     }
-    if !routes.iter().any(|(_, r)| r.path == "/" && !r.exact) {
+    if !site.has_fallback() {
         w.open("location /");
         w.line("return 404;");
         w.close();
@@ -318,6 +313,29 @@ fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
             w.close();
         }
     }
+}
+
+/// A regex redirect's target, escaped but for its `$1`…, which nginx
+/// reads as the location's captures.
+fn with_captures(target: &str) -> String {
+    let mut out = String::new();
+    let mut rest = target;
+    while let Some(at) = rest.find('$') {
+        let (before, after) = rest.split_at(at);
+        out.push_str(&inner(before, true));
+        match after.as_bytes().get(1) {
+            Some(b'1'..=b'9') => {
+                out.push_str(&after[..2]);
+                rest = &after[2..];
+            }
+            _ => {
+                out.push_str("${infrac_dollar}");
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(&inner(rest, true));
+    out
 }
 
 fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
@@ -364,7 +382,7 @@ fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
             status,
             keep_path,
         } => {
-            if *keep_path && !route.exact && route.path != "/" {
+            if *keep_path && route.prefix() && route.path != "/" {
                 // The route's prefix is replaced, as Caddy's `uri
                 // strip_prefix` does: `/docs/api/x?y` to `TARGET/x?y`;
                 // the route's path alone (with its query) to `TARGET/`.
@@ -381,12 +399,17 @@ fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
                 w.line(&format!("return {status} \"{target}/\";"));
             } else {
                 // An exact route's redirect goes to the target as written.
-                let suffix = if *keep_path && !route.exact {
+                let suffix = if *keep_path && route.prefix() {
                     "$request_uri"
                 } else {
                     ""
                 };
-                w.line(&format!("return {status} \"{}{suffix}\";", inner(to, true)));
+                let target = if route.matching == Match::Regex {
+                    with_captures(to)
+                } else {
+                    inner(to, true)
+                };
+                w.line(&format!("return {status} \"{target}{suffix}\";"));
             }
         }
         Action::Respond { status, body } => {

@@ -547,7 +547,7 @@ impl Lowerer<'_> {
         let root = site
             .routes
             .iter()
-            .filter(|r| !r.exact && path.starts_with(&r.path))
+            .filter(|r| r.prefix() && path.starts_with(&r.path))
             .max_by_key(|r| r.path.len())
             .and_then(|r| match &r.action {
                 Action::Static { root, .. } => Some(root.clone()),
@@ -709,8 +709,32 @@ impl Lowerer<'_> {
 
     fn route(&mut self, c: &IChild, site: &Site, all: &[Instance]) -> Option<Route> {
         let args = self.args(c);
+        let regex_flag = c.props.iter().find(|p| p.name == "regex");
+        let regex = match regex_flag {
+            Some(f) => self.boolean(&f.value, "regex")?,
+            None => false,
+        };
+        let mut groups = 0;
         let path = match args.as_slice() {
             [] => "/".to_string(),
+            [p] if regex => {
+                let pattern = self.text(p, "a route's regular expression")?;
+                match portable_regex(&pattern) {
+                    Ok(n) => groups = n,
+                    Err(why) => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::InvalidSiteValue,
+                                format!("`{pattern}` is not a regular expression both engines read alike: {why}"),
+                            )
+                            .at(p.span, "not portable")
+                            .help("use literals, `.`, classes like `[^/]`, groups `( )` and `(?: )`, `|`, `* + ?`, `^ $`, `\\d \\w \\s` and a leading `(?i)`; nginx (PCRE) and Caddy (RE2) read those the same"),
+                        );
+                        return None;
+                    }
+                }
+                pattern
+            }
             [p] => self.path(p, "a route path")?,
             _ => {
                 self.bad(
@@ -724,10 +748,18 @@ impl Lowerer<'_> {
         };
         let props: HashMap<&str, &IField> = c.props.iter().map(|p| (p.name.as_str(), p)).collect();
         let known: &[&str] = match c.name.as_str() {
-            "static" => &["root", "index", "spa", "listing"],
-            "proxy" => &["to", "port", "policy", "health", "websockets", "exact"],
-            "redirect" => &["to", "status", "keep-path", "exact"],
-            _ => &["status", "body", "exact"],
+            "static" => &["root", "index", "spa", "listing", "regex"],
+            "proxy" => &[
+                "to",
+                "port",
+                "policy",
+                "health",
+                "websockets",
+                "exact",
+                "regex",
+            ],
+            "redirect" => &["to", "status", "keep-path", "exact", "regex"],
+            _ => &["status", "body", "exact", "regex"],
         };
         for p in &c.props {
             if !known.contains(&p.name.as_str()) {
@@ -846,6 +878,18 @@ impl Lowerer<'_> {
                             self.bad(f.value.span, format!("`{t}` is not a redirect target"), "expected https://… or /…", "redirect to an absolute URL (`https://www.example.com`) or a path (`/new`)");
                             return None;
                         }
+                        if let Some(n) = capture_references(&t)
+                            .into_iter()
+                            .find(|n| regex && *n > groups)
+                        {
+                            self.bad(
+                                f.value.span,
+                                format!("`${n}` names a group the route's expression does not have"),
+                                &format!("the expression has {groups} group(s)"),
+                                "`$1` is the text the first `( )` of the route's expression matched, `$2` the second…",
+                            );
+                            return None;
+                        }
                         t
                     }
                     None => {
@@ -873,10 +917,19 @@ impl Lowerer<'_> {
                     }
                     None => 301,
                 };
+                if regex && props.contains_key("keep-path") {
+                    self.bad(
+                        props["keep-path"].name_span,
+                        "a regex redirect does not keep the path".into(),
+                        "the target is written with the expression's groups",
+                        "write the part of the path to keep as a group, and use it in the target: `redirect \"^/old/(.*)$\" regex=#true to=\"/new/$1\"`",
+                    );
+                    return None;
+                }
                 Action::Redirect {
                     to,
                     status,
-                    keep_path: flag(self, "keep-path", true),
+                    keep_path: !regex && flag(self, "keep-path", true),
                 }
             }
             _ => {
@@ -894,10 +947,24 @@ impl Lowerer<'_> {
         // `exact`: that path alone. A static route serves a folder, so it
         // has none.
         let exact = flag(self, "exact", false);
+        let matching = match (exact, regex) {
+            (true, true) => {
+                self.bad(
+                    c.span,
+                    "a route is exact or a regex, not both".into(),
+                    "both `exact` and `regex`",
+                    "an exact path is the regex `^/path$`: keep one of the two",
+                );
+                return None;
+            }
+            (true, false) => Match::Exact,
+            (false, true) => Match::Regex,
+            (false, false) => Match::Prefix,
+        };
         if let Some(earlier) = site
             .routes
             .iter()
-            .find(|r| r.path == path && r.exact == exact)
+            .find(|r| r.path == path && r.matching == matching)
         {
             self.diags.push(
                 Diagnostic::error(
@@ -912,7 +979,7 @@ impl Lowerer<'_> {
         }
         Some(Route {
             path,
-            exact,
+            matching,
             action,
             span: c.span,
         })

@@ -137,18 +137,42 @@ impl Action {
     }
 }
 
-/// A route matches every request path that starts with `path` (the
-/// longest matching route wins, on both engines), or with `exact` that path
-/// alone (before any prefix).
+/// How a route's `path` matches request paths. Both engines follow one
+/// precedence ([`Site::routes_in_order`]): exact paths, then regexes in
+/// the order written (the first that matches), then the longest prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Match {
+    /// That path alone (`exact=#true`).
+    Exact,
+    /// A regular expression of the subset both engines read alike
+    /// (`regex=#true`), whose groups a redirect's target uses as `$1`…
+    Regex,
+    /// Every path that starts with it.
+    Prefix,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Route {
     pub path: String,
-    pub exact: bool,
+    pub matching: Match,
     pub action: Action,
     pub span: Span,
 }
 
 impl Route {
+    pub fn exact(&self) -> bool {
+        self.matching == Match::Exact
+    }
+
+    pub fn prefix(&self) -> bool {
+        self.matching == Match::Prefix
+    }
+
+    /// The site's fallback: the prefix `/`, which every path has.
+    pub fn is_fallback(&self) -> bool {
+        self.prefix() && self.path == "/"
+    }
+
     /// The file a single-page app falls back to: the index in the route's
     /// folder (`/app/` → `/app/index.html`).
     pub fn spa_fallback(&self, index: &str) -> String {
@@ -215,6 +239,27 @@ pub struct ErrorPage {
 }
 
 impl Site {
+    /// Routes in the order both engines try them, with their index in
+    /// `routes`: exact paths (sorted), regexes as written, then prefixes,
+    /// longest first.
+    pub fn routes_in_order(&self) -> Vec<(usize, &Route)> {
+        let mut routes: Vec<(usize, &Route)> = self.routes.iter().enumerate().collect();
+        routes.sort_by(|(i, a), (j, b)| {
+            a.matching.cmp(&b.matching).then_with(|| match a.matching {
+                Match::Exact => a.path.cmp(&b.path),
+                Match::Regex => i.cmp(j),
+                Match::Prefix => b.path.len().cmp(&a.path.len()).then(a.path.cmp(&b.path)),
+            })
+        });
+        routes
+    }
+
+    /// Whether a route is `/`: else the engines answer 404 to what no
+    /// route matches.
+    pub fn has_fallback(&self) -> bool {
+        self.routes.iter().any(Route::is_fallback)
+    }
+
     /// The error page for a status, if the site has one.
     pub fn error_page(&self, status: u16) -> Option<&ErrorPage> {
         self.error_pages

@@ -168,3 +168,137 @@ mod tests {
         }
     }
 }
+
+/// Checks a route's regular expression against the subset PCRE (nginx)
+/// and Go's RE2 (Caddy) read alike: literals, `.`, classes (`[a-z]`,
+/// `[^/]`), groups (`( )`, `(?: )`), `|`, `*` `+` `?` (and their lazy
+/// forms), `^` `$`, the escapes `\d \w \s \D \W \S` and escaped
+/// punctuation, and a leading `(?i)`. Braces are left out: Caddy's config
+/// reads them as placeholders. Gives the number of capturing groups.
+pub fn portable_regex(s: &str) -> Result<usize, String> {
+    let body = s.strip_prefix("(?i)").unwrap_or(s);
+    if body.is_empty() {
+        return Err("the expression is empty".into());
+    }
+    let mut groups = 0;
+    let mut depth: Vec<bool> = Vec::new();
+    let mut chars = body.chars().peekable();
+    let mut can_repeat = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('d' | 'w' | 's' | 'D' | 'W' | 'S') => can_repeat = true,
+                Some(e) if e.is_ascii_punctuation() => can_repeat = true,
+                Some(e) => return Err(format!("`\\{e}` is not read alike by both engines")),
+                None => return Err("it ends in a lone `\\`".into()),
+            },
+            '[' => {
+                if chars.peek() == Some(&'^') {
+                    chars.next();
+                }
+                let mut first = true;
+                loop {
+                    match chars.next() {
+                        None => return Err("a `[` is not closed".into()),
+                        Some(']') if !first => break,
+                        Some('[') => {
+                            return Err(
+                                "`[` inside a class (POSIX classes) is not read alike".into()
+                            )
+                        }
+                        Some('\\') => match chars.next() {
+                            Some('d' | 'w' | 's') => {}
+                            Some(e) if e.is_ascii_punctuation() => {}
+                            _ => return Err("a class holds an escape not read alike".into()),
+                        },
+                        Some('{' | '}') => return Err("braces are placeholders to Caddy".into()),
+                        Some(_) => {}
+                    }
+                    first = false;
+                }
+                can_repeat = true;
+            }
+            '(' => {
+                if chars.peek() == Some(&'?') {
+                    chars.next();
+                    if chars.next() != Some(':') {
+                        return Err(
+                            "only `(?:…)` groups and a leading `(?i)` are read alike".into()
+                        );
+                    }
+                    depth.push(false);
+                } else {
+                    groups += 1;
+                    depth.push(true);
+                }
+                can_repeat = false;
+            }
+            ')' => {
+                if depth.pop().is_none() {
+                    return Err("a `)` closes no group".into());
+                }
+                can_repeat = true;
+            }
+            '*' | '+' | '?' => {
+                if !can_repeat {
+                    return Err(format!("`{c}` repeats nothing"));
+                }
+                if chars.peek() == Some(&'?') {
+                    chars.next();
+                }
+                if matches!(chars.peek(), Some('+')) {
+                    return Err("possessive repeats are PCRE's alone".into());
+                }
+                can_repeat = false;
+            }
+            '{' | '}' => {
+                return Err(
+                    "braces are placeholders to Caddy: repeat by writing the item again".into(),
+                )
+            }
+            '|' | '^' => can_repeat = false,
+            '$' => can_repeat = false,
+            c if c.is_control() || c == ' ' || c == '"' || c == '`' || c == '#' => {
+                return Err(format!(
+                    "`{}` does not go in a request path",
+                    c.escape_default()
+                ))
+            }
+            _ => can_repeat = true,
+        }
+    }
+    if !depth.is_empty() {
+        return Err("a `(` is not closed".into());
+    }
+    Ok(groups)
+}
+
+/// The capture references (`$1`…`$9`) of a regex redirect's target.
+pub fn capture_references(target: &str) -> Vec<usize> {
+    let b = target.as_bytes();
+    (0..b.len().saturating_sub(1))
+        .filter(|&i| b[i] == b'$' && b[i + 1].is_ascii_digit() && b[i + 1] != b'0')
+        .map(|i| (b[i + 1] - b'0') as usize)
+        .collect()
+}
+
+#[cfg(test)]
+mod regex_tests {
+    use super::*;
+
+    #[test]
+    fn the_portable_subset() {
+        assert_eq!(portable_regex("^/images/(.*)\\.png$"), Ok(1));
+        assert_eq!(portable_regex("(?i)^/(en|de)/(?:docs)/([^/]+)/?$"), Ok(2));
+        assert_eq!(portable_regex("\\.(css|js)$"), Ok(1));
+        assert!(portable_regex("^/a{2}$").is_err());
+        assert!(portable_regex("(?<=a)b").is_err());
+        assert!(portable_regex("^/(a").is_err());
+        assert!(portable_regex("a)").is_err());
+        assert!(portable_regex("*a").is_err());
+        assert!(portable_regex("\\pL").is_err());
+        assert!(portable_regex("[[:alpha:]]").is_err());
+        assert!(portable_regex("a b").is_err());
+        assert_eq!(capture_references("/img/$1/$2?x=$0$"), vec![1, 2]);
+    }
+}

@@ -147,6 +147,7 @@ pub(super) fn read(path: &str, text: &str) -> Result<WebImport, String> {
     let top = parse(text).map_err(|e| format!("{path}: not a Caddyfile: {e}"))?;
     let mut r = Reader {
         path,
+        regexes: Vec::new(),
         warnings: Vec::new(),
         email: None,
     };
@@ -193,6 +194,8 @@ pub(super) fn read(path: &str, text: &str) -> Result<WebImport, String> {
 
 struct Reader<'a> {
     path: &'a str,
+    /// The site's `path_regexp` matchers: matcher, capture name, pattern.
+    regexes: Vec<(String, String, String)>,
     warnings: Vec<String>,
     /// The global `email` option: every site's ACME account.
     email: Option<String>,
@@ -377,12 +380,12 @@ impl Reader<'_> {
             routes.push(Pending {
                 at: without_block(block),
                 path: "/".into(),
-                exact: false,
+                matching: Match::Prefix,
                 parts: top_level,
             });
         }
         for p in routes {
-            self.push_route(&p.at, &p.path, p.exact, p.parts, &mut site);
+            self.push_route(&p.at, &p.path, p.matching, p.parts, &mut site);
         }
         settle_exact_static(&mut site, &mut notes);
         root_error_pages(&mut site, &mut notes);
@@ -390,7 +393,7 @@ impl Reader<'_> {
         // when no route is `/`.
         site.routes.retain(|r| {
             !(r.path == "/"
-                && !r.exact
+                && r.prefix()
                 && matches!(&r.action, Action::Respond { status: 404, body } if body.is_empty()))
         });
         fold_security_headers(&mut site);
@@ -443,16 +446,32 @@ impl Reader<'_> {
         top_level: &mut RouteParts,
         notes: &mut Vec<String>,
     ) {
+        if d.name.starts_with('@') {
+            match d.args.as_slice() {
+                [kind, name, pattern] if kind == "path_regexp" => {
+                    self.regexes
+                        .push((d.name.clone(), name.clone(), pattern.clone()))
+                }
+                [kind, pattern] if kind == "path_regexp" => {
+                    self.regexes
+                        .push((d.name.clone(), String::new(), pattern.clone()))
+                }
+                _ => self.warn(d, "only `path_regexp` matchers are carried over"),
+            }
+            return;
+        }
         if d.name == "handle" {
-            let (path, exact) = match d.args.as_slice() {
-                [] => ("/".to_string(), false),
-                [m] => match matcher_path(m) {
-                    Some(p) => p,
-                    None => {
-                        self.warn(d, "only path matchers (`/x`, `/x*`) are carried over");
-                        return;
+            let (path, matching) = match d.args.as_slice() {
+                [] => ("/".to_string(), Match::Prefix),
+                [m] => {
+                    match self.matcher(m) {
+                        Some(p) => p,
+                        None => {
+                            self.warn(d, "only path matchers (`/x`, `/x*`) and `path_regexp` are carried over");
+                            return;
+                        }
                     }
-                },
+                }
                 _ => {
                     self.warn(d, "only one path matcher is carried over");
                     return;
@@ -465,20 +484,20 @@ impl Reader<'_> {
             routes.push(Pending {
                 at: without_block(d),
                 path,
-                exact,
+                matching,
                 parts,
             });
             return;
         }
         // A site-level directive with a path matcher: a route of its own.
-        if let Some((path, exact)) = d.args.first().and_then(|m| {
+        if let Some((path, matching)) = d.args.first().and_then(|m| {
             (m != "*"
-                && m.starts_with('/')
+                && (m.starts_with('/') || m.starts_with('@'))
                 && matches!(
                     d.name.as_str(),
                     "reverse_proxy" | "respond" | "redir" | "file_server"
                 ))
-            .then(|| matcher_path(m))
+            .then(|| self.matcher(m))
             .flatten()
         }) {
             let mut parts = RouteParts::default();
@@ -488,7 +507,7 @@ impl Reader<'_> {
             routes.push(Pending {
                 at: without_block(d),
                 path,
-                exact,
+                matching,
                 parts,
             });
             return;
@@ -624,7 +643,7 @@ impl Reader<'_> {
         &mut self,
         at: &Directive,
         path: &str,
-        exact: bool,
+        matching: Match,
         parts: RouteParts,
         site: &mut Site,
     ) {
@@ -636,9 +655,28 @@ impl Reader<'_> {
                 websockets: false,
             }
         } else if let Some((raw, status)) = parts.redirect {
+            // A regex route's captures: `{re.NAME.1}` back to `$1`.
+            let raw = match self.regexes.iter().find(|(_, _, p)| p == path) {
+                Some((_, name, _)) if matching == Match::Regex => {
+                    let mut raw = raw;
+                    for n in 1..=9 {
+                        for prefix in ["re", "http.regexp"] {
+                            let name = if name.is_empty() {
+                                String::new()
+                            } else {
+                                format!("{name}.")
+                            };
+                            raw = raw.replace(&format!("{{{prefix}.{name}{n}}}"), &format!("${n}"));
+                        }
+                    }
+                    raw
+                }
+                _ => raw,
+            };
             let target = unescape(&raw);
             let written = raw.strip_suffix("{uri}").unwrap_or(&raw);
             let (to, keep_path) = match raw.strip_suffix("{uri}") {
+                Some(_) if matching == Match::Regex => (target.clone(), false),
                 Some(t) if parts.strip_prefix => (unescape(t), true),
                 Some(t) if path == "/" => (unescape(t), true),
                 Some(t) => (
@@ -658,7 +696,7 @@ impl Reader<'_> {
             Action::Redirect {
                 to,
                 status,
-                keep_path: keep_path && !exact,
+                keep_path: keep_path && matching == Match::Prefix,
             }
         } else if let Some((status, body)) = parts.respond {
             Action::Respond { status, body }
@@ -697,13 +735,18 @@ impl Reader<'_> {
             }
             return;
         };
-        if !text::is_route_path(path) {
-            self.warn(at, "the path holds characters infrac's routes do not take");
+        let portable = match matching {
+            Match::Regex => text::portable_regex(path).err(),
+            _ => (!text::is_route_path(path))
+                .then(|| "the path holds characters infrac's routes do not take".to_string()),
+        };
+        if let Some(why) = portable {
+            self.warn(at, &format!("not carried over: {why}"));
             return;
         }
         site.routes.push(Route {
             path: path.to_string(),
-            exact,
+            matching,
             action,
             span: Default::default(),
         });
@@ -778,7 +821,7 @@ struct Pending {
     /// Where it is written, for warnings.
     at: Directive,
     path: String,
-    exact: bool,
+    matching: Match,
     parts: RouteParts,
 }
 
@@ -786,6 +829,22 @@ fn without_block(d: &Directive) -> Directive {
     Directive {
         block: None,
         ..d.clone()
+    }
+}
+
+impl Reader<'_> {
+    /// A route's path and how it matches: `/x*` the prefix `/x`, `/x` that
+    /// path alone, `*` `/`, `@name` a `path_regexp` matcher's pattern.
+    fn matcher(&self, m: &str) -> Option<(String, Match)> {
+        if m.starts_with('@') {
+            return self
+                .regexes
+                .iter()
+                .find(|(name, _, _)| name == m)
+                .map(|(_, _, pattern)| (pattern.clone(), Match::Regex));
+        }
+        let (path, exact) = matcher_path(m)?;
+        Some((path, if exact { Match::Exact } else { Match::Prefix }))
     }
 }
 

@@ -281,7 +281,7 @@ pub(crate) fn attach_aliases(sites: &mut Vec<ImportedSite>, redirects: Vec<(Vec<
                 site.hosts = names;
                 site.routes.push(crate::web::Route {
                     path: "/".into(),
-                    exact: false,
+                    matching: crate::web::Match::Prefix,
                     action: crate::web::Action::Redirect {
                         to: target,
                         status: 301,
@@ -310,18 +310,18 @@ pub(crate) fn settle_exact_static(site: &mut Site, notes: &mut Vec<String>) {
         let Action::Static { root, .. } = &r.action else {
             return true;
         };
-        if !r.exact {
+        if !r.exact() {
             return true;
         }
         let covered = routes.iter().any(|o| {
-            !o.exact
+            o.prefix()
                 && r.path.starts_with(&o.path)
                 && matches!(&o.action, Action::Static { root: other, .. } if other == root)
         });
         if covered {
             return false;
         }
-        if routes.iter().any(|o| !o.exact && o.path == r.path) {
+        if routes.iter().any(|o| o.prefix() && o.path == r.path) {
             notes.push(format!(
                 "the exact static route `{}` is left out: a prefix route has its path",
                 r.path
@@ -332,7 +332,7 @@ pub(crate) fn settle_exact_static(site: &mut Site, notes: &mut Vec<String>) {
             "`{}` serves files by prefix (static routes have no exact form)",
             r.path
         ));
-        r.exact = false;
+        r.matching = crate::web::Match::Prefix;
         true
     });
 }

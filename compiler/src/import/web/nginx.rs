@@ -616,7 +616,7 @@ impl Reader<'_> {
         // no route is `/`.
         site.routes.retain(|r| {
             !(r.path == "/"
-                && !r.exact
+                && r.prefix()
                 && matches!(&r.action, Action::Respond { status: 404, body } if body.is_empty()))
         });
         fold_security_headers(&mut site);
@@ -628,22 +628,30 @@ impl Reader<'_> {
     }
 
     fn location(&mut self, d: &Directive, defaults: &LocationDefaults, site: &mut Site) {
-        let (path, exact, body): (String, bool, Vec<&Directive>) = if d.name == "location" {
-            let (exact, path) = match d.args.as_slice() {
-                [m, p] if m == "=" => (true, p),
-                [m, p] if m == "^~" => (false, p),
-                [p] if p.starts_with('/') => (false, p),
+        let (path, matching, body): (String, Match, Vec<&Directive>) = if d.name == "location" {
+            let (matching, path) = match d.args.as_slice() {
+                [m, p] if m == "=" => (Match::Exact, p.clone()),
+                [m, p] if m == "^~" => (Match::Prefix, p.clone()),
+                [m, p] if m == "~" => (Match::Regex, p.clone()),
+                [m, p] if m == "~*" => (Match::Regex, format!("(?i){p}")),
+                [p] if p.starts_with('/') => (Match::Prefix, p.clone()),
                 _ => {
-                    self.warn(d, "regex and named locations are not carried over yet");
+                    self.warn(d, "named locations are not carried over");
                     return;
                 }
             };
             let body = d.block.as_deref().unwrap_or_default().iter().collect();
-            (path.clone(), exact, body)
+            (path, matching, body)
         } else {
-            ("/".to_string(), false, vec![d])
+            ("/".to_string(), Match::Prefix, vec![d])
         };
-        if !text::is_route_path(&path) {
+        let exact = matching == Match::Exact;
+        if matching == Match::Regex {
+            if let Err(why) = text::portable_regex(&path) {
+                self.warn(d, &format!("not carried over: {why}"));
+                return;
+            }
+        } else if !text::is_route_path(&path) {
             self.warn(d, "the path holds characters infrac's routes do not take");
             return;
         }
@@ -732,6 +740,8 @@ impl Reader<'_> {
                         },
                         true,
                     )
+                } else if matching == Match::Regex {
+                    (target.clone(), false)
                 } else if let Some(t) = target.strip_suffix("$request_uri") {
                     if path == "/" || exact {
                         (t.to_string(), !exact)
@@ -743,8 +753,13 @@ impl Reader<'_> {
                 } else {
                     (target.clone(), false)
                 };
-                if has_variable(&raw.replace("$request_uri", "")) || !text::is_redirect_target(&to)
-                {
+                let variables = raw.replace("$request_uri", "");
+                let variables = if matching == Match::Regex {
+                    without_captures(&variables)
+                } else {
+                    variables
+                };
+                if has_variable(&variables) || !text::is_redirect_target(&to) {
                     self.warn(
                         d,
                         "its redirect target is not carried over (it uses nginx variables)",
@@ -774,7 +789,7 @@ impl Reader<'_> {
             if let Some(t) = try_files {
                 let fallback = Route {
                     path: path.clone(),
-                    exact,
+                    matching,
                     action: Action::Respond {
                         status: 0,
                         body: String::new(),
@@ -810,14 +825,14 @@ impl Reader<'_> {
         if let Some(earlier) = site
             .routes
             .iter_mut()
-            .find(|r| r.path == path && r.exact == exact)
+            .find(|r| r.path == path && r.matching == matching)
         {
             earlier.action = action;
             return;
         }
         site.routes.push(Route {
             path,
-            exact,
+            matching,
             action,
             span: Default::default(),
         });
@@ -827,6 +842,20 @@ impl Reader<'_> {
 struct LocationDefaults {
     root: Option<String>,
     index: Option<String>,
+}
+
+/// `raw` without its capture references (`$1`…).
+fn without_captures(raw: &str) -> String {
+    let mut out = String::new();
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(|d| ('1'..='9').contains(d)) {
+            chars.next();
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `client_max_body_size`: `0` is no limit.
@@ -904,13 +933,13 @@ mod tests {
             &site.routes[1].action,
             Action::Proxy { upstreams, policy: Policy::LeastConn, .. } if upstreams.len() == 2
         ));
-        assert!(site.routes[2].exact);
+        assert!(site.routes[2].exact());
         // The regex location is named, never dropped silently.
         assert!(
             found
                 .warnings
                 .iter()
-                .any(|w| w.contains("shop.conf:11") && w.contains("regex")),
+                .any(|w| w.contains("shop.conf:11") && w.contains("fastcgi_pass")),
             "{:?}",
             found.warnings
         );

@@ -91,7 +91,7 @@ fn site(site: &Site, on: &str, out: &mut String) {
             .routes
             .iter()
             .filter_map(|r| match r.action {
-                Action::Redirect { status, .. } if r.exact => Some(status),
+                Action::Redirect { status, .. } if r.exact() => Some(status),
                 _ => None,
             })
             .collect();
@@ -106,7 +106,7 @@ fn site(site: &Site, on: &str, out: &mut String) {
     };
     for r in &site.routes {
         match &r.action {
-            Action::Redirect { status, .. } if r.exact && tables.contains(status) => continue,
+            Action::Redirect { status, .. } if r.exact() && tables.contains(status) => continue,
             _ => route(r, out),
         }
     }
@@ -114,7 +114,7 @@ fn site(site: &Site, on: &str, out: &mut String) {
         let _ = writeln!(out, "    redirects status={status} {{");
         for r in &site.routes {
             if let Action::Redirect { to, status: s, .. } = &r.action {
-                if r.exact && *s == status {
+                if r.exact() && *s == status {
                     let _ = writeln!(out, "        {} {}", quote(&r.path), quote(to));
                 }
             }
@@ -135,8 +135,10 @@ fn site(site: &Site, on: &str, out: &mut String) {
 
 fn route(r: &Route, out: &mut String) {
     let _ = write!(out, "    {} {}", r.action.name(), quote(&r.path));
-    if r.exact {
-        out.push_str(" exact=#true");
+    match r.matching {
+        Match::Exact => out.push_str(" exact=#true"),
+        Match::Regex => out.push_str(" regex=#true"),
+        Match::Prefix => {}
     }
     match &r.action {
         Action::Static {
@@ -192,7 +194,7 @@ fn route(r: &Route, out: &mut String) {
             if *status != 301 {
                 let _ = write!(out, " status={status}");
             }
-            if !keep_path && !r.exact {
+            if !keep_path && r.prefix() {
                 out.push_str(" keep-path=#false");
             }
         }
