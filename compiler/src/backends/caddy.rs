@@ -296,13 +296,19 @@ fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
             index,
             spa,
             listing,
+            try_files,
         } => {
             w.line(&format!("root * {}", quote(root)));
             // A folder without its `/` is redirected with 301 and the query
-            // kept, as nginx does (Caddy's own redirect uses 308).
-            for (suffix, test, target) in
-                [("", "==", "{path}/"), ("_query", "!=", "{path}/?{query}")]
-            {
+            // kept, as nginx does (Caddy's own redirect uses 308). With a
+            // `try` list, a folder is what the list makes of it, as on
+            // nginx (`{path}/` serves its index, without a redirect).
+            let folder_redirects: &[(&str, &str, &str)] = if try_files.is_some() {
+                &[]
+            } else {
+                &[("", "==", "{path}/"), ("_query", "!=", "{path}/?{query}")]
+            };
+            for &(suffix, test, target) in folder_redirects {
                 w.open(&format!("@folder{suffix}"));
                 w.line("file {path}/");
                 w.line("not path */");
@@ -315,6 +321,40 @@ fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
                     "try_files {{path}} {{path}}/ {}",
                     quote(&route.spa_fallback(index))
                 ));
+            }
+            if let Some(t) = try_files {
+                let files: Vec<String> = t
+                    .files_with_index(index)
+                    .iter()
+                    .map(|f| {
+                        let written: String = TryFiles::pieces(f)
+                            .into_iter()
+                            .map(|p| p.map_or("{path}".to_string(), escape_placeholders))
+                            .collect();
+                        token(&written)
+                    })
+                    .collect();
+                match &t.fallback {
+                    // Caddy rewrites to the first that exists, the fallback
+                    // being a file that does.
+                    Fallback::File(f) => {
+                        w.line(&format!("try_files {} {}", files.join(" "), quote(f)))
+                    }
+                    // None exists: the status (its error page, if any), as
+                    // nginx's `=404`. In a `route`, so that the matcher is
+                    // read before `try_files` rewrites the path.
+                    Fallback::Status(s) => {
+                        w.open("@untried");
+                        w.open("not file");
+                        w.line(&format!("try_files {}", files.join(" ")));
+                        w.close();
+                        w.close();
+                        w.open("route");
+                        w.line(&format!("error @untried {s}"));
+                        w.line(&format!("try_files {}", files.join(" ")));
+                        w.close();
+                    }
+                }
             }
             w.open("file_server");
             w.line(&format!("index {}", quote(index)));

@@ -345,6 +345,7 @@ fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
             index: file,
             spa,
             listing,
+            try_files,
         } => {
             w.line(&format!("root {};", word(root)));
             w.line(&format!("index {};", word(file)));
@@ -353,6 +354,26 @@ fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
                     "try_files $uri $uri/ {};",
                     word(&route.spa_fallback(file))
                 ));
+            }
+            if let Some(t) = try_files {
+                // `$uri` for the request path; the rest quoted, so that
+                // `;`, quotes and `$` stay text.
+                let mut files: Vec<String> = t
+                    .files_with_index(file)
+                    .iter()
+                    .map(|f| {
+                        let written: String = TryFiles::pieces(f)
+                            .into_iter()
+                            .map(|p| p.map_or("$uri".to_string(), |s| inner(s, true)))
+                            .collect();
+                        format!("\"{written}\"")
+                    })
+                    .collect();
+                files.push(match &t.fallback {
+                    Fallback::File(f) => quote(f, true),
+                    Fallback::Status(s) => format!("={s}"),
+                });
+                w.line(&format!("try_files {};", files.join(" ")));
             }
             if *listing {
                 w.line("autoindex on;");

@@ -413,6 +413,36 @@ impl Lowerer<'_> {
                 other => self.unknown(c.name_span, other, "a site", SITE_CHILDREN),
             }
         }
+        // Once every route is known: a `try` fallback is a file of its own
+        // route (nginx looks its route up again; Caddy serves it from the
+        // route's root, so the two must agree).
+        for (i, r) in site.routes.iter().enumerate() {
+            let Action::Static {
+                try_files:
+                    Some(TryFiles {
+                        fallback: Fallback::File(f),
+                        ..
+                    }),
+                ..
+            } = &r.action
+            else {
+                continue;
+            };
+            let taken_by = site.route_for(f);
+            if taken_by != Some(i) {
+                let mut d = Diagnostic::error(
+                    Code::RouteNeverMatches,
+                    format!("the fallback `{f}` is not a file of this route"),
+                )
+                .at(r.span, "its fallback goes elsewhere");
+                if let Some(other) = taken_by {
+                    d = d.also(site.routes[other].span, "this route takes that path");
+                }
+                self.diags.push(d.help(
+                    "a fallback is served from the route's own root: give a path this route matches (and no other route before it), or a status (`fallback=404`)",
+                ));
+            }
+        }
         // Once every route is known: a page is a file of a static route.
         for c in error_pages {
             if let Some(page) = self.error_page(c, &site) {
@@ -773,15 +803,22 @@ impl Lowerer<'_> {
         }
         let mut upstream_values: Vec<&SValue> =
             props.get("to").map(|f| &f.value).into_iter().collect();
+        let mut try_child = None;
         for ch in &c.children {
             if ch.name == "to" && c.name == "proxy" {
                 upstream_values.extend(self.args(ch));
+            } else if ch.name == "try" && c.name == "static" {
+                try_child = Some(ch);
             } else {
                 self.unknown(
                     ch.name_span,
                     &ch.name,
                     &format!("a `{}` route", c.name),
-                    if c.name == "proxy" { &["to"] } else { &[] },
+                    match c.name.as_str() {
+                        "proxy" => &["to"],
+                        "static" => &["try"],
+                        _ => &[],
+                    },
                 );
             }
         }
@@ -822,11 +859,17 @@ impl Lowerer<'_> {
                     }
                     None => "index.html".into(),
                 };
+                let spa = flag(self, "spa", false);
+                let try_files = match try_child {
+                    Some(ch) => Some(self.try_files(ch, spa)?),
+                    None => None,
+                };
                 Action::Static {
                     root,
                     index,
-                    spa: flag(self, "spa", false),
+                    spa,
                     listing: flag(self, "listing", false),
+                    try_files,
                 }
             }
             "proxy" => {
@@ -983,6 +1026,55 @@ impl Lowerer<'_> {
             action,
             span: c.span,
         })
+    }
+
+    /// `try "{path}" "{path}.html" … [fallback="/file"|404]`.
+    fn try_files(&mut self, c: &IChild, spa: bool) -> Option<TryFiles> {
+        self.only(c, "`try`", &["fallback"]);
+        if spa {
+            self.bad(
+                c.span,
+                "a single-page app already says what it tries".into(),
+                "`spa` and `try` together",
+                "`spa=#true` is `try \"{path}\" \"{path}/\" fallback=\"/ROUTE/index.html\"`: keep one",
+            );
+            return None;
+        }
+        let args = self.args(c);
+        if args.is_empty() {
+            self.bad(
+                c.span,
+                "`try` lists the files to try".into(),
+                "no files",
+                "write `try \"{path}\" \"{path}.html\" \"{path}/\"`: `{path}` is the request's path",
+            );
+            return None;
+        }
+        let mut files = Vec::new();
+        for v in args {
+            let f = self.text(v, "a file to try")?;
+            let literal = f.replace(REQUEST_PATH, "/x");
+            if !(f.starts_with('/') || f.starts_with(REQUEST_PATH)) || !is_route_path(&literal) {
+                self.bad(
+                    v.span,
+                    format!("`{f}` is not a file to try"),
+                    "expected a request path, `{path}` standing for the request's",
+                    "write a path starting with `/` or `{path}`, of URL path characters: `{path}.html`, `{path}/`, `/index.html`",
+                );
+                return None;
+            }
+            files.push(f);
+        }
+        let fallback = match c.props.iter().find(|p| p.name == "fallback") {
+            None => Fallback::Status(404),
+            Some(p) => match &p.value.value {
+                Value::Int(_) => {
+                    Fallback::Status(self.number(&p.value, "a fallback status", 400..=599)? as u16)
+                }
+                _ => Fallback::File(self.path(&p.value, "a fallback file")?),
+            },
+        };
+        Some(TryFiles { files, fallback })
     }
 
     fn missing(&mut self, span: Span, message: &str, help: &str) {

@@ -107,6 +107,9 @@ pub enum Action {
         /// Unknown paths serve the index (single-page apps).
         spa: bool,
         listing: bool,
+        /// `try "{path}" "{path}.html" … fallback=…`: the first of these
+        /// files that exists, else the fallback.
+        try_files: Option<TryFiles>,
     },
     Proxy {
         upstreams: Vec<Upstream>,
@@ -124,6 +127,60 @@ pub enum Action {
         status: u16,
         body: String,
     },
+}
+
+/// Files a static route tries in turn, each a request path in which
+/// `{path}` stands for the request's own (`{path}.html`, `{path}/`, a
+/// fixed `/en/index.html`), then its fallback.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TryFiles {
+    pub files: Vec<String>,
+    pub fallback: Fallback,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fallback {
+    /// A file of the route, served with 200.
+    File(String),
+    /// An error status (its error page, when the site has one).
+    Status(u16),
+}
+
+/// The stand-in for the request path in `try` files.
+pub const REQUEST_PATH: &str = "{path}";
+
+impl TryFiles {
+    /// The files as both engines are given them: a folder (`{path}/`) as
+    /// its index file, so that both serve it without a redirect.
+    pub fn files_with_index(&self, index: &str) -> Vec<String> {
+        self.files
+            .iter()
+            .map(|f| {
+                if f.ends_with('/') {
+                    format!("{f}{index}")
+                } else {
+                    f.clone()
+                }
+            })
+            .collect()
+    }
+
+    /// Each file as pieces: literal text, and `None` for the request path.
+    pub fn pieces(file: &str) -> Vec<Option<&str>> {
+        let mut out = Vec::new();
+        let mut rest = file;
+        while let Some(at) = rest.find(REQUEST_PATH) {
+            if at > 0 {
+                out.push(Some(&rest[..at]));
+            }
+            out.push(None);
+            rest = &rest[at + REQUEST_PATH.len()..];
+        }
+        if !rest.is_empty() {
+            out.push(Some(rest));
+        }
+        out
+    }
 }
 
 impl Action {
@@ -239,6 +296,21 @@ pub struct ErrorPage {
 }
 
 impl Site {
+    /// The exact or prefix route a request path goes to, by the
+    /// precedence of [`Site::routes_in_order`] (regex routes aside: infrac
+    /// does not evaluate expressions).
+    pub fn route_for(&self, path: &str) -> Option<usize> {
+        for (i, r) in self.routes_in_order() {
+            match r.matching {
+                Match::Exact if r.path == path => return Some(i),
+                Match::Exact | Match::Regex => {}
+                Match::Prefix if path.starts_with(&r.path) => return Some(i),
+                Match::Prefix => {}
+            }
+        }
+        None
+    }
+
     /// Routes in the order both engines try them, with their index in
     /// `routes`: exact paths (sorted), regexes as written, then prefixes,
     /// longest first.
@@ -303,9 +375,20 @@ impl Site {
         for r in &self.routes {
             values.push((&r.path, r.span));
             match &r.action {
-                Action::Static { root, index, .. } => {
+                Action::Static {
+                    root,
+                    index,
+                    try_files,
+                    ..
+                } => {
                     values.push((root, r.span));
                     values.push((index, r.span));
+                    if let Some(t) = try_files {
+                        values.extend(t.files.iter().map(|f| (f.as_str(), r.span)));
+                        if let Fallback::File(f) = &t.fallback {
+                            values.push((f, r.span));
+                        }
+                    }
                 }
                 Action::Proxy { health, .. } => {
                     values.extend(health.as_deref().map(|h| (h, r.span)))

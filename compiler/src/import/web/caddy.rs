@@ -209,6 +209,8 @@ struct RouteParts {
     file_server: bool,
     listing: bool,
     try_files: Option<Vec<String>>,
+    /// infrac's `error @untried STATUS`: the status when no file exists.
+    untried: Option<u16>,
     proxy: Option<(Vec<Upstream>, Policy, Option<String>)>,
     redirect: Option<(String, u16)>,
     strip_prefix: bool,
@@ -595,8 +597,11 @@ impl Reader<'_> {
                 };
                 parts.redirect = Some(((*target).clone(), status));
             }
-            // infrac's folder matchers.
-            n if n.starts_with("@folder") => {}
+            // infrac's folder and `try` matchers.
+            n if n.starts_with("@folder") || n == "@untried" => {}
+            "error" if args.len() == 2 && args[0] == "@untried" => {
+                parts.untried = args[1].parse().ok();
+            }
             "uri" if args.first().map(String::as_str) == Some("strip_prefix") => {
                 parts.strip_prefix = true
             }
@@ -707,27 +712,46 @@ impl Reader<'_> {
             } else {
                 format!("{path}/{index}")
             };
-            let spa = match &parts.try_files {
-                Some(t)
-                    if t.iter().map(String::as_str).eq([
-                        "{path}",
-                        "{path}/",
-                        fallback.as_str(),
-                    ]) =>
-                {
-                    true
-                }
-                Some(_) => {
-                    self.warn(at, "only the single-page form of try_files is carried over");
-                    false
-                }
-                None => false,
+            let spa = parts.try_files.as_ref().is_some_and(|t| {
+                t.iter()
+                    .map(String::as_str)
+                    .eq(["{path}", "{path}/", fallback.as_str()])
+            });
+            // Caddy tries every file given; infrac's `=404` form is an
+            // `error` on the untried matcher, else the last is the fallback.
+            let tried = match (&parts.try_files, spa) {
+                (Some(files), false) => match parts.untried {
+                    Some(status) => Some(TryFiles {
+                        files: files.clone(),
+                        fallback: Fallback::Status(status),
+                    }),
+                    None => files.split_last().and_then(|(last, rest)| {
+                        (!rest.is_empty()).then(|| TryFiles {
+                            files: rest.to_vec(),
+                            fallback: Fallback::File(last.clone()),
+                        })
+                    }),
+                },
+                _ => None,
             };
+            if let Some(t) = &tried {
+                if t.files.iter().any(|f| {
+                    !(f.starts_with('/') || f.starts_with(REQUEST_PATH))
+                        || has_placeholder(&f.replace(REQUEST_PATH, ""))
+                }) {
+                    self.warn(
+                        at,
+                        "only try_files of `{path}` and fixed paths are carried over",
+                    );
+                    return;
+                }
+            }
             Action::Static {
                 root,
                 index,
                 spa,
                 listing: parts.listing,
+                try_files: tried,
             }
         } else {
             if parts.root.is_some() || parts.file_server {

@@ -664,6 +664,7 @@ impl Reader<'_> {
         let mut returned: Option<(u16, Option<String>)> = None;
         let mut prefix_redirect = false;
         let mut try_files = None;
+        let mut tried = None;
         for x in &body {
             match x.name.as_str() {
                 "root" => root = x.args.first().cloned(),
@@ -801,10 +802,7 @@ impl Reader<'_> {
                 if t.args.iter().map(String::as_str).eq(spa_form) {
                     spa = true;
                 } else {
-                    self.warn(
-                        t,
-                        "only the single-page form (`$uri $uri/ /INDEX`) is carried over",
-                    );
+                    tried = self.try_files(t);
                 }
             }
             Action::Static {
@@ -812,6 +810,7 @@ impl Reader<'_> {
                 index,
                 spa,
                 listing,
+                try_files: tried,
             }
         } else {
             if !body.is_empty() {
@@ -836,6 +835,42 @@ impl Reader<'_> {
             action,
             span: Default::default(),
         });
+    }
+}
+
+impl Reader<'_> {
+    /// `try_files $uri $uri.html =404` as a `try` list: `$uri` is the
+    /// request path; the last is the fallback (a status or a file).
+    fn try_files(&mut self, d: &Directive) -> Option<TryFiles> {
+        let (last, files) = d.args.split_last()?;
+        let mut list = Vec::new();
+        for f in files {
+            let f = f.replace("$uri", REQUEST_PATH);
+            if has_variable(&f) || !(f.starts_with('/') || f.starts_with(REQUEST_PATH)) {
+                self.warn(d, "only files of `$uri` and fixed paths are carried over");
+                return None;
+            }
+            list.push(f);
+        }
+        let fallback = match last.strip_prefix('=') {
+            Some(s) => Fallback::Status(s.parse().ok()?),
+            None if last.starts_with('/') && !has_variable(last) => Fallback::File(last.clone()),
+            None => {
+                self.warn(
+                    d,
+                    "its fallback (a named location or a variable) is not carried over",
+                );
+                return None;
+            }
+        };
+        if list.is_empty() {
+            self.warn(d, "a `try_files` without files to try");
+            return None;
+        }
+        Some(TryFiles {
+            files: list,
+            fallback,
+        })
     }
 }
 

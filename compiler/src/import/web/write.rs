@@ -146,6 +146,7 @@ fn route(r: &Route, out: &mut String) {
             index,
             spa,
             listing,
+            try_files,
         } => {
             let _ = write!(out, " root={}", quote(root));
             if index != "index.html" {
@@ -156,6 +157,21 @@ fn route(r: &Route, out: &mut String) {
             }
             if *listing {
                 out.push_str(" listing=#true");
+            }
+            if let Some(t) = try_files {
+                let files: Vec<String> = t.files.iter().map(|f| quote(f)).collect();
+                let _ = write!(out, " {{\n        try {}", files.join(" "));
+                match &t.fallback {
+                    Fallback::Status(404) => {}
+                    Fallback::Status(s) => {
+                        let _ = write!(out, " fallback={s}");
+                    }
+                    Fallback::File(f) => {
+                        let _ = write!(out, " fallback={}", quote(f));
+                    }
+                }
+                out.push_str("\n    }\n");
+                return;
             }
         }
         Action::Proxy {
