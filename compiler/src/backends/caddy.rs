@@ -154,14 +154,7 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
     if site.compress {
         w.line("encode zstd gzip");
     }
-    let headers = site.response_headers();
-    if !headers.is_empty() {
-        w.open("header");
-        for (n, v) in headers {
-            w.line(&format!("{n} {}", quote(v)));
-        }
-        w.close();
-    }
+    set_headers(w, &site.response_headers());
     if let Some(max) = site.max_body {
         w.open("request_body");
         w.line(&format!("max_size {max}"));
@@ -199,6 +192,7 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
             Match::Prefix if r.path == "/" => w.open("handle"),
             Match::Prefix => w.open(&format!("handle {}", token(&format!("{}*", r.path)))),
         }
+        route_headers(w, site, r);
         action(w, site, *i, r);
         w.close();
     }
@@ -207,6 +201,7 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
         if site.error_page(404).is_some() {
             w.line("error 404");
         } else {
+            strip_success_headers(w, &site.success_only_headers());
             w.line("respond 404");
         }
         w.close();
@@ -234,14 +229,50 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
     }
 }
 
+/// One `header { … }` block.
+fn set_headers(w: &mut BlockWriter, headers: &[Header]) {
+    if headers.is_empty() {
+        return;
+    }
+    w.open("header");
+    for h in headers {
+        w.line(&format!("{} {}", h.name, quote(&h.value)));
+    }
+    w.close();
+}
+
+/// Deletes the headers sent on success only (and the route's
+/// content type) from a response that is not one.
+fn strip_success_headers(w: &mut BlockWriter, names: &[&str]) {
+    for n in names {
+        w.line(&format!("header -{n}"));
+    }
+}
+
 /// `handle_errors`: an error the server makes (a file not found, an
 /// upstream that cannot be reached, a `respond` route's error status)
-/// answered with the site's page for it, with the error's status.
+/// answered with the site's page for it, with the error's status. The
+/// headers that go with successes only, set before the error, are
+/// deleted, as nginx leaves them out (and a route's forced content type,
+/// so that the page gets its own).
 fn error_pages(w: &mut BlockWriter, site: &Site) {
-    if site.error_pages.is_empty() {
+    let mut strip = site.success_only_headers();
+    if site.routes.iter().any(|r| {
+        matches!(
+            r.action,
+            Action::Static {
+                content_type: Some(_),
+                ..
+            }
+        )
+    }) {
+        strip.push("Content-Type");
+    }
+    if site.error_pages.is_empty() && strip.is_empty() {
         return;
     }
     w.open("handle_errors");
+    strip_success_headers(w, &strip);
     for (i, page) in site.error_pages.iter().enumerate() {
         let codes: Vec<String> = page.statuses.iter().map(u16::to_string).collect();
         w.line(&format!(
@@ -249,12 +280,46 @@ fn error_pages(w: &mut BlockWriter, site: &Site) {
             codes.join(", ")
         ));
         w.open(&format!("handle @error_page_{i}"));
+        page_headers(w, site, page);
         w.line(&format!("root * {}", quote(&page.root)));
         w.line(&format!("rewrite * {}", token(&page.path)));
         w.line("file_server");
         w.close();
     }
     w.close();
+}
+
+/// An error page carries the headers of the route that serves it, not
+/// those of the route that failed (nginx serves the page as a request of
+/// its own): each header a route sets is set to what the page's route
+/// (else the site) sends with an error, or deleted.
+fn page_headers(w: &mut BlockWriter, site: &Site, page: &ErrorPage) {
+    let mut names: Vec<&str> = site
+        .routes
+        .iter()
+        .flat_map(|r| r.headers.iter().map(|h| h.name.as_str()))
+        .collect();
+    names.sort_by_key(|n| n.to_ascii_lowercase());
+    names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    if names.is_empty() {
+        return;
+    }
+    let serving = site.route_for(&page.path).map(|i| &site.routes[i]);
+    let sent = match serving {
+        Some(r) => site.route_headers(r),
+        None => site.response_headers(),
+    };
+    let mut set = Vec::new();
+    for n in names {
+        match sent
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(n) && h.always)
+        {
+            Some(h) => set.push(h.clone()),
+            None => w.line(&format!("header -{n}")),
+        }
+    }
+    set_headers(w, &set);
 }
 
 /// The named matcher of the regex route at `index`, and the name its
@@ -289,6 +354,51 @@ fn with_captures(target: &str, index: usize) -> String {
     out
 }
 
+/// A route's own headers, and its content type. A `respond` route's
+/// status is known: the headers for successes only go with it or not.
+fn route_headers(w: &mut BlockWriter, site: &Site, route: &Route) {
+    match &route.action {
+        Action::Respond { status, .. } => {
+            let own: Vec<Header> = route
+                .headers
+                .iter()
+                .filter(|h| sends(h, *status))
+                .cloned()
+                .collect();
+            set_headers(w, &own);
+            if !SUCCESS_STATUSES.contains(status) {
+                let site_only: Vec<&str> = site
+                    .headers
+                    .iter()
+                    .filter(|h| {
+                        !h.always
+                            && !route
+                                .headers
+                                .iter()
+                                .any(|r| r.name.eq_ignore_ascii_case(&h.name))
+                    })
+                    .map(|h| h.name.as_str())
+                    .collect();
+                strip_success_headers(w, &site_only);
+            }
+        }
+        Action::Static {
+            content_type: Some(ty),
+            ..
+        } => {
+            let mut own = route.headers.clone();
+            own.push(Header {
+                name: "Content-Type".into(),
+                value: ty.clone(),
+                span: route.span,
+                always: false,
+            });
+            set_headers(w, &own);
+        }
+        _ => set_headers(w, &route.headers),
+    }
+}
+
 fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
     match &route.action {
         Action::Static {
@@ -297,6 +407,7 @@ fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
             spa,
             listing,
             try_files,
+            ..
         } => {
             w.line(&format!("root * {}", quote(root)));
             // A folder without its `/` is redirected with 301 and the query

@@ -195,6 +195,18 @@ fn config(server: &str, sites: &[&Site], plain_http: Option<u16>) -> String {
     w.finish()
 }
 
+/// `add_header`, with `always` unless the header goes with successes only.
+fn add_headers(w: &mut BlockWriter, headers: &[Header]) {
+    for h in headers {
+        let always = if h.always { " always" } else { "" };
+        w.line(&format!(
+            "add_header {} {}{always};",
+            h.name,
+            quote(&h.value, true)
+        ));
+    }
+}
+
 fn listen(w: &mut BlockWriter, plain_http: Option<u16>, tls: bool, suffix: &str) {
     match (plain_http, tls) {
         (Some(port), _) => w.line(&format!("listen {port}{suffix};")),
@@ -228,12 +240,9 @@ fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
     listen(w, plain_http, tls, "");
     w.line(&format!("server_name {};", server_names(&site.hosts)));
     certificates(w, site, plain_http);
-    // Headers are set here only: a location with its own add_header would
-    // drop them (nginx does not merge add_header levels).
-    let headers = site.response_headers();
-    for (n, v) in headers {
-        w.line(&format!("add_header {n} {} always;", quote(v, true)));
-    }
+    // A location with headers of its own writes the site's again: nginx
+    // does not merge add_header levels.
+    add_headers(w, &site.response_headers());
     if site.compress {
         w.line("gzip on;");
         w.line("gzip_vary on;");
@@ -267,6 +276,9 @@ fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
             Match::Exact => w.open(&format!("location = {}", word(&r.path))),
             Match::Regex => w.open(&format!("location ~ {}", quote(&r.path, false))),
             Match::Prefix => w.open(&format!("location {}", word(&r.path))),
+        }
+        if !r.headers.is_empty() {
+            add_headers(w, &site.route_headers(r));
         }
         action(w, site, i, r);
         w.close();
@@ -346,9 +358,15 @@ fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
             spa,
             listing,
             try_files,
+            content_type,
         } => {
             w.line(&format!("root {};", word(root)));
             w.line(&format!("index {};", word(file)));
+            if let Some(ty) = content_type {
+                // No type by extension: every file is this type.
+                w.line("types { }");
+                w.line(&format!("default_type {};", quote(ty, true)));
+            }
             if *spa {
                 w.line(&format!(
                     "try_files $uri $uri/ {};",

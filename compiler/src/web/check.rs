@@ -113,6 +113,24 @@ fn engine_support(site: &Site, diags: &mut Diagnostics) {
             );
         }
     }
+    if site.engine == Engine::Caddy {
+        for r in &site.routes {
+            if !matches!(r.action, Action::Proxy { .. }) {
+                continue;
+            }
+            if let Some(h) = site.headers.iter().chain(&r.headers).find(|h| !h.always) {
+                diags.push(
+                    Diagnostic::error(
+                        Code::EngineCannot,
+                        format!("Caddy cannot leave `{}` out of an upstream's error responses", h.name),
+                    )
+                    .at(h.span, "sent on success only")
+                    .also(r.span, "a proxy route it applies to")
+                    .help("Caddy's `header` does not look at the upstream's status: send the header always (drop `always=#false`), set it in the upstream, or use `engine=\"nginx\"`"),
+                );
+            }
+        }
+    }
     if site.engine == Engine::Nginx {
         for r in &site.routes {
             if let Action::Proxy {

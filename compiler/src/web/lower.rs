@@ -364,37 +364,9 @@ impl Lowerer<'_> {
                     }
                 }
                 "header" => {
-                    self.only(c, "a header", &[]);
-                    let args = self.args(c);
-                    let [name, value] = args.as_slice() else {
-                        self.bad(
-                            c.span,
-                            "a header takes a name and a value".into(),
-                            "expected `header \"NAME\" \"VALUE\"`",
-                            "write `header \"X-Robots-Tag\" \"noindex\"`",
-                        );
-                        continue;
-                    };
-                    let (Some(n), Some(val)) = (
-                        self.text(name, "a header name"),
-                        self.text(value, "a header value"),
-                    ) else {
-                        continue;
-                    };
-                    if !is_header_name(&n) {
-                        self.bad(
-                            name.span,
-                            format!("`{n}` is not a header name"),
-                            "not an HTTP token",
-                            "a header name starts with a letter or digit, then letters, digits and `-` `_` `.` (e.g. `X-Robots-Tag`); `#`, `$`, quotes and a leading `-` or `+` mean something else to the servers",
-                        );
-                        continue;
+                    if let Some(h) = self.header(c) {
+                        site.headers.push(h);
                     }
-                    site.headers.push(Header {
-                        name: n,
-                        value: val,
-                        span: value.span,
-                    });
                 }
                 "basic-auth" => site.basic_auth = self.basic_auth(c),
                 "static" | "proxy" | "redirect" | "respond" => {
@@ -778,7 +750,7 @@ impl Lowerer<'_> {
         };
         let props: HashMap<&str, &IField> = c.props.iter().map(|p| (p.name.as_str(), p)).collect();
         let known: &[&str] = match c.name.as_str() {
-            "static" => &["root", "index", "spa", "listing", "regex"],
+            "static" => &["root", "index", "spa", "listing", "regex", "content-type"],
             "proxy" => &[
                 "to",
                 "port",
@@ -804,20 +776,26 @@ impl Lowerer<'_> {
         let mut upstream_values: Vec<&SValue> =
             props.get("to").map(|f| &f.value).into_iter().collect();
         let mut try_child = None;
+        let mut headers: Vec<Header> = Vec::new();
         for ch in &c.children {
             if ch.name == "to" && c.name == "proxy" {
                 upstream_values.extend(self.args(ch));
             } else if ch.name == "try" && c.name == "static" {
                 try_child = Some(ch);
+            } else if ch.name == "header" {
+                if let Some(h) = self.header(ch) {
+                    headers.retain(|o| !o.name.eq_ignore_ascii_case(&h.name));
+                    headers.push(h);
+                }
             } else {
                 self.unknown(
                     ch.name_span,
                     &ch.name,
                     &format!("a `{}` route", c.name),
                     match c.name.as_str() {
-                        "proxy" => &["to"],
-                        "static" => &["try"],
-                        _ => &[],
+                        "proxy" => &["to", "header"],
+                        "static" => &["try", "header"],
+                        _ => &["header"],
                     },
                 );
             }
@@ -864,12 +842,29 @@ impl Lowerer<'_> {
                     Some(ch) => Some(self.try_files(ch, spa)?),
                     None => None,
                 };
+                let content_type = match props.get("content-type") {
+                    Some(f) => {
+                        let t = self.text(&f.value, "a content type")?;
+                        if !is_media_type(&t) {
+                            self.bad(
+                                f.value.span,
+                                format!("`{t}` is not a content type"),
+                                "expected TYPE/SUBTYPE",
+                                "write a media type, with parameters if needed: `text/plain; charset=utf-8`, `application/octet-stream`",
+                            );
+                            return None;
+                        }
+                        Some(t)
+                    }
+                    None => None,
+                };
                 Action::Static {
                     root,
                     index,
                     spa,
                     listing: flag(self, "listing", false),
                     try_files,
+                    content_type,
                 }
             }
             "proxy" => {
@@ -1024,7 +1019,44 @@ impl Lowerer<'_> {
             path,
             matching,
             action,
+            headers,
             span: c.span,
+        })
+    }
+
+    /// `header "NAME" "VALUE" [always=#true]`, of a site or a route.
+    fn header(&mut self, c: &IChild) -> Option<Header> {
+        self.only(c, "a header", &["always"]);
+        let args = self.args(c);
+        let [name, value] = args.as_slice() else {
+            self.bad(
+                c.span,
+                "a header takes a name and a value".into(),
+                "expected `header \"NAME\" \"VALUE\"`",
+                "write `header \"X-Robots-Tag\" \"noindex\"`",
+            );
+            return None;
+        };
+        let n = self.text(name, "a header name")?;
+        let val = self.text(value, "a header value")?;
+        if !is_header_name(&n) {
+            self.bad(
+                name.span,
+                format!("`{n}` is not a header name"),
+                "not an HTTP token",
+                "a header name starts with a letter or digit, then letters, digits and `-` `_` `.` (e.g. `X-Robots-Tag`); `#`, `$`, quotes and a leading `-` or `+` mean something else to the servers",
+            );
+            return None;
+        }
+        let always = match c.props.iter().find(|p| p.name == "always") {
+            Some(p) => self.boolean(&p.value, "always")?,
+            None => true,
+        };
+        Some(Header {
+            name: n,
+            value: val,
+            span: value.span,
+            always,
         })
     }
 

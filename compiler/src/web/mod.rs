@@ -110,6 +110,8 @@ pub enum Action {
         /// `try "{path}" "{path}.html" … fallback=…`: the first of these
         /// files that exists, else the fallback.
         try_files: Option<TryFiles>,
+        /// Every file of the route is served as this type.
+        content_type: Option<String>,
     },
     Proxy {
         upstreams: Vec<Upstream>,
@@ -213,6 +215,9 @@ pub struct Route {
     pub path: String,
     pub matching: Match,
     pub action: Action,
+    /// Headers of this route's responses, besides (or replacing, by name)
+    /// the site's.
+    pub headers: Vec<Header>,
     pub span: Span,
 }
 
@@ -246,6 +251,18 @@ pub struct Header {
     pub name: String,
     pub value: String,
     pub span: Span,
+    /// Sent with every response, errors too (the default); else only
+    /// with the statuses nginx adds headers to without `always`
+    /// ([`SUCCESS_STATUSES`]).
+    pub always: bool,
+}
+
+/// The statuses a header without `always` goes with (nginx's list).
+pub const SUCCESS_STATUSES: &[u16] = &[200, 201, 204, 206, 301, 302, 303, 304, 307, 308];
+
+/// Whether a response of this status carries a header.
+pub fn sends(header: &Header, status: u16) -> bool {
+    header.always || SUCCESS_STATUSES.contains(&status)
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -365,7 +382,11 @@ impl Site {
             .chain(&self.aliases)
             .map(|h| (h.as_str(), self.span))
             .collect();
-        for h in &self.headers {
+        for h in self
+            .headers
+            .iter()
+            .chain(self.routes.iter().flat_map(|r| &r.headers))
+        {
             values.push((&h.name, h.span));
             values.push((&h.value, h.span));
         }
@@ -379,10 +400,12 @@ impl Site {
                     root,
                     index,
                     try_files,
+                    content_type,
                     ..
                 } => {
                     values.push((root, r.span));
                     values.push((index, r.span));
+                    values.extend(content_type.as_deref().map(|t| (t, r.span)));
                     if let Some(t) = try_files {
                         values.extend(t.files.iter().map(|f| (f.as_str(), r.span)));
                         if let Fallback::File(f) = &t.fallback {
@@ -401,8 +424,8 @@ impl Site {
     }
 
     /// Every response header the site sets: HSTS and the security headers
-    /// (when switched on), then its own.
-    pub fn response_headers(&self) -> Vec<(&str, &str)> {
+    /// (when switched on, always sent), then its own.
+    pub fn response_headers(&self) -> Vec<Header> {
         let mut headers: Vec<(&str, &str)> = Vec::new();
         if self.hsts() {
             headers.push(HSTS);
@@ -410,12 +433,48 @@ impl Site {
         if self.security_headers {
             headers.extend(SECURITY_HEADERS.iter().copied());
         }
-        headers.extend(
-            self.headers
-                .iter()
-                .map(|h| (h.name.as_str(), h.value.as_str())),
-        );
-        headers
+        let mut out: Vec<Header> = headers
+            .into_iter()
+            .map(|(n, v)| Header {
+                name: n.to_string(),
+                value: v.to_string(),
+                span: self.span,
+                always: true,
+            })
+            .collect();
+        out.extend(self.headers.iter().cloned());
+        out
+    }
+
+    /// The headers of a route's responses: the site's, less those the
+    /// route sets itself, then the route's.
+    pub fn route_headers(&self, route: &Route) -> Vec<Header> {
+        let mut out: Vec<Header> = self
+            .response_headers()
+            .into_iter()
+            .filter(|h| {
+                !route
+                    .headers
+                    .iter()
+                    .any(|r| r.name.eq_ignore_ascii_case(&h.name))
+            })
+            .collect();
+        out.extend(route.headers.iter().cloned());
+        out
+    }
+
+    /// Names of the headers (site's or a route's) sent on success only.
+    pub fn success_only_headers(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .headers
+            .iter()
+            .chain(self.routes.iter().flat_map(|r| &r.headers))
+            .filter(|h| !h.always)
+            .map(|h| h.name.as_str())
+            .collect();
+        names.sort_by_key(|n| n.to_ascii_lowercase());
+        names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        names
     }
 }
 

@@ -169,6 +169,27 @@ mod tests {
     }
 }
 
+/// A media type as a `Content-Type` value: `type/subtype`, then
+/// `; name=value` parameters, of token characters.
+pub fn is_media_type(s: &str) -> bool {
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    let mut parts = s.split(';');
+    let Some((ty, sub)) = parts.next().and_then(|m| m.trim().split_once('/')) else {
+        return false;
+    };
+    token(ty)
+        && token(sub)
+        && parts.all(|p| {
+            p.trim()
+                .split_once('=')
+                .is_some_and(|(k, v)| token(k) && token(v.trim_matches('"')))
+        })
+}
+
 /// Checks a route's regular expression against the subset PCRE (nginx)
 /// and Go's RE2 (Caddy) read alike: literals, `.`, classes (`[a-z]`,
 /// `[^/]`), groups (`( )`, `(?: )`), `|`, `*` `+` `?` (and their lazy

@@ -211,6 +211,7 @@ struct RouteParts {
     try_files: Option<Vec<String>>,
     /// infrac's `error @untried STATUS`: the status when no file exists.
     untried: Option<u16>,
+    headers: Vec<Header>,
     proxy: Option<(Vec<Upstream>, Policy, Option<String>)>,
     redirect: Option<(String, u16)>,
     strip_prefix: bool,
@@ -284,6 +285,7 @@ impl Reader<'_> {
             }
         };
         let mut log = None;
+        let mut success_only: Vec<String> = Vec::new();
         let mut top_level = RouteParts::default();
         let mut routes: Vec<Pending> = Vec::new();
         for d in body {
@@ -312,7 +314,7 @@ impl Reader<'_> {
                     }
                 }
                 "encode" => site.compress = true,
-                "header" => self.headers(d, &mut site),
+                "header" => self.headers(d, &mut site.headers, false),
                 "request_body" => {
                     for o in d.block.as_deref().unwrap_or_default() {
                         match (o.name.as_str(), o.args.as_slice()) {
@@ -364,7 +366,7 @@ impl Reader<'_> {
                         self.handle_or_directive(h, &mut routes, &mut top_level, &mut notes);
                     }
                 }
-                "handle_errors" => self.error_pages(d, &mut site),
+                "handle_errors" => success_only = self.error_pages(d, &mut site),
                 _ => self.handle_or_directive(d, &mut routes, &mut top_level, &mut notes),
             }
         }
@@ -390,6 +392,16 @@ impl Reader<'_> {
             self.push_route(&p.at, &p.path, p.matching, p.parts, &mut site);
         }
         settle_exact_static(&mut site, &mut notes);
+        // Headers deleted from errors are sent on success only.
+        for h in site
+            .headers
+            .iter_mut()
+            .chain(site.routes.iter_mut().flat_map(|r| r.headers.iter_mut()))
+        {
+            if success_only.iter().any(|n| n.eq_ignore_ascii_case(&h.name)) {
+                h.always = false;
+            }
+        }
         root_error_pages(&mut site, &mut notes);
         // `handle { respond 404 }` (or `error 404`) is what infrac writes
         // when no route is `/`.
@@ -406,35 +418,44 @@ impl Reader<'_> {
         }))
     }
 
-    fn headers(&mut self, d: &Directive, site: &mut Site) {
-        let mut set = |name: &str, raw: &str, this: &mut Self| {
+    /// `header N V` or `header { N V … }` into `into`. Deletions (`-N`)
+    /// are what infrac writes where headers for successes only must not
+    /// go (read from `handle_errors`); elsewhere a warning.
+    fn headers(&mut self, d: &Directive, into: &mut Vec<Header>, deletions_expected: bool) {
+        let mut set = |at: &Directive, name: &str, raw: &str, this: &mut Self| {
+            if name.starts_with('-') && raw.is_empty() && deletions_expected {
+                return;
+            }
             if name.starts_with(['-', '+', '>', '?']) || raw.is_empty() {
-                this.warn(d, "only headers set to a value are carried over");
+                this.warn(at, "only headers set to a value are carried over");
                 return;
             }
             if has_placeholder(raw) {
                 this.warn(
-                    d,
+                    at,
                     "its value holds a Caddy placeholder, which infrac writes as text",
                 );
             }
-            site.headers.retain(|h| !h.name.eq_ignore_ascii_case(name));
-            site.headers.push(Header {
+            into.retain(|h| !h.name.eq_ignore_ascii_case(name));
+            into.push(Header {
                 name: name.to_string(),
                 value: unescape(raw),
                 span: Default::default(),
+                always: true,
             });
         };
         match (&d.block, d.args.as_slice()) {
             (Some(lines), []) => {
                 for h in lines {
                     match h.args.as_slice() {
-                        [v] => set(&h.name, v, self),
+                        [v] => set(h, &h.name, v, self),
+                        [] => set(h, &h.name, "", self),
                         _ => self.warn(h, "not a header infrac reads"),
                     }
                 }
             }
-            (None, [n, v]) => set(n, v, self),
+            (None, [n, v]) => set(d, n, v, self),
+            (None, [n]) => set(d, n, "", self),
             _ => self.warn(d, "headers with a matcher are not carried over"),
         }
     }
@@ -542,6 +563,7 @@ impl Reader<'_> {
                 }
             }
             "try_files" => parts.try_files = Some(args.to_vec()),
+            "header" => self.headers(d, &mut parts.headers, true),
             "reverse_proxy" => {
                 let mut upstreams = Vec::new();
                 for a in args {
@@ -649,10 +671,10 @@ impl Reader<'_> {
         at: &Directive,
         path: &str,
         matching: Match,
-        parts: RouteParts,
+        mut parts: RouteParts,
         site: &mut Site,
     ) {
-        let action = if let Some((upstreams, policy, health)) = parts.proxy {
+        let action = if let Some((upstreams, policy, health)) = parts.proxy.take() {
             Action::Proxy {
                 upstreams,
                 policy,
@@ -746,12 +768,19 @@ impl Reader<'_> {
                     return;
                 }
             }
+            // A content type set in the route is the route's type.
+            let content_type = parts
+                .headers
+                .iter()
+                .position(|h| h.name.eq_ignore_ascii_case("Content-Type"))
+                .map(|i| parts.headers.remove(i).value);
             Action::Static {
                 root,
                 index,
                 spa,
                 listing: parts.listing,
                 try_files: tried,
+                content_type,
             }
         } else {
             if parts.root.is_some() || parts.file_server {
@@ -772,17 +801,23 @@ impl Reader<'_> {
             path: path.to_string(),
             matching,
             action,
+            headers: parts.headers,
             span: Default::default(),
         });
     }
 
     /// infrac's `handle_errors`: a matcher per page, each handle serving
     /// the page's file.
-    fn error_pages(&mut self, d: &Directive, site: &mut Site) {
+    /// Reads the error pages; gives the names of the headers it deletes
+    /// (those sent on success only).
+    fn error_pages(&mut self, d: &Directive, site: &mut Site) -> Vec<String> {
         let body = d.block.as_deref().unwrap_or_default();
         let mut matchers: Vec<(String, Vec<u16>)> = Vec::new();
+        let mut deleted = Vec::new();
         for x in body {
-            if x.name.starts_with('@') {
+            if x.name == "header" && x.args.len() == 1 && x.args[0].starts_with('-') {
+                deleted.push(x.args[0][1..].to_string());
+            } else if x.name.starts_with('@') {
                 let statuses = x
                     .args
                     .get(1)
@@ -827,6 +862,7 @@ impl Reader<'_> {
                 self.warn(x, "not carried over");
             }
         }
+        deleted
     }
 }
 

@@ -282,6 +282,7 @@ pub(crate) fn attach_aliases(sites: &mut Vec<ImportedSite>, redirects: Vec<(Vec<
                 site.routes.push(crate::web::Route {
                     path: "/".into(),
                     matching: crate::web::Match::Prefix,
+                    headers: Vec::new(),
                     action: crate::web::Action::Redirect {
                         to: target,
                         status: 301,

@@ -400,16 +400,11 @@ impl Reader<'_> {
             );
         }
         let value = unescape(raw);
-        if d.args.len() == 2 {
-            self.warn(
-                d,
-                "sent on success only here; infrac sends site headers on every response (`always`)",
-            );
-        }
         Some(Header {
             name: name.clone(),
             value,
             span: Default::default(),
+            always: d.args.get(2).is_some_and(|a| a == "always"),
         })
     }
 
@@ -665,6 +660,8 @@ impl Reader<'_> {
         let mut prefix_redirect = false;
         let mut try_files = None;
         let mut tried = None;
+        let mut content_type = None;
+        let mut headers: Vec<Header> = Vec::new();
         for x in &body {
             match x.name.as_str() {
                 "root" => root = x.args.first().cloned(),
@@ -702,6 +699,15 @@ impl Reader<'_> {
                 }
                 n if PROXY_DEFAULTS.contains(&n) => {}
                 "default_type" if body.iter().any(|y| y.name == "return") => {}
+                // `types { } default_type T;`: every file is of type T.
+                "types" if x.block.as_deref().is_some_and(|b| b.is_empty()) => {}
+                "default_type" => content_type = x.args.first().cloned(),
+                "add_header" => {
+                    if let Some(h) = self.header(x) {
+                        headers.retain(|o: &Header| !o.name.eq_ignore_ascii_case(&h.name));
+                        headers.push(h);
+                    }
+                }
                 "return" => {
                     let status = x.args.first().and_then(|s| s.parse::<u16>().ok());
                     match status {
@@ -795,6 +801,7 @@ impl Reader<'_> {
                         status: 0,
                         body: String::new(),
                     },
+                    headers: Vec::new(),
                     span: Default::default(),
                 }
                 .spa_fallback(&index);
@@ -811,6 +818,7 @@ impl Reader<'_> {
                 spa,
                 listing,
                 try_files: tried,
+                content_type: content_type.take(),
             }
         } else {
             if !body.is_empty() {
@@ -829,10 +837,22 @@ impl Reader<'_> {
             earlier.action = action;
             return;
         }
+        if content_type.is_some() {
+            self.warn(d, "a content type is carried over on static routes only");
+        }
+        // A location's headers repeat the server's (nginx does not merge
+        // the levels): only its own are the route's.
+        let site_headers = site.response_headers();
+        headers.retain(|h| {
+            !site_headers.iter().any(|s| {
+                s.name.eq_ignore_ascii_case(&h.name) && s.value == h.value && s.always == h.always
+            })
+        });
         site.routes.push(Route {
             path,
             matching,
             action,
+            headers,
             span: Default::default(),
         });
     }

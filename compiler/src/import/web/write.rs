@@ -75,7 +75,7 @@ fn site(site: &Site, on: &str, out: &mut String) {
     list("host", &site.hosts, out);
     list("alias", &site.aliases, out);
     for h in &site.headers {
-        let _ = writeln!(out, "    header {} {}", quote(&h.name), quote(&h.value));
+        let _ = writeln!(out, "    {}", header(h));
     }
     if let Some(auth) = &site.basic_auth {
         let _ = writeln!(
@@ -140,6 +140,8 @@ fn route(r: &Route, out: &mut String) {
         Match::Regex => out.push_str(" regex=#true"),
         Match::Prefix => {}
     }
+    // Children of the route: its files to try, upstreams, headers.
+    let mut children: Vec<String> = Vec::new();
     match &r.action {
         Action::Static {
             root,
@@ -147,6 +149,7 @@ fn route(r: &Route, out: &mut String) {
             spa,
             listing,
             try_files,
+            content_type,
         } => {
             let _ = write!(out, " root={}", quote(root));
             if index != "index.html" {
@@ -158,20 +161,22 @@ fn route(r: &Route, out: &mut String) {
             if *listing {
                 out.push_str(" listing=#true");
             }
+            if let Some(ty) = content_type {
+                let _ = write!(out, " content-type={}", quote(ty));
+            }
             if let Some(t) = try_files {
                 let files: Vec<String> = t.files.iter().map(|f| quote(f)).collect();
-                let _ = write!(out, " {{\n        try {}", files.join(" "));
+                let mut line = format!("try {}", files.join(" "));
                 match &t.fallback {
                     Fallback::Status(404) => {}
                     Fallback::Status(s) => {
-                        let _ = write!(out, " fallback={s}");
+                        let _ = write!(line, " fallback={s}");
                     }
                     Fallback::File(f) => {
-                        let _ = write!(out, " fallback={}", quote(f));
+                        let _ = write!(line, " fallback={}", quote(f));
                     }
                 }
-                out.push_str("\n    }\n");
-                return;
+                children.push(line);
             }
         }
         Action::Proxy {
@@ -195,11 +200,10 @@ fn route(r: &Route, out: &mut String) {
             }
             let addresses: Vec<String> = upstreams.iter().map(|u| quote(&u.address())).collect();
             if let [one] = addresses.as_slice() {
-                let _ = writeln!(out, " to={one}");
+                let _ = write!(out, " to={one}");
             } else {
-                let _ = writeln!(out, " {{\n        to {}\n    }}", addresses.join(" "));
+                children.push(format!("to {}", addresses.join(" ")));
             }
-            return;
         }
         Action::Redirect {
             to,
@@ -223,7 +227,22 @@ fn route(r: &Route, out: &mut String) {
             }
         }
     }
-    out.push('\n');
+    children.extend(r.headers.iter().map(header));
+    if children.is_empty() {
+        out.push('\n');
+    } else {
+        out.push_str(" {\n");
+        for c in children {
+            let _ = writeln!(out, "        {c}");
+        }
+        out.push_str("    }\n");
+    }
+}
+
+/// `header "NAME" "VALUE" [always=#false]`.
+fn header(h: &Header) -> String {
+    let always = if h.always { "" } else { " always=#false" };
+    format!("header {} {}{always}", quote(&h.name), quote(&h.value))
 }
 
 /// Bytes as `25m`, `1k` or a number.
