@@ -166,6 +166,23 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
         w.line(&format!("{} {{${}}}", auth.user, secret_env(&auth.secret)));
         w.close();
     }
+    // Rewrites run before the routes (Caddy's directive order), the first
+    // that matches alone (one group), in the order written (each has a
+    // named matcher, which Caddy does not reorder).
+    for (i, r) in site.rewrites.iter().enumerate() {
+        let (pattern, to) = r.as_regex();
+        let name = format!("rw{}", i + 1);
+        w.line(&format!(
+            "@rewrite_{} path_regexp {name} {}",
+            i + 1,
+            token(&pattern)
+        ));
+        w.line(&format!(
+            "rewrite @rewrite_{} {}",
+            i + 1,
+            token(&with_captures_named(&to, &name))
+        ));
+    }
     // The routes in the precedence both engines follow. Caddy sorts
     // `handle` blocks by the length of their path alone (`/exact*` before
     // `/exact`) and puts matcher names after paths, so with exact or regex
@@ -334,6 +351,11 @@ fn regex_name(index: usize) -> String {
 
 /// A regex redirect's target, its `$1`… as the route's captures.
 fn with_captures(target: &str, index: usize) -> String {
+    with_captures_named(target, &regex_name(index))
+}
+
+/// A target with `$1`… as the captures of the matcher named `name`.
+fn with_captures_named(target: &str, name: &str) -> String {
     let mut out = String::new();
     let mut rest = target;
     while let Some(at) = rest.find('$') {
@@ -341,7 +363,7 @@ fn with_captures(target: &str, index: usize) -> String {
         out.push_str(&escape_placeholders(before));
         match after.as_bytes().get(1) {
             Some(d @ b'1'..=b'9') => {
-                out.push_str(&format!("{{re.{}.{}}}", regex_name(index), *d as char));
+                out.push_str(&format!("{{re.{name}.{}}}", *d as char));
                 rest = &after[2..];
             }
             _ => {

@@ -35,6 +35,7 @@ const SITE_CHILDREN: &[&str] = &[
     "proxy",
     "redirect",
     "redirects",
+    "rewrite",
     "respond",
     "error-page",
 ];
@@ -221,6 +222,7 @@ impl Lowerer<'_> {
             max_body: None,
             basic_auth: None,
             routes: Vec::new(),
+            rewrites: Vec::new(),
             error_pages: Vec::new(),
         };
         let mut dns_managed = true;
@@ -375,6 +377,11 @@ impl Lowerer<'_> {
                     }
                 }
                 "error-page" => error_pages.push(c),
+                "rewrite" => {
+                    if let Some(r) = self.rewrite(c) {
+                        site.rewrites.push(r);
+                    }
+                }
                 "redirects" => {
                     for row in self.redirect_table(c) {
                         if let Some(r) = self.route(&row, &site, all) {
@@ -413,6 +420,33 @@ impl Lowerer<'_> {
                 self.diags.push(d.help(
                     "a fallback is served from the route's own root: give a path this route matches (and no other route before it), or a status (`fallback=404`)",
                 ));
+            }
+        }
+        // A rewrite into a redirect that keeps the path: nginx would keep
+        // the request's path as sent, Caddy the rewritten one.
+        for rw in &site.rewrites {
+            if rw.matching == Match::Regex {
+                continue;
+            }
+            let Some(i) = site.route_for(&rw.to) else {
+                continue;
+            };
+            let r = &site.routes[i];
+            if let Action::Redirect {
+                keep_path: true, ..
+            } = r.action
+            {
+                if r.prefix() && r.path != "/" {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::EngineCannot,
+                            format!("a rewrite to `{}` ends in a redirect that keeps the path", rw.to),
+                        )
+                        .at(rw.span, "rewritten here")
+                        .also(r.span, "this redirect takes the new path")
+                        .help("nginx's redirect keeps the path as the client sent it, Caddy's the rewritten one: redirect from the rewrite's own path instead (`redirect`), or give the redirect `keep-path=#false`"),
+                    );
+                }
             }
         }
         // Once every route is known: a page is a file of a static route.
@@ -1020,6 +1054,100 @@ impl Lowerer<'_> {
             matching,
             action,
             headers,
+            span: c.span,
+        })
+    }
+
+    /// `rewrite FROM to=TO [exact=#true|regex=#true]`.
+    fn rewrite(&mut self, c: &IChild) -> Option<Rewrite> {
+        self.only(c, "a rewrite", &["to", "exact", "regex"]);
+        let flag = |s: &mut Self, name: &str| match c.props.iter().find(|p| p.name == name) {
+            Some(p) => s.boolean(&p.value, name),
+            None => Some(false),
+        };
+        let (exact, regex) = (flag(self, "exact")?, flag(self, "regex")?);
+        let matching = match (exact, regex) {
+            (true, true) => {
+                self.bad(
+                    c.span,
+                    "a rewrite is exact or a regex, not both".into(),
+                    "both `exact` and `regex`",
+                    "an exact path is the regex `^/path$`: keep one of the two",
+                );
+                return None;
+            }
+            (true, false) => Match::Exact,
+            (false, true) => Match::Regex,
+            (false, false) => Match::Prefix,
+        };
+        let args = self.args(c);
+        let [from] = args.as_slice() else {
+            self.bad(
+                c.span,
+                "a rewrite takes the path it matches".into(),
+                "expected `rewrite \"/from\" to=\"/to\"`",
+                "write `rewrite \"/docs/latest\" to=\"/docs/v3\"`",
+            );
+            return None;
+        };
+        let mut groups = 0;
+        let from_text = if regex {
+            let pattern = self.text(from, "a rewrite's regular expression")?;
+            match portable_regex(&pattern) {
+                Ok(n) => groups = n,
+                Err(why) => {
+                    self.bad(
+                        from.span,
+                        format!("`{pattern}` is not a regular expression both engines read alike: {why}"),
+                        "not portable",
+                        "use literals, `.`, classes like `[^/]`, groups `( )` and `(?: )`, `|`, `* + ?`, `^ $`, `\\d \\w \\s` and a leading `(?i)`",
+                    );
+                    return None;
+                }
+            }
+            pattern
+        } else {
+            self.path(from, "a rewrite's path")?
+        };
+        let Some(to) = c.props.iter().find(|p| p.name == "to") else {
+            self.missing(c.span, "a rewrite needs `to`", "add `to=\"/new/path\"`");
+            return None;
+        };
+        let to_text = self.text(&to.value, "a rewrite's target")?;
+        let literal: String = if regex {
+            let mut s = to_text.clone();
+            for n in 1..=9 {
+                s = s.replace(&format!("${n}"), "x");
+            }
+            s
+        } else {
+            to_text.clone()
+        };
+        if !is_route_path(&literal) || literal.contains('$') {
+            self.bad(
+                to.value.span,
+                format!("`{to_text}` is not a path to rewrite to"),
+                "expected a request path",
+                "a rewrite's target is a path of the site (`/docs/v3`), without a query; to send the client elsewhere, use `redirect`",
+            );
+            return None;
+        }
+        if let Some(n) = capture_references(&to_text)
+            .into_iter()
+            .find(|n| regex && *n > groups)
+        {
+            self.bad(
+                to.value.span,
+                format!("`${n}` names a group the rewrite's expression does not have"),
+                &format!("the expression has {groups} group(s)"),
+                "`$1` is the text the first `( )` matched, `$2` the second…",
+            );
+            return None;
+        }
+        Some(Rewrite {
+            from: from_text,
+            matching,
+            to: to_text,
             span: c.span,
         })
     }

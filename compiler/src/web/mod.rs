@@ -297,9 +297,42 @@ pub struct Site {
     pub basic_auth: Option<BasicAuth>,
     /// In source order; backends order them as each engine needs.
     pub routes: Vec<Route>,
+    /// Internal rewrites, tried in order before the routes.
+    pub rewrites: Vec<Rewrite>,
     /// `error-page 404 "/404.html"`: what the server itself answers with
     /// these statuses has this file of a static route as its body.
     pub error_pages: Vec<ErrorPage>,
+}
+
+/// `rewrite FROM to=TO`: a request whose path FROM matches is served as
+/// if it were for TO (the routes match the new path; the query is kept).
+/// The first matching rewrite applies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rewrite {
+    pub from: String,
+    pub matching: Match,
+    /// The new path: for a prefix, what replaces it; for a regex, with
+    /// `$1`… for its groups.
+    pub to: String,
+    pub span: Span,
+}
+
+impl Rewrite {
+    /// The rewrite as one regular expression and replacement, `$1`… for
+    /// the groups: how both engines are given it.
+    pub fn as_regex(&self) -> (String, String) {
+        match self.matching {
+            Match::Exact => (
+                format!("^{}$", text::regex_escape(&self.from)),
+                self.to.clone(),
+            ),
+            Match::Prefix => (
+                format!("^{}(.*)$", text::regex_escape(&self.from)),
+                format!("{}$1", self.to),
+            ),
+            Match::Regex => (self.from.clone(), self.to.clone()),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -392,6 +425,10 @@ impl Site {
         }
         if let Some(auth) = &self.basic_auth {
             values.push((&auth.user, auth.span));
+        }
+        for r in &self.rewrites {
+            values.push((&r.from, r.span));
+            values.push((&r.to, r.span));
         }
         for r in &self.routes {
             values.push((&r.path, r.span));

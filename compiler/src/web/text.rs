@@ -190,6 +190,18 @@ pub fn is_media_type(s: &str) -> bool {
         })
 }
 
+/// A literal as a regular expression (PCRE and RE2 alike).
+pub fn regex_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if ".^$*+?()[]{}|\\/".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Checks a route's regular expression against the subset PCRE (nginx)
 /// and Go's RE2 (Caddy) read alike: literals, `.`, classes (`[a-z]`,
 /// `[^/]`), groups (`( )`, `(?: )`), `|`, `*` `+` `?` (and their lazy

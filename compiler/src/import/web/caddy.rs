@@ -367,6 +367,25 @@ impl Reader<'_> {
                     }
                 }
                 "handle_errors" => success_only = self.error_pages(d, &mut site),
+                "rewrite" => match d.args.as_slice() {
+                    [m, to] if m.starts_with('@') => {
+                        let found = self.regexes.iter().find(|(n, _, _)| n == m).cloned();
+                        let rewrite = found.and_then(|(_, name, pattern)| {
+                            let mut to = to.clone();
+                            for n in 1..=9 {
+                                for prefix in ["re", "http.regexp"] {
+                                    to = to.replace(&format!("{{{prefix}.{name}.{n}}}"), &format!("${n}"));
+                                }
+                            }
+                            super::rewrite_from_regex(&pattern, &unescape(&to))
+                        });
+                        match rewrite {
+                            Some(r) => site.rewrites.push(r),
+                            None => self.warn(d, "only rewrites on a `path_regexp` matcher are carried over"),
+                        }
+                    }
+                    _ => self.warn(d, "only rewrites on a `path_regexp` matcher are carried over"),
+                },
                 _ => self.handle_or_directive(d, &mut routes, &mut top_level, &mut notes),
             }
         }

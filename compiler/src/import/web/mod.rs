@@ -249,6 +249,7 @@ pub(crate) fn new_site(engine: crate::web::Engine) -> Site {
         max_body: None,
         basic_auth: None,
         routes: Vec::new(),
+        rewrites: Vec::new(),
         error_pages: Vec::new(),
     }
 }
@@ -298,6 +299,47 @@ pub(crate) fn attach_aliases(sites: &mut Vec<ImportedSite>, redirects: Vec<(Vec<
             }
         }
     }
+}
+
+/// A rewrite read as a regular expression and replacement (`$1`… for its
+/// groups), in infrac's simplest form: `^LITERAL$` is exact,
+/// `^LITERAL(.*)$` to `…$1` a prefix. `None` when the engines would not
+/// read it alike.
+pub(crate) fn rewrite_from_regex(pattern: &str, to: &str) -> Option<crate::web::Rewrite> {
+    use crate::web::{text, Match, Rewrite};
+    let unescape = |s: &str| -> Option<String> {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => out.push(chars.next()?),
+                c if ".^$*+?()[]{}|".contains(c) => return None,
+                c => out.push(c),
+            }
+        }
+        Some(out)
+    };
+    let literal = |s: &str| unescape(s).filter(|p| text::is_route_path(p));
+    let body = pattern.strip_prefix('^');
+    let exact = body.and_then(|b| b.strip_suffix('$')).and_then(literal);
+    let prefix = body
+        .and_then(|b| b.strip_suffix("(.*)$"))
+        .and_then(literal)
+        .zip(to.strip_suffix("$1").filter(|t| !t.contains('$')));
+    let (from, matching, to) = if let Some(from) = exact.filter(|_| !to.contains('$')) {
+        (from, Match::Exact, to.to_string())
+    } else if let Some((from, to)) = prefix {
+        (from, Match::Prefix, to.to_string())
+    } else {
+        text::portable_regex(pattern).ok()?;
+        (pattern.to_string(), Match::Regex, to.to_string())
+    };
+    Some(Rewrite {
+        from,
+        matching,
+        to,
+        span: Default::default(),
+    })
 }
 
 /// infrac's static routes serve folders, so have no exact form: an exact

@@ -530,7 +530,23 @@ impl Reader<'_> {
                 "index" => server_index = d.args.first().cloned(),
                 "location" => locations.push(d),
                 "error_page" => error_pages.push(d),
-                "return" | "rewrite" | "try_files" | "proxy_pass" => {
+                "rewrite" => match d.args.as_slice() {
+                    [pattern, to, flag] if flag == "last" || flag == "break" => {
+                        match super::rewrite_from_regex(pattern, &unescape(to)) {
+                            Some(r) => site.rewrites.push(r),
+                            None => self.warn(
+                                d,
+                                "a rewrite the engines would not read alike is not carried over",
+                            ),
+                        }
+                    }
+                    [_, to, flag] if flag == "permanent" || flag == "redirect" => {
+                        let _ = to;
+                        self.warn(d, "a rewrite that redirects is not carried over: write it as a regex `redirect`");
+                    }
+                    _ => self.warn(d, "only `rewrite REGEX PATH last` is carried over"),
+                },
+                "return" | "try_files" | "proxy_pass" => {
                     // A server-wide action: the route `/`.
                     locations.push(d)
                 }

@@ -85,6 +85,15 @@ fn site(site: &Site, on: &str, out: &mut String) {
             quote(&auth.secret)
         );
     }
+    for r in &site.rewrites {
+        let _ = write!(out, "    rewrite {} to={}", quote(&r.from), quote(&r.to));
+        match r.matching {
+            Match::Exact => out.push_str(" exact=#true"),
+            Match::Regex => out.push_str(" regex=#true"),
+            Match::Prefix => {}
+        }
+        out.push('\n');
+    }
     // Exact redirects of one status, two or more: a table.
     let tables: Vec<u16> = {
         let mut statuses: Vec<u16> = site
