@@ -219,16 +219,34 @@ fn import_sites(out: &Path, project: &Path) -> String {
         }
     }
     configs.sort();
-    let imported = infrac::import::import(&configs, infrac::kinds::registry(), None).unwrap();
     let declared: String = std::fs::read_dir(project)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "kdl"))
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect();
-    imported
-        .kdl
-        .lines()
+    // Each server's config on its server: a machine's as `machine.NAME`
+    // (`--on`), a droplet's by its folder's name.
+    let mut kdl = String::new();
+    for (path, text) in configs {
+        let server = Path::new(&path)
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let on = declared
+            .contains(&format!("machine \"{server}\""))
+            .then(|| format!("machine.{server}"));
+        let imported =
+            infrac::import::import(&[(path, text)], infrac::kinds::registry(), on.as_deref())
+                .unwrap();
+        kdl.push_str(&imported.kdl);
+    }
+    let mut seen = std::collections::HashSet::new();
+    kdl.lines()
+        .filter(|l| !l.starts_with("secret ") || seen.insert(l.to_string()))
         .filter(|l| {
             !(l.starts_with("secret ")
                 && declared.contains(l.split(" description").next().unwrap()))

@@ -255,7 +255,8 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// The droplet the imported sites run on (by default, the one each
-        /// web config's folder is named after: `nginx/web/nginx.conf`)
+        /// web config's folder is named after: `nginx/web/nginx.conf`), or
+        /// `machine.NAME` for a machine infrac does not create
         #[arg(long)]
         on: Option<String>,
         /// Write the KDL to this file (never over an existing one) instead

@@ -10,6 +10,7 @@ use smol_str::SmolStr;
 /// its own model by a stage of its own after expansion.
 pub const STAGE_KINDS: &[&str] = &[
     crate::web::SITE,
+    crate::web::machines::MACHINE,
     crate::apps::APP,
     crate::apps::JOB,
     crate::apps::CRON_JOB,
@@ -31,7 +32,7 @@ pub struct StageKindInfo {
 }
 
 pub fn stage_kind_info() -> Vec<StageKindInfo> {
-    let mut kinds = vec![crate::web::info()];
+    let mut kinds = vec![crate::web::info(), crate::web::machines::info()];
     kinds.extend(crate::apps::info());
     kinds
 }

@@ -53,6 +53,7 @@ pub fn info() -> crate::model::StageKindInfo {
 }
 
 pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostics) -> Web {
+    let machines = super::machines::take(&mut exp.instances, diags);
     if !exp.instances.iter().any(|i| i.kind == SITE) {
         return Web {
             sites: Vec::new(),
@@ -71,6 +72,7 @@ pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostic
         internal: BTreeMap::new(),
         records: Vec::new(),
         ipv6: Default::default(),
+        machines,
     };
     for (i, inst) in exp.instances.iter().enumerate() {
         if inst.kind == "droplet" {
@@ -92,6 +94,24 @@ pub fn lower(exp: &mut Expanded, plain_http: Option<u16>, diags: &mut Diagnostic
         }
     }
 
+    // A machine and a droplet of one name would share an output folder.
+    let mut clashes: Vec<(&String, Span)> = l
+        .machines
+        .iter()
+        .filter(|(label, _)| l.droplets.contains_key(label.as_str()))
+        .map(|(label, m)| (label, m.span))
+        .collect();
+    clashes.sort();
+    for (label, span) in clashes {
+        l.diags.push(
+            Diagnostic::error(
+                Code::DuplicateName,
+                format!("`{label}` is both a droplet and a machine"),
+            )
+            .at(span, "a machine of a droplet's name")
+            .help("servers are named once: their configs go to `nginx/NAME/` or `caddy/NAME/`; rename the machine"),
+        );
+    }
     let mut labels: HashMap<String, Span> = HashMap::new();
     let mut sites = Vec::new();
     for inst in &site_instances {
@@ -184,6 +204,8 @@ struct Lowerer<'d> {
     records: Vec<Instance>,
     /// Droplets (and groups) with IPv6: their names get AAAA records too.
     ipv6: std::collections::HashSet<String>,
+    /// Servers infrac does not create, by label.
+    machines: HashMap<String, super::machines::Machine>,
 }
 
 impl ReadValues for Lowerer<'_> {
@@ -477,7 +499,22 @@ impl Lowerer<'_> {
             Some(v) => {
                 for (label, id) in self.servers(v, all) {
                     site.servers.push(label);
-                    site.server_ids.push(id);
+                    site.server_ids.extend(id);
+                }
+            }
+        }
+        // Routes that proxy to the site's own (only) machine use loopback.
+        if let [only] = site.servers.as_slice() {
+            if site.server_ids.is_empty() {
+                for r in &mut site.routes {
+                    if let Action::Proxy { upstreams, .. } = &mut r.action {
+                        for u in upstreams
+                            .iter_mut()
+                            .filter(|u| u.machine.as_ref() == Some(only))
+                        {
+                            u.host = "127.0.0.1".into();
+                        }
+                    }
                 }
             }
         }
@@ -1263,12 +1300,25 @@ impl Lowerer<'_> {
                     );
                     return Vec::new();
                 };
+                if let Some(label) = path.strip_prefix("machine.") {
+                    return match self.machine(label, v.span) {
+                        Some(m) => vec![Upstream {
+                            host: m.upstream_address(),
+                            port,
+                            droplet: None,
+                            machine: Some(label.to_string()),
+                            span: v.span,
+                        }],
+                        None => Vec::new(),
+                    };
+                }
                 self.droplets_at(path, v.span, all)
                     .into_iter()
                     .map(|(_, id)| Upstream {
                         host: String::new(),
                         port,
                         droplet: Some(id),
+                        machine: None,
                         span: v.span,
                     })
                     .collect()
@@ -1282,6 +1332,7 @@ impl Lowerer<'_> {
                         host,
                         port: p,
                         droplet: None,
+                        machine: None,
                         span: v.span,
                     }],
                     None => {
@@ -1334,9 +1385,45 @@ impl Lowerer<'_> {
         }
     }
 
-    fn servers(&mut self, v: &SValue, all: &[Instance]) -> Vec<(String, usize)> {
+    /// A machine by label, or an error at `span`.
+    fn machine(&mut self, label: &str, span: Span) -> Option<super::machines::Machine> {
+        if let Some(m) = self.machines.get(label) {
+            return Some(m.clone());
+        }
+        let mut names: Vec<&str> = self.machines.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        let help = suggest(
+            label,
+            &names,
+            "declare it: `machine \"NAME\" address=\"203.0.113.7\"`",
+        );
+        self.diags.push(
+            Diagnostic::error(
+                Code::UnresolvedReference,
+                format!("no machine named `{label}`"),
+            )
+            .at(span, "expected machine.NAME")
+            .help(help),
+        );
+        None
+    }
+
+    /// The servers `on` names: droplets (label, instance) and machines
+    /// (label, no instance).
+    fn servers(&mut self, v: &SValue, all: &[Instance]) -> Vec<(String, Option<usize>)> {
         match &v.value {
-            Value::Ref(path) => self.droplets_at(path, v.span, all),
+            Value::Ref(path) if path.starts_with("machine.") => {
+                let label = &path["machine.".len()..];
+                self.machine(label, v.span)
+                    .map(|_| (label.to_string(), None))
+                    .into_iter()
+                    .collect()
+            }
+            Value::Ref(path) => self
+                .droplets_at(path, v.span, all)
+                .into_iter()
+                .map(|(l, i)| (l, Some(i)))
+                .collect(),
             Value::List(items) => items.iter().flat_map(|i| self.servers(i, all)).collect(),
             _ => {
                 self.wrong_type(v, "`on`", "a droplet reference (`(ref)\"droplet.NAME\"`)");
@@ -1380,6 +1467,25 @@ impl Lowerer<'_> {
             } else {
                 format!("site-{slug}-{}", n + 1)
             };
+            if let Some(label) = path.strip_prefix("machine.") {
+                // An undeclared machine has its own error.
+                let Some(m) = self.machines.get(label) else {
+                    continue;
+                };
+                // Its addresses as written.
+                let mut families = vec![("A", m.address.to_string(), "")];
+                families.extend(m.address_v6.map(|a| ("AAAA", a.to_string(), "-v6")));
+                for (record_type, address, suffix) in families {
+                    let value = SValue {
+                        value: Value::Str(address.into()),
+                        span,
+                    };
+                    let props = address_props(record_kind, host, record_type, value, None, span);
+                    self.records
+                        .push(record(record_kind, format!("{base}{suffix}"), props, span));
+                }
+                continue;
+            }
             let droplet = path.strip_prefix("droplet.").unwrap_or(path);
             let families: &[(&str, &str, &str)] = if self.ipv6.contains(droplet) {
                 &[("A", "ipv4", ""), ("AAAA", "ipv6", "-v6")]

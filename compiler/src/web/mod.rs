@@ -10,6 +10,7 @@
 
 mod check;
 mod lower;
+pub mod machines;
 pub mod text;
 
 pub use check::check;
@@ -86,6 +87,8 @@ pub struct Upstream {
     pub port: u16,
     /// The droplet behind it (instance index until the plan maps it).
     pub droplet: Option<usize>,
+    /// The machine behind it (its label).
+    pub machine: Option<String>,
     pub span: Span,
 }
 

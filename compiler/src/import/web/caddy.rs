@@ -992,6 +992,7 @@ fn upstream(address: &str) -> Option<Upstream> {
         host: host.to_string(),
         port,
         droplet: None,
+        machine: None,
         span: Default::default(),
     })
 }

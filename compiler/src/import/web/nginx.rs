@@ -959,6 +959,7 @@ fn upstream(address: &str, default_port: Option<u16>) -> Option<Upstream> {
         host: host.to_string(),
         port,
         droplet: None,
+        machine: None,
         span: Default::default(),
     })
 }

@@ -38,7 +38,11 @@ fn site(site: &Site, on: &str, out: &mut String) {
         out,
         "site {} on=(ref){}",
         quote(&site.label),
-        quote(&format!("droplet.{on}"))
+        quote(&if on.contains('.') {
+            on.to_string()
+        } else {
+            format!("droplet.{on}")
+        })
     );
     if site.engine == Engine::Nginx {
         out.push_str(" engine=\"nginx\"");
