@@ -143,6 +143,47 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
             Tls::Acme { email: None } | Tls::Off => {}
         }
     }
+    site_body(w, site);
+    w.close();
+    // Paths served over plain HTTP too: a site block of its own for
+    // `http://` (Caddy then leaves out its automatic redirect for these
+    // names, so it redirects the other paths itself, with 301 as nginx).
+    if plain_http.is_none() && site.tls != Tls::Off && !site.plain_http_paths.is_empty() {
+        w.blank();
+        w.line(&format!("# Plain HTTP of `{}`.", site.label));
+        let hosts: Vec<String> = site.hosts.iter().map(|h| format!("http://{h}")).collect();
+        w.open(&hosts.join(", "));
+        let paths: Vec<String> = site
+            .plain_http_paths
+            .iter()
+            .map(|p| token(&format!("{p}*")))
+            .collect();
+        w.line(&format!("@to_https not path {}", paths.join(" ")));
+        w.line("redir @to_https https://{host}{uri} 301");
+        site_body(w, site);
+        w.close();
+    }
+    if !site.aliases.is_empty() {
+        w.blank();
+        w.line(&format!("# Aliases of `{}`.", site.label));
+        w.open(&addresses(site, &site.aliases, plain_http));
+        if plain_http.is_none() {
+            if let Tls::Files { cert, key } = &site.tls {
+                w.line(&format!("tls {} {}", quote(cert), quote(key)));
+            }
+        }
+        let target = format!("{}://{}", site.scheme(), site.hosts[0]);
+        w.line(&format!(
+            "redir * {} 301",
+            token(&format!("{}{{uri}}", escape_placeholders(&target)))
+        ));
+        w.close();
+    }
+}
+
+/// What a site block holds besides its addresses and TLS: log,
+/// compression, headers, limits, rewrites, routes and error pages.
+fn site_body(w: &mut BlockWriter, site: &Site) {
     if site.access_log {
         w.open("log");
         w.line(&format!(
@@ -227,23 +268,6 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
         w.close();
     }
     error_pages(w, site);
-    w.close();
-    if !site.aliases.is_empty() {
-        w.blank();
-        w.line(&format!("# Aliases of `{}`.", site.label));
-        w.open(&addresses(site, &site.aliases, plain_http));
-        if plain_http.is_none() {
-            if let Tls::Files { cert, key } = &site.tls {
-                w.line(&format!("tls {} {}", quote(cert), quote(key)));
-            }
-        }
-        let target = format!("{}://{}", site.scheme(), site.hosts[0]);
-        w.line(&format!(
-            "redir * {} 301",
-            token(&format!("{}{{uri}}", escape_placeholders(&target)))
-        ));
-        w.close();
-    }
 }
 
 /// One `header { … }` block.

@@ -184,51 +184,9 @@ fn config(server: &str, sites: &[&Site], plain_http: Option<u16>) -> String {
     w.finish()
 }
 
-/// `add_header`, with `always` unless the header goes with successes only.
-fn add_headers(w: &mut BlockWriter, headers: &[Header]) {
-    for h in headers {
-        let always = if h.always { " always" } else { "" };
-        w.line(&format!(
-            "add_header {} {}{always};",
-            h.name,
-            quote(&h.value, true)
-        ));
-    }
-}
-
-fn listen(w: &mut BlockWriter, plain_http: Option<u16>, tls: bool, suffix: &str) {
-    match (plain_http, tls) {
-        (Some(port), _) => w.line(&format!("listen {port}{suffix};")),
-        (None, false) => {
-            w.line(&format!("listen 80{suffix};"));
-            w.line(&format!("listen [::]:80{suffix};"));
-        }
-        (None, true) => {
-            w.line(&format!("listen 443 ssl http2{suffix};"));
-            w.line(&format!("listen [::]:443 ssl http2{suffix};"));
-        }
-    }
-}
-
-fn certificates(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
-    if plain_http.is_some() {
-        return;
-    }
-    if let Tls::Files { cert, key } = &site.tls {
-        w.line(&format!("ssl_certificate {};", word(cert)));
-        w.line(&format!("ssl_certificate_key {};", word(key)));
-        w.line("ssl_protocols TLSv1.2 TLSv1.3;");
-    }
-}
-
-fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
-    let tls = plain_http.is_none() && site.tls != Tls::Off;
-    w.blank();
-    w.line(&format!("# Site `{}`.", site.label));
-    w.open("server");
-    listen(w, plain_http, tls, "");
-    w.line(&format!("server_name {};", server_names(&site.hosts)));
-    certificates(w, site, plain_http);
+/// What a site's server block holds besides its listeners, names and
+/// certificates: headers, limits, logs, rewrites, routes and error pages.
+fn site_body(w: &mut BlockWriter, site: &Site) {
     // A location with headers of its own writes the site's again: nginx
     // does not merge add_header levels.
     add_headers(w, &site.response_headers());
@@ -298,12 +256,78 @@ fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
         w.line("return 404;");
         w.close();
     }
+}
+
+/// `add_header`, with `always` unless the header goes with successes only.
+fn add_headers(w: &mut BlockWriter, headers: &[Header]) {
+    for h in headers {
+        let always = if h.always { " always" } else { "" };
+        w.line(&format!(
+            "add_header {} {}{always};",
+            h.name,
+            quote(&h.value, true)
+        ));
+    }
+}
+
+fn listen(w: &mut BlockWriter, plain_http: Option<u16>, tls: bool, suffix: &str) {
+    match (plain_http, tls) {
+        (Some(port), _) => w.line(&format!("listen {port}{suffix};")),
+        (None, false) => {
+            w.line(&format!("listen 80{suffix};"));
+            w.line(&format!("listen [::]:80{suffix};"));
+        }
+        (None, true) => {
+            w.line(&format!("listen 443 ssl http2{suffix};"));
+            w.line(&format!("listen [::]:443 ssl http2{suffix};"));
+        }
+    }
+}
+
+fn certificates(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
+    if plain_http.is_some() {
+        return;
+    }
+    if let Tls::Files { cert, key } = &site.tls {
+        w.line(&format!("ssl_certificate {};", word(cert)));
+        w.line(&format!("ssl_certificate_key {};", word(key)));
+        w.line("ssl_protocols TLSv1.2 TLSv1.3;");
+    }
+}
+
+fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
+    let tls = plain_http.is_none() && site.tls != Tls::Off;
+    w.blank();
+    w.line(&format!("# Site `{}`.", site.label));
+    w.open("server");
+    listen(w, plain_http, tls, "");
+    w.line(&format!("server_name {};", server_names(&site.hosts)));
+    certificates(w, site, plain_http);
+    site_body(w, site);
     w.close();
     if tls {
         w.open("server");
         listen(w, None, false, "");
         w.line(&format!("server_name {};", server_names(&site.hosts)));
-        w.line("return 301 https://$host$request_uri;");
+        if site.plain_http_paths.is_empty() {
+            w.line("return 301 https://$host$request_uri;");
+        } else {
+            // The paths served over plain HTTP too: the site as over
+            // HTTPS; every other path is redirected (a server-level `if`,
+            // before locations are looked up).
+            let paths: Vec<String> = site
+                .plain_http_paths
+                .iter()
+                .map(|p| regex_escape(p))
+                .collect();
+            w.open(&format!(
+                "if ($uri !~ {})",
+                quote(&format!("^({})", paths.join("|")), false)
+            ));
+            w.line("return 301 https://$host$request_uri;");
+            w.close();
+            site_body(w, site);
+        }
         w.close();
     }
     if !site.aliases.is_empty() {

@@ -36,6 +36,7 @@ const SITE_CHILDREN: &[&str] = &[
     "redirect",
     "redirects",
     "rewrite",
+    "plain-http",
     "respond",
     "error-page",
 ];
@@ -245,6 +246,7 @@ impl Lowerer<'_> {
             basic_auth: None,
             routes: Vec::new(),
             rewrites: Vec::new(),
+            plain_http_paths: Vec::new(),
             error_pages: Vec::new(),
         };
         let mut dns_managed = true;
@@ -402,6 +404,22 @@ impl Lowerer<'_> {
                 "rewrite" => {
                     if let Some(r) = self.rewrite(c) {
                         site.rewrites.push(r);
+                    }
+                }
+                "plain-http" => {
+                    self.only(c, "`plain-http`", &[]);
+                    for v in self.args(c) {
+                        if let Some(p) = self.path(v, "a path served over plain HTTP") {
+                            site.plain_http_paths.push(p);
+                        }
+                    }
+                    if site.tls == Tls::Off {
+                        self.bad(
+                            c.span,
+                            "the site is all plain HTTP already".into(),
+                            "`tls=\"off\"`",
+                            "`plain-http` names the paths of a TLS site that are not redirected to HTTPS (an apt repository, a certbot webroot); drop it here",
+                        );
                     }
                 }
                 "redirects" => {

@@ -302,6 +302,9 @@ pub struct Site {
     pub routes: Vec<Route>,
     /// Internal rewrites, tried in order before the routes.
     pub rewrites: Vec<Rewrite>,
+    /// Path prefixes served over plain HTTP too, not redirected to HTTPS
+    /// (`plain-http "/debian/"`).
+    pub plain_http_paths: Vec<String>,
     /// `error-page 404 "/404.html"`: what the server itself answers with
     /// these statuses has this file of a static route as its body.
     pub error_pages: Vec<ErrorPage>,

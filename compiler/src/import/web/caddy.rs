@@ -153,6 +153,7 @@ pub(super) fn read(path: &str, text: &str) -> Result<WebImport, String> {
     };
     let mut sites: Vec<ImportedSite> = Vec::new();
     let mut redirects = Vec::new();
+    let mut plain_sides = Vec::new();
     for (i, block) in top.iter().enumerate() {
         let Some(body) = &block.block else {
             r.warn(block, "not carried over (outside a site block)");
@@ -183,9 +184,11 @@ pub(super) fn read(path: &str, text: &str) -> Result<WebImport, String> {
             Read::Site(s) => sites.push(*s),
             Read::Alias(names, target) => redirects.push((names, target)),
             Read::Implied => {}
+            Read::PlainHttp(hosts, paths) => plain_sides.push((hosts, paths)),
         }
     }
     attach_aliases(&mut sites, redirects);
+    super::attach_plain_http(&mut sites, plain_sides, &mut r.warnings);
     Ok(WebImport {
         sites,
         warnings: r.warnings,
@@ -266,6 +269,22 @@ impl Reader<'_> {
                 self.warn(block, "a site block without host names is not carried over");
             }
             return Read::Implied;
+        }
+        // infrac's `plain-http`: `@to_https not path P*…` and its redirect.
+        if plain {
+            let paths = body.iter().find_map(|d| match d.args.as_slice() {
+                [not, path, rest @ ..]
+                    if d.name == "@to_https" && not == "not" && path == "path" =>
+                {
+                    rest.iter()
+                        .map(|p| p.strip_suffix('*').map(str::to_string))
+                        .collect::<Option<Vec<String>>>()
+                }
+                _ => None,
+            });
+            if let Some(paths) = paths {
+                return Read::PlainHttp(hosts, paths);
+            }
         }
         let meaningful: Vec<&Directive> = body.iter().filter(|d| d.name != "tls").collect();
         if let [d] = meaningful.as_slice() {

@@ -63,6 +63,53 @@ pub(crate) enum Read {
     /// What infrac writes by itself (the catch-all, the redirect to
     /// HTTPS), or a block already warned about.
     Implied,
+    /// The plain-HTTP side of a TLS site: these names serve these path
+    /// prefixes over HTTP too (`plain-http`).
+    PlainHttp(Vec<String>, Vec<String>),
+}
+
+/// Gives each TLS site the paths its plain-HTTP side serves; a side whose
+/// site was not read is a warning.
+pub(crate) fn attach_plain_http(
+    sites: &mut [ImportedSite],
+    sides: Vec<(Vec<String>, Vec<String>)>,
+    warnings: &mut Vec<String>,
+) {
+    for (hosts, paths) in sides {
+        match sites
+            .iter_mut()
+            .find(|s| s.site.hosts == hosts && s.site.tls != crate::web::Tls::Off)
+        {
+            Some(s) => s.site.plain_http_paths = paths,
+            None => warnings.push(format!(
+                "the plain-HTTP paths of {} belong to no HTTPS site read; not carried over",
+                hosts.join(", ")
+            )),
+        }
+    }
+}
+
+/// `^(\/a\/|\/b\/)` (or `^\/a\/`) as the prefixes it alternates.
+pub(crate) fn prefixes_of_regex(pattern: &str) -> Option<Vec<String>> {
+    let body = pattern.strip_prefix('^')?;
+    let body = body
+        .strip_prefix('(')
+        .and_then(|b| b.strip_suffix(')'))
+        .unwrap_or(body);
+    body.split('|')
+        .map(|alt| {
+            let mut out = String::new();
+            let mut chars = alt.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => out.push(chars.next()?),
+                    c if ".^$*+?()[]{}".contains(c) => return None,
+                    c => out.push(c),
+                }
+            }
+            crate::web::text::is_route_path(&out).then_some(out)
+        })
+        .collect()
 }
 
 /// What the web configs of one import gave.
@@ -250,6 +297,7 @@ pub(crate) fn new_site(engine: crate::web::Engine) -> Site {
         basic_auth: None,
         routes: Vec::new(),
         rewrites: Vec::new(),
+        plain_http_paths: Vec::new(),
         error_pages: Vec::new(),
     }
 }

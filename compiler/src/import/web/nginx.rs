@@ -206,6 +206,7 @@ pub(super) fn read(path: &str, text: &str) -> Result<WebImport, String> {
     }
     let mut sites: Vec<ImportedSite> = Vec::new();
     let mut redirects: Vec<(Vec<String>, String)> = Vec::new();
+    let mut plain_sides = Vec::new();
     for s in servers {
         match r.server(s, &inherited) {
             Read::Site(site) => {
@@ -227,9 +228,11 @@ pub(super) fn read(path: &str, text: &str) -> Result<WebImport, String> {
             }
             Read::Alias(names, target) => redirects.push((names, target)),
             Read::Implied => {}
+            Read::PlainHttp(hosts, paths) => plain_sides.push((hosts, paths)),
         }
     }
     attach_aliases(&mut sites, redirects);
+    super::attach_plain_http(&mut sites, plain_sides, &mut r.warnings);
     Ok(WebImport {
         sites,
         warnings: r.warnings,
@@ -430,6 +433,27 @@ impl Reader<'_> {
             [d] if d.name == "return" => Some(d.args.as_slice()),
             _ => None,
         };
+        // infrac's `plain-http`: `if ($uri !~ "^(PREFIXES)") { return 301
+        // https://$host$request_uri; }`, then the site again.
+        if !l.tls {
+            let side = rest.iter().find_map(|d| {
+                match (d.name.as_str(), d.args.as_slice(), d.block.as_deref()) {
+                    ("if", [v, op, pattern, ..], Some([r]))
+                        if v == "($uri"
+                            && op == "!~"
+                            && r.name == "return"
+                            && r.args.get(1).map(String::as_str)
+                                == Some("https://$host$request_uri") =>
+                    {
+                        super::prefixes_of_regex(pattern)
+                    }
+                    _ => None,
+                }
+            });
+            if let Some(paths) = side {
+                return Read::PlainHttp(hosts, paths);
+            }
+        }
         // Certbot's redirect to HTTPS: `if ($host = NAME) { return 301
         // https://$host$request_uri; }` for each name, then `return 404`.
         let certbot = !l.tls

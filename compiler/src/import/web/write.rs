@@ -78,6 +78,7 @@ fn site(site: &Site, on: &str, out: &mut String) {
     };
     list("host", &site.hosts, out);
     list("alias", &site.aliases, out);
+    list("plain-http", &site.plain_http_paths, out);
     for h in &site.headers {
         let _ = writeln!(out, "    {}", header(h));
     }
