@@ -118,7 +118,10 @@ fn engine_support(site: &Site, diags: &mut Diagnostics) {
             if !matches!(r.action, Action::Proxy { .. }) {
                 continue;
             }
-            if let Some(h) = site.headers.iter().chain(&r.headers).find(|h| !h.always) {
+            // The headers that reach its responses: the route's replace the
+            // site's of the same name.
+            let sent = site.route_headers(r);
+            if let Some(h) = sent.iter().find(|h| !h.always) {
                 diags.push(
                     Diagnostic::error(
                         Code::EngineCannot,

@@ -430,12 +430,15 @@ impl Reader<'_> {
             self.push_route(&p.at, &p.path, p.matching, p.parts, &mut site);
         }
         settle_exact_static(&mut site, &mut notes);
-        // Headers deleted from errors are sent on success only.
-        for h in site
-            .headers
-            .iter_mut()
-            .chain(site.routes.iter_mut().flat_map(|r| r.headers.iter_mut()))
-        {
+        // Headers deleted from errors are sent on success only; a proxy
+        // route's never are (Caddy cannot see the upstream's status), so
+        // a name deleted for another route's sake is not one of its.
+        for h in site.headers.iter_mut().chain(
+            site.routes
+                .iter_mut()
+                .filter(|r| !matches!(r.action, Action::Proxy { .. }))
+                .flat_map(|r| r.headers.iter_mut()),
+        ) {
             if success_only.iter().any(|n| n.eq_ignore_ascii_case(&h.name)) {
                 h.always = false;
             }
