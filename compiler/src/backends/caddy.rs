@@ -196,6 +196,7 @@ fn site_body(w: &mut BlockWriter, site: &Site) {
         w.line("encode zstd gzip");
     }
     set_headers(w, &site.response_headers());
+    raw_directives(w, &site.raw);
     if let Some(max) = site.max_body {
         w.open("request_body");
         w.line(&format!("max_size {max}"));
@@ -251,6 +252,7 @@ fn site_body(w: &mut BlockWriter, site: &Site) {
             Match::Prefix => w.open(&format!("handle {}", token(&format!("{}*", r.path)))),
         }
         route_headers(w, site, r);
+        raw_directives(w, &r.raw);
         action(w, site, *i, r);
         w.close();
     }
@@ -268,6 +270,18 @@ fn site_body(w: &mut BlockWriter, site: &Site) {
         w.close();
     }
     error_pages(w, site);
+}
+
+/// The raw directives for Caddy, each argument quoted as text.
+fn raw_directives(w: &mut BlockWriter, raw: &[Raw]) {
+    for r in raw.iter().filter(|r| r.engine == Engine::Caddy) {
+        let mut line = r.name.clone();
+        for a in &r.args {
+            line.push(' ');
+            line.push_str(&quote(a));
+        }
+        w.line(&line);
+    }
 }
 
 /// One `header { … }` block.

@@ -190,6 +190,7 @@ fn site_body(w: &mut BlockWriter, site: &Site) {
     // A location with headers of its own writes the site's again: nginx
     // does not merge add_header levels.
     add_headers(w, &site.response_headers());
+    raw_directives(w, &site.raw);
     if site.compress {
         w.line("gzip on;");
         w.line("gzip_vary on;");
@@ -237,6 +238,7 @@ fn site_body(w: &mut BlockWriter, site: &Site) {
         if !r.headers.is_empty() {
             add_headers(w, &site.route_headers(r));
         }
+        raw_directives(w, &r.raw);
         action(w, site, i, r);
         w.close();
     }
@@ -255,6 +257,19 @@ fn site_body(w: &mut BlockWriter, site: &Site) {
         w.open("location /");
         w.line("return 404;");
         w.close();
+    }
+}
+
+/// The raw directives for nginx, each argument quoted as text.
+fn raw_directives(w: &mut BlockWriter, raw: &[Raw]) {
+    for r in raw.iter().filter(|r| r.engine == Engine::Nginx) {
+        let mut line = r.name.clone();
+        for a in &r.args {
+            line.push(' ');
+            line.push_str(&quote(a, true));
+        }
+        line.push(';');
+        w.line(&line);
     }
 }
 

@@ -221,6 +221,20 @@ pub struct Route {
     /// Headers of this route's responses, besides (or replacing, by name)
     /// the site's.
     pub headers: Vec<Header>,
+    /// Directives of one engine written into the route as they are.
+    pub raw: Vec<Raw>,
+    pub span: Span,
+}
+
+/// `raw "nginx" "gzip_comp_level" "6"`: a directive for one engine that
+/// infrac has no setting for, written in the site (or route) on that
+/// engine only. The name is a directive name; the arguments are quoted by
+/// the engine's quoting, so they are text, never more directives.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Raw {
+    pub engine: Engine,
+    pub name: String,
+    pub args: Vec<String>,
     pub span: Span,
 }
 
@@ -305,6 +319,8 @@ pub struct Site {
     /// Path prefixes served over plain HTTP too, not redirected to HTTPS
     /// (`plain-http "/debian/"`).
     pub plain_http_paths: Vec<String>,
+    /// Directives of one engine written into the site as they are.
+    pub raw: Vec<Raw>,
     /// `error-page 404 "/404.html"`: what the server itself answers with
     /// these statuses has this file of a static route as its body.
     pub error_pages: Vec<ErrorPage>,
@@ -431,6 +447,13 @@ impl Site {
         }
         if let Some(auth) = &self.basic_auth {
             values.push((&auth.user, auth.span));
+        }
+        for raw in self
+            .raw
+            .iter()
+            .chain(self.routes.iter().flat_map(|r| &r.raw))
+        {
+            values.extend(raw.args.iter().map(|a| (a.as_str(), raw.span)));
         }
         for r in &self.rewrites {
             values.push((&r.from, r.span));

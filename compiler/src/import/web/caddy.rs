@@ -843,6 +843,7 @@ impl Reader<'_> {
             matching,
             action,
             headers: parts.headers,
+            raw: Vec::new(),
             span: Default::default(),
         });
     }

@@ -298,6 +298,7 @@ pub(crate) fn new_site(engine: crate::web::Engine) -> Site {
         routes: Vec::new(),
         rewrites: Vec::new(),
         plain_http_paths: Vec::new(),
+        raw: Vec::new(),
         error_pages: Vec::new(),
     }
 }
@@ -332,6 +333,7 @@ pub(crate) fn attach_aliases(sites: &mut Vec<ImportedSite>, redirects: Vec<(Vec<
                     path: "/".into(),
                     matching: crate::web::Match::Prefix,
                     headers: Vec::new(),
+                    raw: Vec::new(),
                     action: crate::web::Action::Redirect {
                         to: target,
                         status: 301,

@@ -842,6 +842,7 @@ impl Reader<'_> {
                         body: String::new(),
                     },
                     headers: Vec::new(),
+                    raw: Vec::new(),
                     span: Default::default(),
                 }
                 .spa_fallback(&index);
@@ -893,6 +894,7 @@ impl Reader<'_> {
             matching,
             action,
             headers,
+            raw: Vec::new(),
             span: Default::default(),
         });
     }

@@ -41,6 +41,7 @@ const SITE_CHILDREN: &[&str] = &[
     "redirects",
     "rewrite",
     "plain-http",
+    "raw",
     "respond",
     "error-page",
 ];
@@ -251,6 +252,7 @@ impl Lowerer<'_> {
             routes: Vec::new(),
             rewrites: Vec::new(),
             plain_http_paths: Vec::new(),
+            raw: Vec::new(),
             error_pages: Vec::new(),
         };
         let mut dns_managed = true;
@@ -398,6 +400,7 @@ impl Lowerer<'_> {
                         site.headers.push(h);
                     }
                 }
+                "raw" => site.raw.extend(self.raw(c)),
                 "basic-auth" => site.basic_auth = self.basic_auth(c),
                 "static" | "proxy" | "redirect" | "respond" => {
                     if let Some(r) = self.route(c, &site, all) {

@@ -197,6 +197,7 @@ impl Lowerer<'_> {
             props.get("to").map(|f| &f.value).into_iter().collect();
         let mut try_child = None;
         let mut headers: Vec<Header> = Vec::new();
+        let mut raw: Vec<Raw> = Vec::new();
         for ch in &c.children {
             if ch.name == "to" && c.name == "proxy" {
                 upstream_values.extend(self.args(ch));
@@ -207,15 +208,17 @@ impl Lowerer<'_> {
                     headers.retain(|o| !o.name.eq_ignore_ascii_case(&h.name));
                     headers.push(h);
                 }
+            } else if ch.name == "raw" {
+                raw.extend(self.raw(ch));
             } else {
                 self.unknown(
                     ch.name_span,
                     &ch.name,
                     &format!("a `{}` route", c.name),
                     match c.name.as_str() {
-                        "proxy" => &["to", "header"],
-                        "static" => &["try", "header"],
-                        _ => &["header"],
+                        "proxy" => &["to", "header", "raw"],
+                        "static" => &["try", "header", "raw"],
+                        _ => &["header", "raw"],
                     },
                 );
             }
@@ -440,6 +443,58 @@ impl Lowerer<'_> {
             matching,
             action,
             headers,
+            raw,
+            span: c.span,
+        })
+    }
+
+    /// `raw "ENGINE" "DIRECTIVE" "ARG"…`, of a site or a route.
+    pub(super) fn raw(&mut self, c: &IChild) -> Option<Raw> {
+        self.only(c, "a raw directive", &[]);
+        let args = self.args(c);
+        let mut texts = Vec::new();
+        for a in &args {
+            texts.push(self.text(a, "a raw directive's part")?);
+        }
+        let (Some(engine), Some(name)) = (texts.first(), texts.get(1)) else {
+            self.bad(
+                c.span,
+                "a raw directive names its engine and the directive".into(),
+                "expected `raw \"nginx\" \"NAME\" \"ARG\"…`",
+                "write `raw \"nginx\" \"gzip_comp_level\" \"6\"` or `raw \"caddy\" \"header\" \"-Server\"`",
+            );
+            return None;
+        };
+        let engine = match engine.as_str() {
+            "nginx" => Engine::Nginx,
+            "caddy" => Engine::Caddy,
+            other => {
+                self.bad(
+                    args[0].span,
+                    format!("`{other}` is not an engine"),
+                    "expected nginx or caddy",
+                    "a raw directive is written for one engine: `raw \"nginx\" …` or `raw \"caddy\" …`",
+                );
+                return None;
+            }
+        };
+        let is_name = name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !is_name {
+            self.bad(
+                args[1].span,
+                format!("`{name}` is not a directive name"),
+                "lowercase letters, digits and `_`",
+                "the name is one directive (`gzip_comp_level`, `limit_rate`, `header`); its arguments follow as strings, each written as text",
+            );
+            return None;
+        }
+        Some(Raw {
+            engine,
+            name: name.clone(),
+            args: texts[2..].to_vec(),
             span: c.span,
         })
     }
