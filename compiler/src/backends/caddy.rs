@@ -137,10 +137,20 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
     w.line(&format!("# Site `{}`.", site.label));
     w.open(&addresses(site, &site.hosts, plain_http));
     if plain_http.is_none() {
-        match &site.tls {
-            Tls::Acme { email: Some(e) } => w.line(&format!("tls {}", quote(e))),
-            Tls::Files { cert, key } => w.line(&format!("tls {} {}", quote(cert), quote(key))),
-            Tls::Acme { email: None } | Tls::Off => {}
+        let tls = match &site.tls {
+            Tls::Acme { email: Some(e) } => Some(format!("tls {}", quote(e))),
+            Tls::Files { cert, key } => Some(format!("tls {} {}", quote(cert), quote(key))),
+            Tls::Acme { email: None } => Some("tls".to_string()),
+            Tls::Off => None,
+        };
+        match (tls, site.tls_versions) {
+            (Some(line), (2, 3)) if line != "tls" => w.line(&line),
+            (Some(line), (oldest, newest)) if (oldest, newest) != (2, 3) => {
+                w.open(&line);
+                w.line(&format!("protocols tls1.{oldest} tls1.{newest}"));
+                w.close();
+            }
+            _ => {}
         }
     }
     site_body(w, site);

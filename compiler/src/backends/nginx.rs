@@ -306,7 +306,9 @@ fn certificates(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
     if let Tls::Files { cert, key } = &site.tls {
         w.line(&format!("ssl_certificate {};", word(cert)));
         w.line(&format!("ssl_certificate_key {};", word(key)));
-        w.line("ssl_protocols TLSv1.2 TLSv1.3;");
+        let (oldest, newest) = site.tls_versions;
+        let versions: Vec<String> = (oldest..=newest).map(|v| format!("TLSv1.{v}")).collect();
+        w.line(&format!("ssl_protocols {};", versions.join(" ")));
     }
 }
 

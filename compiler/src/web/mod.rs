@@ -305,6 +305,9 @@ pub struct Site {
     /// Names that redirect to the first host, keeping the path.
     pub aliases: Vec<String>,
     pub tls: Tls,
+    /// The TLS versions served, oldest and newest (`(2, 3)`: TLS 1.2 and
+    /// 1.3, the default of both engines).
+    pub tls_versions: (u8, u8),
     pub security_headers: bool,
     pub headers: Vec<Header>,
     pub compress: bool,

@@ -309,7 +309,21 @@ impl Reader<'_> {
         let mut routes: Vec<Pending> = Vec::new();
         for d in body {
             match d.name.as_str() {
-                "tls" if !plain => match d.args.as_slice() {
+                "tls" if !plain => {
+                    for o in d.block.as_deref().unwrap_or_default() {
+                        match (o.name.as_str(), o.args.as_slice()) {
+                            ("protocols", [a, b]) if a.starts_with("tls1.") && b.starts_with("tls1.") => {
+                                let v = |s: &str| s["tls1.".len()..].parse::<u8>().ok();
+                                match (v(a), v(b)) {
+                                    (Some(a), Some(b)) if (2..=3).contains(&a) && a <= b && b <= 3 => site.tls_versions = (a, b),
+                                    _ => self.warn(o, "not TLS versions infrac serves (1.2, 1.3)"),
+                                }
+                            }
+                            _ => self.warn(o, "this TLS setting is not carried over"),
+                        }
+                    }
+                    match d.args.as_slice() {
+                    [] => {}
                     [email] if email.contains('@') => {
                         site.tls = Tls::Acme {
                             email: Some(unescape(email)),
@@ -322,7 +336,8 @@ impl Reader<'_> {
                         }
                     }
                     _ => self.warn(d, "not carried over (infrac's TLS is ACME or certificate files)"),
-                },
+                    }
+                }
                 "log" => {
                     site.access_log = true;
                     for o in d.block.as_deref().unwrap_or_default() {

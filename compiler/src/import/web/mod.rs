@@ -289,6 +289,7 @@ pub(crate) fn new_site(engine: crate::web::Engine) -> Site {
         hosts: Vec::new(),
         aliases: Vec::new(),
         tls: crate::web::Tls::Off,
+        tls_versions: (2, 3),
         security_headers: false,
         headers: Vec::new(),
         compress: false,

@@ -425,7 +425,7 @@ impl Reader<'_> {
                 let given = matches!(
                     d.name.as_str(),
                     "listen" | "server_name" | "ssl_certificate" | "ssl_certificate_key" | "ssl"
-                ) || (d.name == "ssl_protocols" && d.args == ["TLSv1.2", "TLSv1.3"]);
+                ) || d.name == "ssl_protocols";
                 !given
             })
             .collect();
@@ -528,6 +528,7 @@ impl Reader<'_> {
                 "ssl_certificate" => cert = d.args.first().cloned(),
                 "ssl_certificate_key" => key = d.args.first().cloned(),
                 "ssl_protocols" if d.args == ["TLSv1.2", "TLSv1.3"] => {}
+                "ssl_protocols" if d.args == ["TLSv1.3"] => site.tls_versions = (3, 3),
                 "add_header" => {
                     if let Some(h) = self.header(d) {
                         site.headers

@@ -57,6 +57,15 @@ fn site(site: &Site, on: &str, out: &mut String) {
             let _ = write!(out, " cert={} key={}", quote(cert), quote(key));
         }
     }
+    match site.tls_versions {
+        (2, 3) => {}
+        (a, b) if a == b => {
+            let _ = write!(out, " tls-versions=\"1.{a}\"");
+        }
+        (a, b) => {
+            let _ = write!(out, " tls-versions=\"1.{a} 1.{b}\"");
+        }
+    }
     for (flag, on) in [
         ("security-headers", site.security_headers),
         ("compress", site.compress),

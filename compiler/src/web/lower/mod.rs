@@ -23,6 +23,7 @@ const SITE_PROPS: &[&str] = &[
     "email",
     "cert",
     "key",
+    "tls-versions",
     "security-headers",
     "compress",
     "access-log",
@@ -243,6 +244,7 @@ impl Lowerer<'_> {
             hosts: Vec::new(),
             aliases: Vec::new(),
             tls: Tls::Acme { email: None },
+            tls_versions: (2, 3),
             security_headers: false,
             headers: Vec::new(),
             compress: false,
@@ -301,6 +303,28 @@ impl Lowerer<'_> {
                         .map(|m| (m, v.span))
                 }
                 "email" => email = self.text(v, "email").filter(|e| self.email_ok(e, v.span)),
+                "tls-versions" => {
+                    if let Some(t) = self.text(v, "TLS versions") {
+                        let versions: Vec<Option<u8>> = t
+                            .split_whitespace()
+                            .map(|x| match x {
+                                "1.2" => Some(2),
+                                "1.3" => Some(3),
+                                _ => None,
+                            })
+                            .collect();
+                        match versions.as_slice() {
+                            [Some(a)] => site.tls_versions = (*a, *a),
+                            [Some(2), Some(3)] => site.tls_versions = (2, 3),
+                            _ => self.bad(
+                                v.span,
+                                format!("`{t}` is not a range of TLS versions both engines serve"),
+                                "expected \"1.2 1.3\" or \"1.3\"",
+                                "both engines serve TLS 1.2 and 1.3 (older versions are insecure, and Caddy has none): write `tls-versions=\"1.3\"` for 1.3 alone",
+                            ),
+                        }
+                    }
+                }
                 "cert" => cert = self.file(v, "cert"),
                 "key" => key = self.file(v, "key"),
                 "security-headers" => {
