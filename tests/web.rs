@@ -255,6 +255,14 @@ fn import_sites(out: &Path, project: &Path) -> String {
         .collect()
 }
 
+/// Whether the real engines, serving these builds, answer the case's table.
+fn answers_table(name: &str, outs: &[PathBuf]) -> bool {
+    let table = repo_root().join("tests/web").join(name).join("requests");
+    let mut args: Vec<&Path> = vec![Path::new("requests"), &table];
+    args.extend(outs.iter().map(PathBuf::as_path));
+    web_check(&args)
+}
+
 /// `infrac import` of what infrac deployed gives sites that answer the
 /// same request tables: each project is built as deployed (TLS on), its
 /// web configs are imported, the imported sites replace the project's,
@@ -288,10 +296,7 @@ fn imported_sites_answer_the_same_request_tables() {
             infrac::output::write(&out, c.files.as_ref().unwrap()).unwrap();
             outs.push(out);
         }
-        let table = repo_root().join("tests/web").join(&name).join("requests");
-        let mut args: Vec<&Path> = vec![Path::new("requests"), &table];
-        args.extend(outs.iter().map(PathBuf::as_path));
-        if !web_check(&args) {
+        if !answers_table(&name, &outs) {
             failed.push(name);
         }
     }
@@ -320,10 +325,7 @@ fn real_servers_answer_every_request_table() {
             build(&project, &options, &out);
             outs.push(out);
         }
-        let table = repo_root().join("tests/web").join(&name).join("requests");
-        let mut args: Vec<&Path> = vec![Path::new("requests"), &table];
-        args.extend(outs.iter().map(PathBuf::as_path));
-        if !web_check(&args) {
+        if !answers_table(&name, &outs) {
             failed.push(name);
         }
     }

@@ -371,6 +371,33 @@ pub struct ErrorPage {
 }
 
 impl Site {
+    /// A site of this label and engine with nothing set: no names, no
+    /// routes, TLS by ACME (1.2 and 1.3), no headers, no limits.
+    pub fn new(label: String, span: Span, engine: Engine) -> Site {
+        Site {
+            label,
+            span,
+            engine,
+            servers: Vec::new(),
+            server_ids: Vec::new(),
+            hosts: Vec::new(),
+            aliases: Vec::new(),
+            tls: Tls::Acme { email: None },
+            tls_versions: (2, 3),
+            security_headers: false,
+            headers: Vec::new(),
+            compress: false,
+            access_log: false,
+            max_body: None,
+            basic_auth: None,
+            routes: Vec::new(),
+            rewrites: Vec::new(),
+            plain_http_paths: Vec::new(),
+            raw: Vec::new(),
+            error_pages: Vec::new(),
+        }
+    }
+
     /// The exact or prefix route a request path goes to, by the
     /// precedence of [`Site::routes_in_order`] (regex routes aside: infrac
     /// does not evaluate expressions).

@@ -3,10 +3,7 @@
 //! that only redirects, keeping the path, to another site's name gives that
 //! site aliases.
 
-use super::{
-    attach_aliases, fold_security_headers, label_for, new_site, root_error_pages,
-    settle_exact_static, Directive, ImportedSite, Read, WebImport,
-};
+use super::{finish_site, label_for, new_site, Directive, Read, WebImport};
 use crate::web::*;
 
 /// Tokens of one line: unquoted words, `"…"` (with `\"`) and `` `…` ``
@@ -151,9 +148,7 @@ pub(super) fn read(path: &str, text: &str) -> Result<WebImport, String> {
         warnings: Vec::new(),
         email: None,
     };
-    let mut sites: Vec<ImportedSite> = Vec::new();
-    let mut redirects = Vec::new();
-    let mut plain_sides = Vec::new();
+    let mut gathered = super::Gathered::default();
     for (i, block) in top.iter().enumerate() {
         let Some(body) = &block.block else {
             r.warn(block, "not carried over (outside a site block)");
@@ -180,19 +175,12 @@ pub(super) fn read(path: &str, text: &str) -> Result<WebImport, String> {
             .flat_map(|a| a.split(','))
             .filter(|a| !a.is_empty())
             .collect();
-        match r.site(block, &addresses, body) {
-            Read::Site(s) => sites.push(*s),
-            Read::Alias(names, target) => redirects.push((names, target)),
-            Read::Implied => {}
-            Read::PlainHttp(hosts, paths) => plain_sides.push((hosts, paths)),
+        let read = r.site(block, &addresses, body);
+        if let Some(site) = gathered.add(read) {
+            gathered.sites.push(site);
         }
     }
-    attach_aliases(&mut sites, redirects);
-    super::attach_plain_http(&mut sites, plain_sides, &mut r.warnings);
-    Ok(WebImport {
-        sites,
-        warnings: r.warnings,
-    })
+    Ok(gathered.finish(r.warnings))
 }
 
 struct Reader<'a> {
@@ -444,7 +432,6 @@ impl Reader<'_> {
         for p in routes {
             self.push_route(&p.at, &p.path, p.matching, p.parts, &mut site);
         }
-        settle_exact_static(&mut site, &mut notes);
         // Headers deleted from errors are sent on success only; a proxy
         // route's never are (Caddy cannot see the upstream's status), so
         // a name deleted for another route's sake is not one of its.
@@ -458,20 +445,7 @@ impl Reader<'_> {
                 h.always = false;
             }
         }
-        root_error_pages(&mut site, &mut notes);
-        // `handle { respond 404 }` (or `error 404`) is what infrac writes
-        // when no route is `/`.
-        site.routes.retain(|r| {
-            !(r.path == "/"
-                && r.prefix()
-                && matches!(&r.action, Action::Respond { status: 404, body } if body.is_empty()))
-        });
-        fold_security_headers(&mut site);
-        Read::Site(Box::new(ImportedSite {
-            site,
-            notes,
-            on: String::new(),
-        }))
+        finish_site(site, notes)
     }
 
     /// `header N V` or `header { N V … }` into `into`. Deletions (`-N`)

@@ -68,6 +68,37 @@ pub(crate) enum Read {
     PlainHttp(Vec<String>, Vec<String>),
 }
 
+/// What the blocks of one file read as, gathered until every site is
+/// known: then aliases and plain-HTTP sides find their sites.
+#[derive(Default)]
+pub(crate) struct Gathered {
+    pub sites: Vec<ImportedSite>,
+    redirects: Vec<(Vec<String>, String)>,
+    plain_sides: Vec<(Vec<String>, Vec<String>)>,
+}
+
+impl Gathered {
+    /// Keeps what is not a site; gives back a site for the reader to add.
+    pub fn add(&mut self, read: Read) -> Option<ImportedSite> {
+        match read {
+            Read::Site(s) => return Some(*s),
+            Read::Alias(names, target) => self.redirects.push((names, target)),
+            Read::PlainHttp(hosts, paths) => self.plain_sides.push((hosts, paths)),
+            Read::Implied => {}
+        }
+        None
+    }
+
+    pub fn finish(mut self, mut warnings: Vec<String>) -> WebImport {
+        attach_aliases(&mut self.sites, self.redirects);
+        attach_plain_http(&mut self.sites, self.plain_sides, &mut warnings);
+        WebImport {
+            sites: self.sites,
+            warnings,
+        }
+    }
+}
+
 /// Gives each TLS site the paths its plain-HTTP side serves; a side whose
 /// site was not read is a warning.
 pub(crate) fn attach_plain_http(
@@ -281,26 +312,8 @@ pub(crate) fn fold_security_headers(site: &mut Site) {
 /// An empty site of one engine, to be filled in by a reader.
 pub(crate) fn new_site(engine: crate::web::Engine) -> Site {
     Site {
-        label: String::new(),
-        span: Default::default(),
-        engine,
-        servers: Vec::new(),
-        server_ids: Vec::new(),
-        hosts: Vec::new(),
-        aliases: Vec::new(),
         tls: crate::web::Tls::Off,
-        tls_versions: (2, 3),
-        security_headers: false,
-        headers: Vec::new(),
-        compress: false,
-        access_log: false,
-        max_body: None,
-        basic_auth: None,
-        routes: Vec::new(),
-        rewrites: Vec::new(),
-        plain_http_paths: Vec::new(),
-        raw: Vec::new(),
-        error_pages: Vec::new(),
+        ..Site::new(String::new(), Default::default(), engine)
     }
 }
 
@@ -391,6 +404,25 @@ pub(crate) fn rewrite_from_regex(pattern: &str, to: &str) -> Option<crate::web::
         to,
         span: Default::default(),
     })
+}
+
+/// The end of reading a site, for both formats: exact static routes
+/// settled, error pages given their roots, infrac's own 404 fallback left
+/// out (it writes one when no route is `/`), security headers folded.
+pub(crate) fn finish_site(mut site: Site, mut notes: Vec<String>) -> Read {
+    settle_exact_static(&mut site, &mut notes);
+    root_error_pages(&mut site, &mut notes);
+    site.routes.retain(|r| {
+        !(r.path == "/"
+            && r.prefix()
+            && matches!(&r.action, crate::web::Action::Respond { status: 404, body } if body.is_empty()))
+    });
+    fold_security_headers(&mut site);
+    Read::Site(Box::new(ImportedSite {
+        site,
+        notes,
+        on: String::new(),
+    }))
 }
 
 /// infrac's static routes serve folders, so have no exact form: an exact

@@ -4,10 +4,7 @@
 //! (`http { … }`) and the files of `sites-enabled/` (bare `server` blocks)
 //! are both read.
 
-use super::{
-    attach_aliases, fold_security_headers, label_for, new_site, root_error_pages,
-    settle_exact_static, Directive, ImportedSite, Read, WebImport,
-};
+use super::{finish_site, label_for, new_site, Directive, Read, WebImport};
 use crate::web::text::parse_size;
 use crate::web::*;
 use std::collections::HashMap;
@@ -204,39 +201,30 @@ pub(super) fn read(path: &str, text: &str) -> Result<WebImport, String> {
     for d in http_level {
         r.http_directive(d, &mut inherited);
     }
-    let mut sites: Vec<ImportedSite> = Vec::new();
-    let mut redirects: Vec<(Vec<String>, String)> = Vec::new();
-    let mut plain_sides = Vec::new();
+    let mut gathered = super::Gathered::default();
     for s in servers {
-        match r.server(s, &inherited) {
-            Read::Site(site) => {
-                // The plain-HTTP server beside an HTTPS one of the same
-                // names is the same site.
-                if let Some(other) = sites
-                    .iter_mut()
-                    .find(|o| o.site.hosts == site.site.hosts && o.site.tls != site.site.tls)
-                {
-                    other.notes.push(format!(
-                        "{}:{}: a second server for the same names on {} is not carried over (one site per names)",
-                        r.path,
-                        s.line,
-                        if site.site.tls == Tls::Off { "plain HTTP" } else { "HTTPS" }
-                    ));
-                    continue;
-                }
-                sites.push(*site)
-            }
-            Read::Alias(names, target) => redirects.push((names, target)),
-            Read::Implied => {}
-            Read::PlainHttp(hosts, paths) => plain_sides.push((hosts, paths)),
+        let read = r.server(s, &inherited);
+        let Some(site) = gathered.add(read) else {
+            continue;
+        };
+        // The plain-HTTP server beside an HTTPS one of the same names is
+        // the same site.
+        if let Some(other) = gathered
+            .sites
+            .iter_mut()
+            .find(|o| o.site.hosts == site.site.hosts && o.site.tls != site.site.tls)
+        {
+            other.notes.push(format!(
+                "{}:{}: a second server for the same names on {} is not carried over (one site per names)",
+                r.path,
+                s.line,
+                if site.site.tls == Tls::Off { "plain HTTP" } else { "HTTPS" }
+            ));
+            continue;
         }
+        gathered.sites.push(site);
     }
-    attach_aliases(&mut sites, redirects);
-    super::attach_plain_http(&mut sites, plain_sides, &mut r.warnings);
-    Ok(WebImport {
-        sites,
-        warnings: r.warnings,
-    })
+    Ok(gathered.finish(r.warnings))
 }
 
 /// What the `http` block gives every server.
@@ -646,21 +634,7 @@ impl Reader<'_> {
                 _ => self.warn(d, "only `error_page CODE… /PATH` is carried over"),
             }
         }
-        settle_exact_static(&mut site, &mut notes);
-        root_error_pages(&mut site, &mut notes);
-        // A `location /` that only answers 404 is what infrac writes when
-        // no route is `/`.
-        site.routes.retain(|r| {
-            !(r.path == "/"
-                && r.prefix()
-                && matches!(&r.action, Action::Respond { status: 404, body } if body.is_empty()))
-        });
-        fold_security_headers(&mut site);
-        Read::Site(Box::new(ImportedSite {
-            site,
-            notes,
-            on: String::new(),
-        }))
+        finish_site(site, notes)
     }
 
     fn location(&mut self, d: &Directive, defaults: &LocationDefaults, site: &mut Site) {

@@ -235,28 +235,7 @@ impl Lowerer<'_> {
         let mut engine = None;
         let mut tls_mode: Option<(&str, Span)> = None;
         let (mut email, mut cert, mut key) = (None, None, None);
-        let mut site = Site {
-            label: inst.label.to_string(),
-            span: inst.label_span,
-            engine: Engine::Caddy,
-            servers: Vec::new(),
-            server_ids: Vec::new(),
-            hosts: Vec::new(),
-            aliases: Vec::new(),
-            tls: Tls::Acme { email: None },
-            tls_versions: (2, 3),
-            security_headers: false,
-            headers: Vec::new(),
-            compress: false,
-            access_log: false,
-            max_body: None,
-            basic_auth: None,
-            routes: Vec::new(),
-            rewrites: Vec::new(),
-            plain_http_paths: Vec::new(),
-            raw: Vec::new(),
-            error_pages: Vec::new(),
-        };
+        let mut site = Site::new(inst.label.to_string(), inst.label_span, Engine::Caddy);
         let mut dns_managed = true;
         let mut error_pages: Vec<&IChild> = Vec::new();
         // `on (ref)"droplet.a" (ref)"droplet.b"`: several servers, written

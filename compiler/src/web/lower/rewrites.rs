@@ -11,20 +11,7 @@ impl Lowerer<'_> {
             None => Some(false),
         };
         let (exact, regex) = (flag(self, "exact")?, flag(self, "regex")?);
-        let matching = match (exact, regex) {
-            (true, true) => {
-                self.bad(
-                    c.span,
-                    "a rewrite is exact or a regex, not both".into(),
-                    "both `exact` and `regex`",
-                    "an exact path is the regex `^/path$`: keep one of the two",
-                );
-                return None;
-            }
-            (true, false) => Match::Exact,
-            (false, true) => Match::Regex,
-            (false, false) => Match::Prefix,
-        };
+        let matching = self.matching(c, exact, regex, "a rewrite")?;
         let args = self.args(c);
         let [from] = args.as_slice() else {
             self.bad(

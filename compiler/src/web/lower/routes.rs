@@ -408,20 +408,7 @@ impl Lowerer<'_> {
         // `exact`: that path alone. A static route serves a folder, so it
         // has none.
         let exact = flag(self, "exact", false);
-        let matching = match (exact, regex) {
-            (true, true) => {
-                self.bad(
-                    c.span,
-                    "a route is exact or a regex, not both".into(),
-                    "both `exact` and `regex`",
-                    "an exact path is the regex `^/path$`: keep one of the two",
-                );
-                return None;
-            }
-            (true, false) => Match::Exact,
-            (false, true) => Match::Regex,
-            (false, false) => Match::Prefix,
-        };
+        let matching = self.matching(c, exact, regex, "a route")?;
         if let Some(earlier) = site
             .routes
             .iter()
@@ -446,6 +433,30 @@ impl Lowerer<'_> {
             raw,
             span: c.span,
         })
+    }
+
+    /// How a route or a rewrite matches, from its `exact` and `regex`.
+    pub(super) fn matching(
+        &mut self,
+        c: &IChild,
+        exact: bool,
+        regex: bool,
+        what: &str,
+    ) -> Option<Match> {
+        match (exact, regex) {
+            (true, true) => {
+                self.bad(
+                    c.span,
+                    format!("{what} is exact or a regex, not both"),
+                    "both `exact` and `regex`",
+                    "an exact path is the regex `^/path$`: keep one of the two",
+                );
+                None
+            }
+            (true, false) => Some(Match::Exact),
+            (false, true) => Some(Match::Regex),
+            (false, false) => Some(Match::Prefix),
+        }
     }
 
     /// `raw "ENGINE" "DIRECTIVE" "ARG"…`, of a site or a route.
