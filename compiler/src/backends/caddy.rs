@@ -404,24 +404,14 @@ fn with_captures(target: &str, index: usize) -> String {
 
 /// A target with `$1`… as the captures of the matcher named `name`.
 fn with_captures_named(target: &str, name: &str) -> String {
-    let mut out = String::new();
-    let mut rest = target;
-    while let Some(at) = rest.find('$') {
-        let (before, after) = rest.split_at(at);
-        out.push_str(&escape_placeholders(before));
-        match after.as_bytes().get(1) {
-            Some(d @ b'1'..=b'9') => {
-                out.push_str(&format!("{{re.{name}.{}}}", *d as char));
-                rest = &after[2..];
-            }
-            _ => {
-                out.push('$');
-                rest = &after[1..];
-            }
-        }
-    }
-    out.push_str(&escape_placeholders(rest));
-    out
+    use crate::web::text::{target_pieces, TargetPiece};
+    target_pieces(target)
+        .into_iter()
+        .map(|p| match p {
+            TargetPiece::Text(t) => escape_placeholders(t),
+            TargetPiece::Group(n) => format!("{{re.{name}.{n}}}"),
+        })
+        .collect()
 }
 
 /// A route's own headers, and its content type. A `respond` route's

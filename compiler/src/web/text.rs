@@ -306,12 +306,44 @@ pub fn portable_regex(s: &str) -> Result<usize, String> {
     Ok(groups)
 }
 
+/// A regex target in pieces: text, and the groups its `$1`…`$9` name
+/// (any other `$` is text), for each backend to write its own way.
+pub enum TargetPiece<'t> {
+    Text(&'t str),
+    Group(char),
+}
+
+pub fn target_pieces(target: &str) -> Vec<TargetPiece<'_>> {
+    let mut out = Vec::new();
+    let mut text_from = 0;
+    let b = target.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' && matches!(b.get(i + 1), Some(b'1'..=b'9')) {
+            if text_from < i {
+                out.push(TargetPiece::Text(&target[text_from..i]));
+            }
+            out.push(TargetPiece::Group(b[i + 1] as char));
+            i += 2;
+            text_from = i;
+        } else {
+            i += 1;
+        }
+    }
+    if text_from < target.len() {
+        out.push(TargetPiece::Text(&target[text_from..]));
+    }
+    out
+}
+
 /// The capture references (`$1`…`$9`) of a regex redirect's target.
 pub fn capture_references(target: &str) -> Vec<usize> {
-    let b = target.as_bytes();
-    (0..b.len().saturating_sub(1))
-        .filter(|&i| b[i] == b'$' && b[i + 1].is_ascii_digit() && b[i + 1] != b'0')
-        .map(|i| (b[i + 1] - b'0') as usize)
+    target_pieces(target)
+        .into_iter()
+        .filter_map(|p| match p {
+            TargetPiece::Group(n) => n.to_digit(10).map(|d| d as usize),
+            TargetPiece::Text(_) => None,
+        })
         .collect()
 }
 

@@ -82,19 +82,11 @@ fn tokenize(text: &str) -> Result<Vec<Vec<Token>>, String> {
 /// Lines into directives: a line ending in an unquoted `{` opens a block,
 /// a line that is only `}` closes it.
 fn parse(text: &str) -> Result<Vec<Directive>, String> {
-    let mut stack: Vec<(Directive, Vec<Directive>)> = Vec::new();
-    let mut done = Vec::new();
+    let mut nesting = super::Nesting::default();
     for mut tokens in tokenize(text)? {
         let line = tokens[0].line;
         if tokens.len() == 1 && tokens[0].text == "}" && !tokens[0].quoted {
-            let Some((mut d, body)) = stack.pop() else {
-                return Err(format!("line {line}: `}}` closes no block"));
-            };
-            d.block = Some(body);
-            match stack.last_mut() {
-                Some((_, outer)) => outer.push(d),
-                None => done.push(d),
-            }
+            nesting.close(line)?;
             continue;
         }
         let opens = tokens.last().is_some_and(|t| t.text == "{" && !t.quoted);
@@ -109,18 +101,12 @@ fn parse(text: &str) -> Result<Vec<Directive>, String> {
             line,
         };
         if opens {
-            stack.push((d, Vec::new()));
+            nesting.open(d);
         } else {
-            match stack.last_mut() {
-                Some((_, body)) => body.push(d),
-                None => done.push(d),
-            }
+            nesting.add(d);
         }
     }
-    if let Some((d, _)) = stack.last() {
-        return Err(format!("line {}: the block is not closed", d.line));
-    }
-    Ok(done)
+    nesting.finish()
 }
 
 /// Caddy's `\{` and `\}` back to braces.

@@ -46,6 +46,47 @@ impl Directive {
     }
 }
 
+/// Directives as a parser meets them, nested into blocks: both formats
+/// open a block with `{` and close it with `}`.
+#[derive(Default)]
+pub(crate) struct Nesting {
+    open: Vec<(Directive, Vec<Directive>)>,
+    done: Vec<Directive>,
+}
+
+impl Nesting {
+    /// A directive without a block, in the innermost open block.
+    pub fn add(&mut self, d: Directive) {
+        match self.open.last_mut() {
+            Some((_, body)) => body.push(d),
+            None => self.done.push(d),
+        }
+    }
+
+    /// A directive whose block follows.
+    pub fn open(&mut self, d: Directive) {
+        self.open.push((d, Vec::new()));
+    }
+
+    /// `}` on `line`.
+    pub fn close(&mut self, line: usize) -> Result<(), String> {
+        let Some((mut d, body)) = self.open.pop() else {
+            return Err(format!("line {line}: `}}` closes no block"));
+        };
+        d.block = Some(body);
+        self.add(d);
+        Ok(())
+    }
+
+    /// The top-level directives, once every block is closed.
+    pub fn finish(self) -> Result<Vec<Directive>, String> {
+        match self.open.last() {
+            Some((d, _)) => Err(format!("line {}: `{}` is not closed", d.line, d.name)),
+            None => Ok(self.done),
+        }
+    }
+}
+
 /// A site as imported, with what could not be carried over (written as
 /// comments above it).
 pub(crate) struct ImportedSite {

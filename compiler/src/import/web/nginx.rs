@@ -12,8 +12,7 @@ use std::collections::HashMap;
 /// Parses the config into directives: words and quoted strings, `;` ending
 /// a directive, `{ … }` a block, `#` a comment.
 fn parse(text: &str) -> Result<Vec<Directive>, String> {
-    let mut stack: Vec<(Directive, Vec<Directive>)> = Vec::new();
-    let mut done: Vec<Directive> = Vec::new();
+    let mut nesting = super::Nesting::default();
     let mut words: Vec<String> = Vec::new();
     let mut start_line = 1;
     let mut line = 1;
@@ -42,12 +41,9 @@ fn parse(text: &str) -> Result<Vec<Directive>, String> {
                     line: start_line,
                 };
                 if c == ';' {
-                    match stack.last_mut() {
-                        Some((_, body)) => body.push(d),
-                        None => done.push(d),
-                    }
+                    nesting.add(d);
                 } else {
-                    stack.push((d, Vec::new()));
+                    nesting.open(d);
                 }
             }
             '}' => {
@@ -56,14 +52,7 @@ fn parse(text: &str) -> Result<Vec<Directive>, String> {
                         "line {line}: a directive before `}}` lacks its `;`"
                     ));
                 }
-                let Some((mut d, body)) = stack.pop() else {
-                    return Err(format!("line {line}: `}}` closes no block"));
-                };
-                d.block = Some(body);
-                match stack.last_mut() {
-                    Some((_, outer)) => outer.push(d),
-                    None => done.push(d),
-                }
+                nesting.close(line)?;
             }
             '"' | '\'' => {
                 if words.is_empty() {
@@ -136,10 +125,7 @@ fn parse(text: &str) -> Result<Vec<Directive>, String> {
             "line {start_line}: the last directive lacks its `;`"
         ));
     }
-    if let Some((d, _)) = stack.last() {
-        return Err(format!("line {}: `{}` is not closed", d.line, d.name));
-    }
-    Ok(done)
+    nesting.finish()
 }
 
 /// Directives infrac writes in every config (or whose value it always
