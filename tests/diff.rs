@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use infrac::diff::Side;
 use infrac::{compile, World};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -94,13 +95,26 @@ fn scripted_edits_match_their_golden_diffs() {
             script.display(),
             transcript(&after)
         );
-        let report = infrac::diff::diff(
-            before.files.as_ref().unwrap(),
-            after.files.as_ref().unwrap(),
-            Some((after.plan.as_ref().unwrap(), after.graph.as_ref().unwrap())),
+        let current = Some((after.plan.as_ref().unwrap(), after.graph.as_ref().unwrap()));
+        let (old, new) = (
+            Side::compiled(&before).unwrap(),
+            Side::compiled(&after).unwrap(),
+        );
+        let report = infrac::diff::diff(&old, &new, current, infrac::kinds::registry());
+        assert!(!report.is_empty(), "{}: no change found", script.display());
+        // The files on disk, read back, compare as the compiled base does.
+        let from_disk = infrac::diff::diff(
+            &Side::written(old.files.clone()),
+            &new,
+            current,
             infrac::kinds::registry(),
         );
-        assert!(!report.is_empty(), "{}: no change found", script.display());
+        assert_eq!(
+            from_disk,
+            report,
+            "{}: the written output compares otherwise",
+            script.display()
+        );
         let markdown = infrac::diff::render_markdown(&report);
         assert!(markdown.len() < infrac::diff::COMMENT_LIMIT);
         let actual = format!(
@@ -137,7 +151,12 @@ fn markdown_stays_under_the_comment_limit() {
             ));
         }
     }
-    let report = infrac::diff::diff(&old, &new, None, infrac::kinds::registry());
+    let report = infrac::diff::diff(
+        &Side::written(old),
+        &Side::written(new),
+        None,
+        infrac::kinds::registry(),
+    );
     let md = infrac::diff::render_markdown(&report);
     assert!(
         md.len() <= infrac::diff::COMMENT_LIMIT,
@@ -162,8 +181,8 @@ fn one_replica_change_is_one_changed_object() {
     let before = compile(&Folder(example), &options);
     let after = compile(&edited, &options);
     let report = infrac::diff::diff(
-        before.files.as_ref().unwrap(),
-        after.files.as_ref().unwrap(),
+        &Side::compiled(&before).unwrap(),
+        &Side::compiled(&after).unwrap(),
         None,
         infrac::kinds::registry(),
     );

@@ -656,11 +656,11 @@ const EXIT_DIFF_ERROR: u8 = 2;
 const EXIT_DIFF_DESTRUCTIVE: u8 = 3;
 
 /// The earlier side of a diff: the project compiled at a git revision.
-fn compile_base(project: &ProjectArgs, rev: &str) -> Result<infrac::backends::Files, String> {
+/// `None` when the project is new at that revision: everything is created.
+fn compile_base(project: &ProjectArgs, rev: &str) -> Result<Option<Compilation>, String> {
     let world = GitWorld::new(&project.dir, rev)?;
     if world.read(infrac::load::ENTRY_FILE).is_err() {
-        // The project is new at this revision: everything is created.
-        return Ok(Default::default());
+        return Ok(None);
     }
     let options = Options {
         vars: project.vars.clone(),
@@ -669,12 +669,13 @@ fn compile_base(project: &ProjectArgs, rev: &str) -> Result<infrac::backends::Fi
         check_only: false,
     };
     let old = compile(&world, &options);
-    old.files.ok_or_else(|| {
-        format!(
+    if old.files.is_none() {
+        return Err(format!(
             "the project does not compile at {rev}:\n{}",
             render_human(&old.diagnostics, &old.sources, color())
-        )
-    })
+        ));
+    }
+    Ok(Some(old))
 }
 
 fn diff(
@@ -703,11 +704,12 @@ fn diff(
         Err(_) => return ExitCode::from(EXIT_DIFF_ERROR),
     };
     print_diagnostics(&c);
-    let (Some(files), Some(plan), Some(graph)) = (&c.files, &c.plan, &c.graph) else {
+    let (Some(plan), Some(graph)) = (&c.plan, &c.graph) else {
         return ExitCode::from(EXIT_DIFF_ERROR);
     };
-    let old: infrac::backends::Files = match old {
-        Some(Ok(files)) => files,
+    let old = match &old {
+        Some(Ok(Some(base))) => infrac::diff::Side::compiled(base).unwrap_or_default(),
+        Some(Ok(None)) => Default::default(),
         Some(Err(e)) => {
             eprintln!("error: {e}");
             return ExitCode::from(EXIT_DIFF_ERROR);
@@ -720,11 +722,13 @@ fn diff(
                     old.insert(path, text);
                 }
             }
-            old
+            infrac::diff::Side::written(old)
         }
     };
-    let mut report =
-        infrac::diff::diff(&old, files, Some((plan, graph)), infrac::kinds::registry());
+    let Some(new) = infrac::diff::Side::compiled(&c) else {
+        return ExitCode::from(EXIT_DIFF_ERROR);
+    };
+    let mut report = infrac::diff::diff(&old, &new, Some((plan, graph)), infrac::kinds::registry());
     // The project by its folder's name, and the environment compiled.
     let folder = project
         .dir

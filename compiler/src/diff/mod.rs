@@ -6,11 +6,13 @@
 
 mod kube;
 mod sites;
+mod terraform;
 
 use crate::backends::Files;
 use crate::graph::Graph;
 use crate::kinds::Registry;
 use crate::plan::Plan;
+use hcl::structure::{Body, Structure};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write as _;
@@ -126,44 +128,86 @@ impl Report {
     }
 }
 
-/// Terraform types whose resources hold data: deleting one loses it.
-const STATEFUL: &[&str] = &[
-    "aws_db_instance",
-    "aws_dynamodb_table",
-    "aws_ebs_volume",
-    "aws_efs_file_system",
-    "aws_elasticache_cluster",
-    "aws_instance",
-    "aws_rds_cluster",
-    "aws_s3_bucket",
-    "aws_sqs_queue",
-    "cloudflare_r2_bucket",
-    "digitalocean_database_cluster",
-    "digitalocean_database_db",
-    "digitalocean_droplet",
-    "digitalocean_kubernetes_cluster",
-    "digitalocean_spaces_bucket",
-    "digitalocean_volume",
-    "heroku_addon",
-    "heroku_app",
-];
+/// One side of a diff: a build's output files, and the plans its
+/// Terraform was written from, one per root (`""`, or `shared` and each
+/// environment). Output read from disk has no plans: its Terraform is read
+/// back by HashiCorp's syntax.
+#[derive(Clone, Debug, Default)]
+pub struct Side<'c> {
+    pub files: Files,
+    plans: Option<BTreeMap<String, &'c Plan>>,
+}
 
-/// Compares the output files of a build with earlier ones. `current` gives
-/// the new plan and graph, for blast radius.
+impl<'c> Side<'c> {
+    /// What a compilation writes. `None` when it failed.
+    pub fn compiled(c: &'c crate::Compilation) -> Option<Side<'c>> {
+        let files = c.files.clone()?;
+        let plans = match &c.roots {
+            None => c.plan.iter().map(|p| (String::new(), p)).collect(),
+            Some(roots) => roots
+                .shared
+                .iter()
+                .map(|p| (crate::roots::SHARED.to_string(), p))
+                .chain(roots.environments.iter().map(|(n, p)| (n.clone(), p)))
+                .collect(),
+        };
+        Some(Side {
+            files,
+            plans: Some(plans),
+        })
+    }
+
+    /// Output already written (the files on disk).
+    pub fn written(files: Files) -> Side<'static> {
+        Side { files, plans: None }
+    }
+
+    /// The Terraform of some files of a root (file names in the root's
+    /// folder) as one body, in file order: built from the root's plan, or
+    /// parsed from the written text. A file that does not parse (edited by
+    /// hand) adds nothing; its lines still show in the file diff.
+    fn terraform(&self, root: &str, names: &[&str]) -> Body {
+        let dir = root_dir(root);
+        let structures: Vec<Structure> = match self.plans.as_ref().and_then(|p| p.get(root)) {
+            Some(plan) => crate::backends::terraform::bodies_of(plan, |n| names.contains(&n))
+                .into_values()
+                .flat_map(|b| b.into_inner())
+                .collect(),
+            None => names
+                .iter()
+                .filter_map(|n| self.files.get(&format!("{dir}{n}")))
+                .filter_map(|text| hcl::parse(text).ok())
+                .flat_map(|b| b.into_inner())
+                .collect(),
+        };
+        Body::from(structures)
+    }
+}
+
+/// `terraform/` or `terraform/prod/`.
+fn root_dir(root: &str) -> String {
+    if root.is_empty() {
+        "terraform/".to_string()
+    } else {
+        format!("terraform/{root}/")
+    }
+}
+
+/// Compares a build with an earlier one. `current` gives the new plan and
+/// graph, for blast radius.
 pub fn diff(
-    old: &Files,
-    new: &Files,
+    old: &Side<'_>,
+    new: &Side<'_>,
     current: Option<(&Plan, &Graph)>,
     kinds: &Registry,
 ) -> Report {
     let mut report = Report::default();
-    let mut paths: Vec<&String> = old.keys().chain(new.keys()).collect();
+    let mut paths: Vec<&String> = old.files.keys().chain(new.files.keys()).collect();
     paths.sort();
     paths.dedup();
     let empty = String::new();
-    let mut terraform_files_changed = false;
     for path in paths {
-        let (a, b) = (old.get(path), new.get(path));
+        let (a, b) = (old.files.get(path), new.files.get(path));
         if a == b {
             continue;
         }
@@ -174,49 +218,29 @@ pub fn diff(
         };
         let (a, b) = (a.unwrap_or(&empty), b.unwrap_or(&empty));
         report.files.push(file_change(path, status, a, b));
-        if is_terraform(path) {
-            terraform_files_changed = true;
-        } else if !kube::changes(path, a, b, &mut report.changes) {
+        if !is_terraform(path) && !kube::changes(path, a, b, &mut report.changes) {
             sites::changes(path, a, b, &mut report.changes);
         }
     }
-    // Terraform's blocks are compared over all the files of a root at
-    // once: a resource keeps its address when it moves between files, and
-    // a `moved` block (its own file) pairs an old address with a new one.
-    // A project with environments has a root per environment and one
-    // shared; their changes are named after the root (`prod: …`).
-    if terraform_files_changed {
-        let mut roots: Vec<&str> = old
-            .keys()
-            .chain(new.keys())
-            .filter(|p| is_terraform(p))
-            .map(|p| terraform_root(p))
-            .collect();
-        roots.sort();
-        roots.dedup();
-        for root in roots {
-            let all = |files: &Files| -> String {
-                let mut paths: Vec<&String> = files
-                    .keys()
-                    .filter(|p| is_terraform(p) && terraform_root(p) == root)
-                    .collect();
-                paths.sort();
-                paths
-                    .iter()
-                    .map(|p| files[*p].as_str())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            };
-            let (a, b) = (all(old), all(new));
-            if a == b {
-                continue;
-            }
-            let from = report.changes.len();
-            terraform_changes(&a, &b, kinds, &mut report.changes);
-            if !root.is_empty() {
-                for c in &mut report.changes[from..] {
-                    c.address = format!("{root}: {}", c.address);
-                }
+    // Terraform's blocks are compared over the changed files of a root at
+    // once: a resource keeps its address when it moves between files (both
+    // change), and a `moved` block (its own file) pairs an old address
+    // with a new one. What an unchanged file holds is the same on both
+    // sides. A project with environments has a root per environment and
+    // one shared; their changes are named after the root (`prod: …`).
+    let mut changed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for f in report.files.iter().filter(|f| is_terraform(&f.path)) {
+        let root = terraform_root(&f.path);
+        let name = &f.path[root_dir(root).len()..];
+        changed.entry(root).or_default().push(name);
+    }
+    for (root, names) in changed {
+        let (a, b) = (old.terraform(root, &names), new.terraform(root, &names));
+        let from = report.changes.len();
+        terraform::changes(&a, &b, kinds, &mut report.changes);
+        if !root.is_empty() {
+            for c in &mut report.changes[from..] {
+                c.address = format!("{root}: {}", c.address);
             }
         }
     }
@@ -277,161 +301,6 @@ fn file_change(path: &str, status: FileStatus, a: &str, b: &str) -> FileChange {
     }
 }
 
-/// A top-level block of a Terraform file as infrac writes it.
-struct TfBlock<'t> {
-    address: String,
-    resource_type: Option<&'t str>,
-    text: &'t str,
-}
-
-/// Splits a file into top-level blocks: a line at column 0 ending in `{`
-/// opens one, a line `}` closes it (the layout `terraform fmt` keeps).
-fn blocks(text: &str) -> Vec<TfBlock<'_>> {
-    let mut out = Vec::new();
-    let mut start: Option<(usize, &str)> = None;
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_end();
-        match start {
-            None if !line.starts_with([' ', '#', '\n']) && trimmed.ends_with('{') => {
-                start = Some((offset, trimmed))
-            }
-            None if !line.starts_with([' ', '#']) && trimmed.ends_with("{}") => {
-                out.push(block_of(
-                    trimmed.trim_end_matches("{}"),
-                    &text[offset..offset + line.len()],
-                ));
-            }
-            Some((s, header)) if trimmed == "}" => {
-                out.push(block_of(header, &text[s..offset + line.len()]));
-                start = None;
-            }
-            _ => {}
-        }
-        offset += line.len();
-    }
-    out
-}
-
-fn block_of<'t>(header: &'t str, text: &'t str) -> TfBlock<'t> {
-    let mut words = header.trim_end_matches('{').split_whitespace();
-    let kind = words.next().unwrap_or("");
-    let labels: Vec<&str> = words.map(|w| w.trim_matches('"')).collect();
-    let (address, resource_type) = match (kind, labels.as_slice()) {
-        ("resource", [ty, name]) => (format!("{ty}.{name}"), Some(*ty)),
-        ("variable", [name]) => (format!("var.{name}"), None),
-        ("import", _) => {
-            let to = attributes(text)
-                .into_iter()
-                .find(|(k, _)| k == "to")
-                .map(|(_, v)| v)
-                .unwrap_or_default();
-            (format!("import.{to}"), None)
-        }
-        (kind, []) => (kind.to_string(), None),
-        (kind, labels) => (format!("{kind}.{}", labels.join(".")), None),
-    };
-    TfBlock {
-        address,
-        resource_type,
-        text,
-    }
-}
-
-/// Top-level entries of a block: attributes (`key`, value text) and
-/// nested blocks (`name`, `name[2]` for the second, their content).
-fn attributes(block: &str) -> Vec<(String, String)> {
-    entries(block)
-        .into_iter()
-        .map(|e| (e.key, e.value))
-        .collect()
-}
-
-struct Entry {
-    key: String,
-    /// The value's text, lines joined by spaces.
-    value: String,
-    /// For a value spanning lines: its inner lines, normalised.
-    elements: Vec<String>,
-}
-
-fn entries(block: &str) -> Vec<Entry> {
-    let mut out: Vec<Entry> = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut lines = block.lines().skip(1).peekable();
-    while let Some(line) = lines.next() {
-        let Some(rest) = line.strip_prefix("  ") else {
-            continue;
-        };
-        if rest.starts_with(' ') || rest.is_empty() || rest == "}" {
-            continue;
-        }
-        let (key, value, opens) = match rest.split_once(" = ").or_else(|| rest.split_once('=')) {
-            Some((k, v)) => {
-                let v = v.trim();
-                (
-                    k.trim().to_string(),
-                    v.to_string(),
-                    v.ends_with('[') || v.ends_with('{'),
-                )
-            }
-            None => (
-                rest.trim_end_matches('{').trim().to_string(),
-                String::new(),
-                rest.ends_with('{'),
-            ),
-        };
-        let mut value = value;
-        let mut elements = Vec::new();
-        if opens {
-            // Gather the lines up to the matching closing line at this indentation.
-            let mut parts: Vec<String> = if value.is_empty() {
-                Vec::new()
-            } else {
-                vec![value.clone()]
-            };
-            for inner in lines.by_ref() {
-                if inner.starts_with("  ")
-                    && !inner.starts_with("   ")
-                    && matches!(inner.trim(), "}" | "]")
-                {
-                    if !parts.is_empty() && (value.ends_with('[') || value.ends_with('{')) {
-                        parts.push(inner.trim().to_string());
-                    }
-                    break;
-                }
-                let element = inner.trim().trim_end_matches(',');
-                elements.push(element.split_whitespace().collect::<Vec<_>>().join(" "));
-                parts.push(inner.trim().to_string());
-            }
-            value = parts.join(" ");
-        }
-        let n = seen.entry(key.clone()).or_insert(0);
-        *n += 1;
-        let key = if *n > 1 { format!("{key}[{n}]") } else { key };
-        out.push(Entry {
-            key,
-            value,
-            elements,
-        });
-    }
-    out
-}
-
-/// `text` with references to each moved resource written with its new
-/// address (`moves`: new → old): the same resource to Terraform. Copied
-/// only when it names one.
-fn renamed<'t>(text: &'t str, moves: &HashMap<String, String>) -> std::borrow::Cow<'t, str> {
-    let mut text = std::borrow::Cow::Borrowed(text);
-    for (to, from) in moves {
-        let old = format!("{from}.");
-        if text.contains(&old) {
-            text = std::borrow::Cow::Owned(text.replace(&old, &format!("{to}.")));
-        }
-    }
-    text
-}
-
 /// `prod` of `prod: digitalocean_droplet.web` (a root's or an
 /// environment's change).
 fn environment_of(address: &str) -> Option<&str> {
@@ -452,205 +321,6 @@ fn is_terraform(path: &str) -> bool {
 fn terraform_root(path: &str) -> &str {
     let rest = path.strip_prefix("terraform/").unwrap_or(path);
     rest.rsplit_once('/').map_or("", |(root, _)| root)
-}
-
-fn terraform_changes(old: &str, new: &str, kinds: &Registry, out: &mut Vec<Change>) {
-    let old_blocks = blocks(old);
-    let new_blocks = blocks(new);
-    let old_by: HashMap<&str, &TfBlock> =
-        old_blocks.iter().map(|b| (b.address.as_str(), b)).collect();
-    let new_by: HashMap<&str, &TfBlock> =
-        new_blocks.iter().map(|b| (b.address.as_str(), b)).collect();
-    // `moved` blocks of the new output: new address → old address.
-    let moves: HashMap<String, String> = new_blocks
-        .iter()
-        .filter(|b| b.address == "moved")
-        .filter_map(|b| {
-            let a = attributes(b.text);
-            let get = |k: &str| a.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-            Some((get("to")?, get("from")?))
-        })
-        .collect();
-    let mut moved_away: Vec<&str> = Vec::new();
-    // References to a moved resource, written as it was before: the same
-    // resource to Terraform, so not a change.
-    let compare = |o: &TfBlock, b: &TfBlock| {
-        let replace_on = b
-            .resource_type
-            .and_then(|t| kinds.by_resource(t))
-            .map(|k| k.replace_on.as_slice())
-            .unwrap_or(&[]);
-        attribute_changes(&renamed(o.text, &moves), b.text, replace_on)
-    };
-    for b in new_blocks.iter().filter(|b| b.address != "moved") {
-        match old_by.get(b.address.as_str()) {
-            None => match moves
-                .get(&b.address)
-                .and_then(|from| old_by.get(from.as_str()))
-            {
-                Some(o) if !new_by.contains_key(o.address.as_str()) => {
-                    moved_away.push(&o.address);
-                    let attrs = compare(o, b);
-                    let forced = attrs.iter().any(|a| a.forces_replacement);
-                    let mut c = change(
-                        b,
-                        if forced {
-                            Action::Replace
-                        } else {
-                            Action::Move
-                        },
-                        attrs,
-                    );
-                    c.note = Some(format!("moved from {}", o.address));
-                    out.push(c);
-                }
-                _ => out.push(change(b, Action::Create, Vec::new())),
-            },
-            Some(o) if o.text == b.text => {}
-            Some(o) => {
-                let attrs = compare(o, b);
-                if attrs.is_empty() && !moves.is_empty() {
-                    continue; // it only names a moved resource by its new name
-                }
-                let action = if attrs.iter().any(|a| a.forces_replacement) {
-                    Action::Replace
-                } else {
-                    Action::Update
-                };
-                out.push(change(b, action, attrs));
-            }
-        }
-    }
-    let created: Vec<&TfBlock> = new_blocks
-        .iter()
-        .filter(|b| {
-            b.resource_type.is_some()
-                && !old_by.contains_key(b.address.as_str())
-                && !moves.contains_key(&b.address)
-        })
-        .collect();
-    let deleted: Vec<&TfBlock> = old_blocks
-        .iter()
-        .filter(|b| {
-            !new_by.contains_key(b.address.as_str())
-                && !moved_away.contains(&b.address.as_str())
-                && b.address != "moved"
-        })
-        .collect();
-    // A delete and a create of the same type with the same attributes
-    // (the name aside), each the other's only such match: most likely a
-    // rename, which `moved-from` keeps.
-    let alike = |a: &TfBlock, b: &TfBlock| {
-        a.resource_type.is_some()
-            && a.resource_type == b.resource_type
-            && compare(a, b).iter().all(|c| c.name == "name")
-    };
-    for &b in &deleted {
-        let mut c = change(b, Action::Delete, Vec::new());
-        let matches: Vec<&&TfBlock> = created.iter().filter(|n| alike(b, n)).collect();
-        let only = match matches.as_slice() {
-            [n] if deleted.iter().filter(|o| alike(o, n)).count() == 1 => Some(n),
-            _ => None,
-        };
-        if let Some(n) = only {
-            // The label as declared: the name attribute when it has one.
-            let ident = b.address.split('.').nth(1).unwrap_or_default().to_string();
-            let old_name = attributes(b.text)
-                .into_iter()
-                .find(|(k, _)| k == "name")
-                .map(|(_, v)| v.trim_matches('"').to_string())
-                .filter(|n| crate::resolve::tf_ident(n) == ident)
-                .unwrap_or(ident);
-            c.note = Some(format!(
-                "looks like a rename to {}: write `moved-from=\"{old_name}\"` on it to keep the resource",
-                n.address
-            ));
-        }
-        out.push(c);
-    }
-}
-
-fn change(b: &TfBlock, action: Action, attributes: Vec<AttrChange>) -> Change {
-    let stateful = b.resource_type.is_some_and(|t| STATEFUL.contains(&t));
-    Change {
-        backend: "terraform",
-        address: b.address.clone(),
-        resource: b.resource_type.is_some(),
-        destructive: action == Action::Replace || (action == Action::Delete && stateful),
-        action,
-        attributes,
-        dependents: Vec::new(),
-        note: None,
-    }
-}
-
-fn attribute_changes(old: &str, new: &str, replace_on: &[String]) -> Vec<AttrChange> {
-    let a: BTreeMap<String, Entry> = entries(old)
-        .into_iter()
-        .map(|e| (e.key.clone(), e))
-        .collect();
-    let b = entries(new);
-    let mut out = Vec::new();
-    for e in &b {
-        let before = a.get(&e.key);
-        if before.map(|o| &o.value) == Some(&e.value) {
-            continue;
-        }
-        let (added, removed) = match before {
-            Some(o) if !o.elements.is_empty() || !e.elements.is_empty() => {
-                element_changes(&o.elements, &e.elements)
-            }
-            _ => (Vec::new(), Vec::new()),
-        };
-        out.push(AttrChange {
-            name: e.key.clone(),
-            old: before.map(|o| o.value.clone()),
-            new: Some(e.value.clone()),
-            added,
-            removed,
-            forces_replacement: forces(&e.key, replace_on),
-        });
-    }
-    for (k, o) in &a {
-        if !b.iter().any(|e| &e.key == k) {
-            out.push(AttrChange {
-                name: k.clone(),
-                old: Some(o.value.clone()),
-                new: None,
-                added: Vec::new(),
-                removed: Vec::new(),
-                forces_replacement: forces(k, replace_on),
-            });
-        }
-    }
-    out
-}
-
-/// Elements in one list and not the other (as multisets, order ignored).
-fn element_changes(old: &[String], new: &[String]) -> (Vec<String>, Vec<String>) {
-    let mut count: HashMap<&str, i64> = HashMap::new();
-    for e in old {
-        *count.entry(e).or_default() -= 1;
-    }
-    for e in new {
-        *count.entry(e).or_default() += 1;
-    }
-    let added = new
-        .iter()
-        .filter(|e| count.get(e.as_str()).is_some_and(|c| *c > 0))
-        .cloned()
-        .collect();
-    let removed = old
-        .iter()
-        .filter(|e| count.get(e.as_str()).is_some_and(|c| *c < 0))
-        .cloned()
-        .collect();
-    (added, removed)
-}
-
-fn forces(key: &str, replace_on: &[String]) -> bool {
-    let base = key.split('[').next().unwrap_or(key);
-    replace_on.iter().any(|r| r == base)
 }
 
 /// Every resource that depends on a changed one, in dependency order.
@@ -1122,16 +792,6 @@ pub fn render_json(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn attributes_read_single_and_multi_line_values_and_nested_blocks() {
-        let block = "resource \"t\" \"n\" {\n  name = \"a\"\n  tags = [\n    x.id,\n    y.id,\n  ]\n\n  rule {\n    port = 1\n  }\n\n  rule {\n    port = 2\n  }\n}\n";
-        let a = attributes(block);
-        assert_eq!(a[0], ("name".into(), "\"a\"".into()));
-        assert_eq!(a[1], ("tags".into(), "[ x.id, y.id, ]".into()));
-        assert_eq!(a[2], ("rule".into(), "port = 1".into()));
-        assert_eq!(a[3], ("rule[2]".into(), "port = 2".into()));
-    }
 
     #[test]
     fn code_spans_hold_backticks() {

@@ -130,9 +130,15 @@ const RUN: usize = 2048;
 /// The HCL structure of every file; tests parse the written text back and
 /// compare it with this.
 pub fn bodies(plan: &Plan) -> BTreeMap<String, Body> {
+    bodies_of(plan, |_| true)
+}
+
+/// The HCL structure of the files whose name `wanted` accepts.
+pub fn bodies_of(plan: &Plan, wanted: impl Fn(&str) -> bool) -> BTreeMap<String, Body> {
     let idents = idents(plan);
     parts(plan)
         .into_iter()
+        .filter(|(name, _)| wanted(name))
         .map(|(name, part)| {
             let mut sink = StructureSink::new(&idents);
             write_part(plan, &part, &mut sink);
