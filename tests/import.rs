@@ -31,6 +31,17 @@ fn blocks(files: &infrac::backends::Files) -> BTreeSet<String> {
     out
 }
 
+/// Top-level blocks with the folder of their root (`terraform/prod`).
+fn by_root(files: &infrac::backends::Files) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for (path, text) in files.iter().filter(|(p, _)| p.ends_with(".tf")) {
+        let root = path.rsplit_once('/').unwrap().0.to_string();
+        let one: infrac::backends::Files = [(path.clone(), text.clone())].into_iter().collect();
+        out.extend(blocks(&one).into_iter().map(|b| (root.clone(), b)));
+    }
+    out
+}
+
 fn terraform_files(files: &infrac::backends::Files) -> Vec<(String, String)> {
     files
         .iter()
@@ -117,11 +128,30 @@ fn every_example_round_trips_through_import() {
                 let _ = std::fs::remove_dir_all(&project);
                 continue;
             }
-            // Its roots are environments: imported into one project, the
-            // resources of each environment's root once.
+            // Its roots are environments: imported as `environment` blocks
+            // with the project's backend, it compiles to the same roots.
             "dxos" => {
-                let c = infrac::compile(&SingleFile(imported.kdl.clone()), &Default::default());
-                assert!(!c.has_errors(), "{}", imported.kdl);
+                assert!(
+                    imported.kdl.contains("\nenvironment \"prod\" {\n"),
+                    "{}",
+                    imported.kdl
+                );
+                let again = infrac::compile(&SingleFile(imported.kdl.clone()), &Default::default());
+                assert!(
+                    !again.has_errors(),
+                    "{}\n{:#?}",
+                    imported.kdl,
+                    again.diagnostics
+                );
+                let (before, after) = (by_root(files), by_root(again.files.as_ref().unwrap()));
+                let lost: Vec<_> = before.difference(&after).collect();
+                let gained: Vec<_> = after.difference(&before).collect();
+                assert!(
+                    lost.is_empty() && gained.is_empty(),
+                    "{name}: the roots differ after import\nonly before:\n{lost:#?}\nonly after:\n{gained:#?}\nthe import:\n{}",
+                    imported.kdl
+                );
+                checked += 1;
                 continue;
             }
             _ => {}
@@ -268,4 +298,50 @@ fn hand_written_web_configs_import_with_every_loss_named() {
         let c = infrac::compile(&SingleFile(project.clone()), &Default::default());
         assert!(!c.has_errors(), "{name}:\n{project}\n{:#?}", c.diagnostics);
     }
+}
+
+/// Environments that differ by a property, by one they lack and by a
+/// resource only one of them has import as overrides and a switch, and
+/// compile to the same roots, backend included.
+#[test]
+fn roots_of_environments_import_as_environment_blocks() {
+    let project = r#"
+provider "digitalocean" token=(secret)"do_token"
+secret "do_token"
+backend "gcs" bucket="acme-state" prefix="infra"
+var "size" default="s-1vcpu-1gb"
+var "monitor" type="bool" default=#false
+domain "acme.example"
+vpc "net" region="ams3" ip-range="10.10.0.0/16"
+droplet "web" region="ams3" size="${var.size}" image="ubuntu-24-04-x64" vpc-uuid=(ref)"vpc.net.id" { tags "web"; }
+droplet "monitor" if=(var)"monitor" region="ams3" size="s-1vcpu-1gb" image="ubuntu-24-04-x64"
+record "web" fqdn="web.acme.example" type="A" value=(ref)"droplet.web.ipv4-address"
+environment "prod" {
+    var "size" "s-2vcpu-4gb"
+    var "monitor" #true
+    droplet "web" backups=#true
+}
+environment "staging"
+"#;
+    let first = infrac::compile(&SingleFile(project.to_string()), &Default::default());
+    assert!(!first.has_errors(), "{:#?}", first.diagnostics);
+    let files = first.files.as_ref().unwrap();
+    assert!(files.contains_key("terraform/shared/network.tf"));
+    let imported =
+        infrac::import::import(&terraform_files(files), infrac::kinds::registry(), None).unwrap();
+    let kdl = &imported.kdl;
+    for expected in [
+        "backend \"gcs\" bucket=\"acme-state\" prefix=\"infra\"\n",
+        "droplet \"monitor\" if=(var)\"with-droplet-monitor\"",
+        "environment \"staging\" {\n    droplet \"web\" size=\"s-1vcpu-1gb\" backups=#null\n    var \"with-droplet-monitor\" #false\n}\n",
+    ] {
+        assert!(kdl.contains(expected), "`{expected}` not in\n{kdl}");
+    }
+    let again = infrac::compile(&SingleFile(kdl.clone()), &Default::default());
+    assert!(!again.has_errors(), "{kdl}\n{:#?}", again.diagnostics);
+    assert_eq!(
+        by_root(files),
+        by_root(again.files.as_ref().unwrap()),
+        "{kdl}"
+    );
 }

@@ -14,6 +14,7 @@
 //! knows, a secret, an expression that is not a value) is a warning, and
 //! the KDL says where with a comment.
 
+mod environments;
 mod state;
 mod terraform;
 pub mod web;
@@ -53,6 +54,8 @@ pub struct FoundRest {
     pub variables: Vec<(String, Option<String>, bool)>,
     /// Name, value, description, sensitive.
     pub outputs: Vec<(String, Found, Option<String>, bool)>,
+    /// `terraform { backend "TYPE" { … } }`: its type and settings.
+    pub backend: Option<(String, Attributes)>,
 }
 
 /// Attributes by their Terraform names, in the order found.
@@ -73,6 +76,9 @@ pub struct FoundResource {
     /// Read from a configuration, as written: an explicit `false` is kept
     /// (in a state it is mostly a default).
     pub written: bool,
+    /// The environment whose root declares it; `None` for a project
+    /// without environments and for the shared root.
+    pub environment: Option<String>,
 }
 
 /// What an import made: the KDL, and what it could not carry over.
@@ -86,6 +92,14 @@ pub struct Imported {
 /// config; `None` takes it from each config's folder.
 pub type On<'a> = Option<&'a str>;
 
+/// Whether a file is Terraform state or `terraform show -json` output.
+fn is_json(path: &str, text: &str) -> bool {
+    path.ends_with(".json")
+        || path.ends_with(".tfstate")
+        || text.trim_start().starts_with('{')
+            && text.trim_start()[1..].trim_start().starts_with('"')
+}
+
 /// Reads every file (state JSON, `.tf`, an nginx config or a Caddyfile)
 /// and writes one KDL document.
 pub fn import(
@@ -97,13 +111,20 @@ pub fn import(
     let mut warnings = Vec::new();
     let mut imports = Vec::new();
     let mut rest = FoundRest::default();
+    let mut env_outputs = Vec::new();
     let mut sites = web::WebImport::default();
+    // Terraform from several folders: the roots of a project with
+    // environments.
+    let is_terraform = |path: &str, text: &str| path.ends_with(".tf") || is_json(path, text);
+    let environments = environments::environments(
+        files
+            .iter()
+            .filter(|(p, t)| is_terraform(p, t))
+            .map(|(p, _)| p.as_str()),
+    );
+    let mut backend_root: Option<&str> = None;
     for (path, text) in files {
-        let json = path.ends_with(".json")
-            || path.ends_with(".tfstate")
-            || text.trim_start().starts_with('{')
-                && text.trim_start()[1..].trim_start().starts_with('"');
-        if !path.ends_with(".tf") && !json {
+        if !is_terraform(path, text) {
             if let Some(engine) = web::format_of(path, text) {
                 web::read(engine, path, text, on, &mut sites)?;
                 continue;
@@ -115,8 +136,34 @@ pub fn import(
             state::read(text).map(|(r, n)| (r, Vec::new(), FoundRest::default(), n))
         }
         .map_err(|e| format!("{path}: {e}"))?;
-        found.extend(resources);
-        imports.extend(adopted);
+        let root = environments::root_of(path);
+        let environment = environments
+            .as_ref()
+            .filter(|_| root != crate::roots::SHARED)
+            .map(|_| root.to_string());
+        imports.extend(
+            adopted
+                .into_iter()
+                .map(|(a, id)| (environment.clone(), a, id)),
+        );
+        found.extend(resources.into_iter().map(|r| FoundResource {
+            environment: environment.clone(),
+            ..r
+        }));
+        if let Some((kind, mut attributes)) = more.backend {
+            // The shared root's (or else the first root's) is the project's.
+            let first = backend_root.is_none()
+                || (root == crate::roots::SHARED && backend_root != Some(root));
+            if first {
+                if environments.is_some()
+                    && !environments::project_backend(&kind, &mut attributes, root)
+                {
+                    warnings.push(format!("{path}: the backend's state place does not name its root `{root}`: imported as written; say in each `environment` block where its state is"));
+                }
+                backend_root = Some(root);
+                rest.backend = Some((kind, attributes));
+            }
+        }
         for p in more.providers {
             if !rest
                 .providers
@@ -132,38 +179,53 @@ pub fn import(
             }
         }
         for o in more.outputs {
-            if !rest.outputs.iter().any(|x| x.0 == o.0) {
-                rest.outputs.push(o);
+            match &environment {
+                // infrac writes the shared root's outputs for the
+                // environments itself (`TYPE__NAME__ATTRIBUTE`).
+                None if environments.is_some() && o.0.contains("__") => {}
+                Some(env) => env_outputs.push((env.clone(), o)),
+                None if !rest.outputs.iter().any(|x| x.0 == o.0) => rest.outputs.push(o),
+                None => {}
             }
         }
         warnings.extend(notes.into_iter().map(|n| format!("{path}: {n}")));
     }
-    // The roots of a project with environments declare a resource of an
-    // environment in each: it is imported once.
+    // One root declares a resource once: a second is another file's or
+    // state's view of it.
     let mut seen = std::collections::HashSet::new();
     found.retain(|r| {
-        let first = seen.insert((r.data, r.resource_type.clone(), r.name.clone()));
+        let first = seen.insert((
+            r.environment.clone(),
+            r.data,
+            r.resource_type.clone(),
+            r.name.clone(),
+        ));
         if !first {
             warnings.push(format!(
-                "`{}.{}` is declared more than once (in several roots): imported once; write what differs in `environment` blocks",
+                "`{}.{}` is declared more than once in one root: imported once",
                 r.resource_type, r.name
             ));
         }
         first
     });
-    // `import` blocks adopt resources of any file.
-    for (address, id) in imports {
-        match found
-            .iter_mut()
-            .find(|r| format!("{}.{}", r.resource_type, r.name) == address)
-        {
+    // `import` blocks adopt resources of any file of their root.
+    for (root, address, id) in imports {
+        match found.iter_mut().find(|r| {
+            format!("{}.{}", r.resource_type, r.name) == address
+                && r.environment.as_deref().unwrap_or(crate::roots::SHARED)
+                    == root.as_deref().unwrap_or(crate::roots::SHARED)
+        }) {
             Some(r) => r.import_id = Some(id),
             None => warnings.push(format!(
                 "`import` of `{address}`, which no resource block declares"
             )),
         }
     }
-    let mut imported = write::kdl(&found, &rest, registry, warnings);
+    let environments = write::Environments {
+        names: environments.unwrap_or_default(),
+        outputs: env_outputs,
+    };
+    let mut imported = write::kdl(&found, &rest, &environments, registry, warnings);
     if !sites.is_empty() {
         if !imported.kdl.is_empty() {
             imported.kdl.push('\n');

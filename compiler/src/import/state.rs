@@ -92,6 +92,7 @@ fn resource(ty: &str, name: &str, attributes: &Value) -> FoundResource {
         import_id,
         data: false,
         written: false,
+        environment: None,
     }
 }
 

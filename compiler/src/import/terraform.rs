@@ -35,6 +35,7 @@ pub fn read(text: &str) -> Result<Read, String> {
                     import_id: None,
                     data: false,
                     written: true,
+                    environment: None,
                 });
             }
             // The remote state an environment's root reads: its outputs
@@ -50,6 +51,7 @@ pub fn read(text: &str) -> Result<Read, String> {
                     import_id: None,
                     data: true,
                     written: true,
+                    environment: None,
                 });
             }
             ("import", []) => {
@@ -116,7 +118,26 @@ pub fn read(text: &str) -> Result<Read, String> {
                 let sensitive = matches!(take("sensitive"), Some(Found::Bool(true)));
                 rest.outputs.push((name.to_string(), value, description, sensitive));
             }
-            ("terraform" | "locals" | "moved", _) => {}
+            ("terraform", []) => {
+                for s in b.body.iter() {
+                    if let Structure::Block(inner) = s {
+                        if let ("backend", [kind]) = (
+                            inner.identifier.as_str(),
+                            inner
+                                .labels
+                                .iter()
+                                .map(|l| l.as_str())
+                                .collect::<Vec<_>>()
+                                .as_slice(),
+                        ) {
+                            let mut attributes = Vec::new();
+                            block_body(&inner.body, &mut attributes, &mut notes, "backend");
+                            rest.backend = Some((kind.to_string(), attributes));
+                        }
+                    }
+                }
+            }
+            ("locals" | "moved", _) => {}
             (other, _) => notes.push(format!("a `{other}` block left out")),
         }
     }

@@ -7,7 +7,7 @@ use super::{Found, FoundResource, FoundRest, Imported};
 use crate::kinds::{Kind, Registry};
 use crate::schema::Block;
 use crate::types::TfType;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 /// Attributes by which other resources refer to one: an id, a URN or ARN,
@@ -31,9 +31,21 @@ struct Named<'a> {
     label: String,
 }
 
+/// The environments of Terraform read from several roots, with the
+/// outputs each environment's root declares.
+#[derive(Default)]
+pub struct Environments {
+    pub names: Vec<String>,
+    pub outputs: Vec<(String, Output)>,
+}
+
+/// Name, value, description, sensitive.
+pub type Output = (String, Found, Option<String>, bool);
+
 pub fn kdl(
     found: &[FoundResource],
     rest: &FoundRest,
+    environments: &Environments,
     registry: &'static Registry,
     mut warnings: Vec<String>,
 ) -> Imported {
@@ -192,24 +204,143 @@ pub fn kdl(
             out.push_str("}\n");
         }
     }
+    if let Some((kind, attributes)) = &rest.backend {
+        out.push_str(&backend(&cx(usize::MAX), kind, attributes, &mut warnings));
+    }
     out.push_str(&skipped);
+    // Per environment: its overrides, and the switches of the declarations
+    // it does not have.
+    let mut overrides: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut done = vec![false; named.len()];
     for (i, n) in named.iter().enumerate() {
+        if done[i] {
+            continue;
+        }
         out.push('\n');
-        write_resource(&cx(i), n, &mut out, &mut warnings);
+        if n.found.environment.is_none() {
+            out.push_str(&declaration(&cx(i), n, false, &mut warnings).text());
+            continue;
+        }
+        // Every environment's declaration of this address, in the
+        // environments' order: the first is the declaration, the others
+        // say what differs.
+        let mut group: Vec<usize> = (i..named.len())
+            .filter(|&j| {
+                let (a, b) = (&named[j].found, n.found);
+                a.environment.is_some()
+                    && (a.data, &a.resource_type, &a.name) == (b.data, &b.resource_type, &b.name)
+            })
+            .collect();
+        let position = |j: &usize| {
+            let env = named[*j].found.environment.as_deref();
+            environments
+                .names
+                .iter()
+                .position(|e| Some(e.as_str()) == env)
+        };
+        group.sort_by_key(position);
+        for &j in &group {
+            done[j] = true;
+        }
+        // The name attribute is written when an environment names the
+        // resource otherwise than its label says.
+        let keep_name = group.iter().any(|&j| {
+            let mut quiet = Vec::new();
+            declaration(&cx(j), &named[j], false, &mut quiet)
+                .props
+                .iter()
+                .any(|p| p.starts_with("name="))
+        });
+        let mut base = declaration(&cx(group[0]), &named[group[0]], keep_name, &mut warnings);
+        let having: Vec<&str> = group
+            .iter()
+            .filter_map(|&j| named[j].found.environment.as_deref())
+            .collect();
+        let switch = (having.len() < environments.names.len()).then(|| {
+            format!(
+                "with-{}-{}",
+                n.kind.kind.trim_start_matches("data."),
+                n.label
+            )
+        });
+        if let Some(var) = &switch {
+            let _ = writeln!(
+                out,
+                "var {} type=\"bool\" default=#true description={}",
+                quote(var),
+                quote(&format!(
+                    "whether the environment has {} `{}`",
+                    n.kind.kind, n.label
+                ))
+            );
+            base.props.insert(0, format!("if=(var){}", quote(var)));
+            for e in environments
+                .names
+                .iter()
+                .filter(|e| !having.contains(&e.as_str()))
+            {
+                overrides
+                    .entry(e)
+                    .or_default()
+                    .push(format!("var {} #false", quote(var)));
+            }
+        }
+        out.push_str(&base.text());
+        for &j in &group[1..] {
+            let mut d = declaration(&cx(j), &named[j], keep_name, &mut warnings);
+            d.head = base.head.clone();
+            if let Some(text) = d.override_of(&base, &mut warnings) {
+                let env = named[j].found.environment.as_deref().unwrap_or_default();
+                overrides.entry(env).or_default().push(text);
+            }
+        }
     }
     for (name, value, description, sensitive) in &rest.outputs {
-        let Some(v) = scalar(&cx(usize::MAX), value) else {
-            warnings.push(format!("output `{name}` is not a plain value or reference (infrac writes an output of every droplet's address, and such, itself): left out"));
-            continue;
-        };
-        let _ = write!(out, "\noutput {} value={v}", quote(name));
-        if let Some(d) = description {
-            let _ = write!(out, " description={}", quote(d));
+        if let Some(text) = output(
+            &cx(usize::MAX),
+            name,
+            value,
+            description,
+            *sensitive,
+            &mut warnings,
+        ) {
+            out.push('\n');
+            out.push_str(&text);
         }
-        // infrac marks an output sensitive when it reads a secret.
-        let _ = sensitive;
-        out.push('\n');
     }
+    for (env, (name, value, description, sensitive)) in &environments.outputs {
+        if let Some(text) = output(
+            &cx(usize::MAX),
+            name,
+            value,
+            description,
+            *sensitive,
+            &mut warnings,
+        ) {
+            overrides
+                .entry(env)
+                .or_default()
+                .push(text.trim_end().to_string());
+        }
+    }
+    for env in &environments.names {
+        let _ = write!(out, "\nenvironment {}", quote(env));
+        match overrides.get(env.as_str()) {
+            None => out.push('\n'),
+            Some(lines) => {
+                out.push_str(" {\n");
+                for text in lines {
+                    for line in text.lines() {
+                        let _ = writeln!(out, "    {line}");
+                    }
+                }
+                out.push_str("}\n");
+            }
+        }
+    }
+    // The roots of environments repeat what they share.
+    let mut seen = std::collections::HashSet::new();
+    warnings.retain(|w| seen.insert(w.clone()));
     Imported {
         kdl: out,
         warnings,
@@ -248,7 +379,171 @@ impl Context<'_> {
     }
 }
 
-fn write_resource(cx: &Context, n: &Named, out: &mut String, warnings: &mut Vec<String>) {
+/// An output declaration, or `None` (with a warning) when its value is
+/// not one infrac can write.
+fn output(
+    cx: &Context,
+    name: &str,
+    value: &Found,
+    description: &Option<String>,
+    sensitive: bool,
+    warnings: &mut Vec<String>,
+) -> Option<String> {
+    let Some(v) = scalar(cx, value) else {
+        warnings.push(format!("output `{name}` is not a plain value or reference (infrac writes an output of every droplet's address, and such, itself): left out"));
+        return None;
+    };
+    let mut out = format!("output {} value={v}", quote(name));
+    if let Some(d) = description {
+        let _ = write!(out, " description={}", quote(d));
+    }
+    // infrac marks an output sensitive when it reads a secret.
+    let _ = sensitive;
+    out.push('\n');
+    Some(out)
+}
+
+/// `backend "s3" bucket=… { endpoints s3=… }`: settings as properties,
+/// maps and nested blocks as children.
+fn backend(
+    cx: &Context,
+    kind: &str,
+    attributes: &[(String, Found)],
+    warnings: &mut Vec<String>,
+) -> String {
+    let mut out = format!("backend {}", quote(kind));
+    let mut children = Vec::new();
+    for (k, v) in attributes {
+        let written = k.replace('_', "-");
+        let fields = match v {
+            Found::Object(fields) => vec![fields],
+            Found::List(items) => items
+                .iter()
+                .filter_map(|i| match i {
+                    Found::Object(f) => Some(f),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        match scalar(cx, v) {
+            Some(s) if fields.is_empty() => {
+                let _ = write!(out, " {written}={s}");
+            }
+            _ if !fields.is_empty() => {
+                for f in fields {
+                    let props: Vec<String> = f
+                        .iter()
+                        .filter_map(|(k, v)| Some(format!("{}={}", key(k), scalar(cx, v)?)))
+                        .collect();
+                    children.push(format!("{written} {}", props.join(" ")));
+                }
+            }
+            _ => warnings.push(format!("backend: `{k}` is not a plain value: left out")),
+        }
+    }
+    if children.is_empty() {
+        out.push('\n');
+    } else {
+        out.push_str(" {\n");
+        for c in children {
+            let _ = writeln!(out, "    {c}");
+        }
+        out.push_str("}\n");
+    }
+    out
+}
+
+/// A declaration as written: its node name and label, properties and
+/// children (each a line or block of KDL).
+struct Declaration {
+    head: String,
+    props: Vec<String>,
+    children: Vec<String>,
+}
+
+impl Declaration {
+    fn text(&self) -> String {
+        let mut out = self.head.clone();
+        for p in &self.props {
+            out.push(' ');
+            out.push_str(p);
+        }
+        if self.children.is_empty() {
+            out.push('\n');
+        } else {
+            out.push_str(" {\n");
+            for c in &self.children {
+                for line in c.lines() {
+                    let _ = writeln!(out, "    {line}");
+                }
+            }
+            out.push_str("}\n");
+        }
+        out
+    }
+
+    /// What an environment's declaration changes of `base`, as an
+    /// override (`None` when nothing): properties that differ, `#null` for
+    /// those it lacks; children it has that `base` has not, `NAME #null`
+    /// for a child of `base` it lacks.
+    fn override_of(&self, base: &Declaration, warnings: &mut Vec<String>) -> Option<String> {
+        let key = |p: &str| p.split_once('=').map_or(p, |(k, _)| k).to_string();
+        let mut props: Vec<String> = self
+            .props
+            .iter()
+            .filter(|p| !base.props.contains(p))
+            .cloned()
+            .collect();
+        for p in &base.props {
+            let k = key(p);
+            if k != "if" && !self.props.iter().any(|q| key(q) == k) {
+                props.push(format!("{k}=#null"));
+            }
+        }
+        let name = |c: &str| c.split([' ', '\n']).next().unwrap_or(c).to_string();
+        let mut children: Vec<String> = self
+            .children
+            .iter()
+            .filter(|c| !base.children.contains(c))
+            .cloned()
+            .collect();
+        for c in base.children.iter().filter(|c| !self.children.contains(c)) {
+            let n = name(c);
+            let replaced = children.iter().any(|x| name(x) == n);
+            let alone = base.children.iter().filter(|x| name(x) == n).count() == 1;
+            match (replaced, alone) {
+                (true, true) => {}
+                (false, true) => children.push(format!("{n} #null")),
+                _ => warnings.push(format!(
+                    "{}: a `{n}` child differs between environments: review the environment's override",
+                    self.head
+                )),
+            }
+        }
+        if props.is_empty() && children.is_empty() {
+            return None;
+        }
+        Some(
+            Declaration {
+                head: self.head.clone(),
+                props,
+                children,
+            }
+            .text(),
+        )
+    }
+}
+
+/// The declaration of a found resource. `keep_name`: its name attribute
+/// is written even where the label says it (environments' declarations
+/// of one resource are compared property by property).
+fn declaration(
+    cx: &Context,
+    n: &Named,
+    keep_name: bool,
+    warnings: &mut Vec<String>,
+) -> Declaration {
     let schema = n.kind.schema();
     let mut props = Vec::new();
     let mut children = Vec::new();
@@ -297,7 +592,8 @@ fn write_resource(cx: &Context, n: &Named, out: &mut String, warnings: &mut Vec<
             }
             continue;
         }
-        if n.kind.name_attribute.as_deref() == Some(key.as_str())
+        if !keep_name
+            && n.kind.name_attribute.as_deref() == Some(key.as_str())
             && matches!(value, Found::Str(s) if *s == n.label)
         {
             continue;
@@ -324,30 +620,19 @@ fn write_resource(cx: &Context, n: &Named, out: &mut String, warnings: &mut Vec<
     if let Some(id) = &n.found.import_id {
         props.push(format!("import-id={}", quote(id)));
     }
-    if n.found.data {
-        let _ = write!(
-            out,
+    let head = if n.found.data {
+        format!(
             "data {} {}",
             quote(&n.found.resource_type.replace('_', "-")),
             quote(&n.label)
-        );
+        )
     } else {
-        let _ = write!(out, "{} {}", n.kind.kind, quote(&n.label));
-    }
-    for p in &props {
-        out.push(' ');
-        out.push_str(p);
-    }
-    if children.is_empty() {
-        out.push('\n');
-    } else {
-        out.push_str(" {\n");
-        for c in &children {
-            for line in c.lines() {
-                let _ = writeln!(out, "    {line}");
-            }
-        }
-        out.push_str("}\n");
+        format!("{} {}", n.kind.kind, quote(&n.label))
+    };
+    Declaration {
+        head,
+        props,
+        children,
     }
 }
 
