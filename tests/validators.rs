@@ -177,12 +177,19 @@ fn terraform_plans_every_example_and_case() {
             .sum();
         // Data sources are read at plan time, not added.
         // Hand-written Terraform that `external` declarations refer to
-        // sits beside infrac's output, as in a real project; Terraform
-        // adds what it declares.
+        // sits beside infrac's output, as in a real project (in the shared
+        // root of a project with environments); Terraform adds what it
+        // declares.
         if let Ok(files) = std::fs::read_dir(project.join("hand-written")) {
+            let shared = out.join("terraform").join(infrac::roots::SHARED);
+            let root = if shared.is_dir() {
+                shared
+            } else {
+                out.join("terraform")
+            };
             for f in files {
                 let f = f.unwrap().path();
-                std::fs::copy(&f, out.join("terraform").join(f.file_name().unwrap())).unwrap();
+                std::fs::copy(&f, root.join(f.file_name().unwrap())).unwrap();
             }
         }
         let data: usize = plans

@@ -146,8 +146,10 @@ fn shared_addresses(plans: &[(String, Plan)]) -> FxHashSet<String> {
     let texts: Vec<FxHashMap<String, (ResourceId, String)>> = plans
         .iter()
         .map(|(_, plan)| {
+            // An `external` resource every environment declares is in the
+            // shared root's hand-written files: the environments read it
+            // there, and what refers to it alone can be shared too.
             (0..plan.resources.len())
-                .filter(|&i| !plan.resources[i].is_external())
                 .map(|i| (address(&plan.resources[i]), (i, resource_text(plan, i))))
                 .collect()
         })
