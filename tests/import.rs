@@ -345,3 +345,79 @@ environment "staging"
         "{kdl}"
     );
 }
+
+/// An example's Terraform and its web configs imported in one run: the
+/// sites proxy to the imported droplets (`to=(ref)"droplet.search"`), run
+/// on `machine`s at the addresses of their names' records where no droplet
+/// is imported, and leave out the records infrac writes for them, so the
+/// import compiles to the same Terraform.
+#[test]
+fn terraform_and_web_configs_import_together() {
+    for name in ["insync", "static-site", "wesync"] {
+        let dir = repo_root().join("examples").join(name);
+        let first = compile_case(&dir);
+        let files = first.files.as_ref().unwrap();
+        let inputs: Vec<(String, String)> = files
+            .iter()
+            .filter(|(p, _)| {
+                p.ends_with(".tf") || p.ends_with("/nginx.conf") || p.ends_with("/Caddyfile")
+            })
+            .map(|(p, t)| (p.clone(), t.clone()))
+            .collect();
+        let imported = infrac::import::import(&inputs, infrac::kinds::registry(), None).unwrap();
+        let again = infrac::compile(&SingleFile(imported.kdl.clone()), &Default::default());
+        assert!(
+            !again.has_errors(),
+            "{name}:\n{}\n{:#?}",
+            imported.kdl,
+            again.diagnostics
+        );
+        let terraform = |files: &infrac::backends::Files| {
+            blocks(
+                &files
+                    .iter()
+                    .filter(|(p, _)| p.ends_with(".tf"))
+                    .map(|(p, t)| (p.clone(), t.clone()))
+                    .collect(),
+            )
+        };
+        assert_eq!(
+            terraform(files),
+            terraform(again.files.as_ref().unwrap()),
+            "{name}:\n{}",
+            imported.kdl
+        );
+        let servers = |files: &infrac::backends::Files| -> Vec<String> {
+            files
+                .keys()
+                .filter(|p| !p.ends_with(".tf"))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(
+            servers(files),
+            servers(again.files.as_ref().unwrap()),
+            "{name}"
+        );
+    }
+    let dir = repo_root().join("examples/static-site");
+    let c = compile_case(&dir);
+    let inputs: Vec<(String, String)> = c
+        .files
+        .as_ref()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| p.ends_with(".tf") || p.ends_with("/nginx.conf"))
+        .map(|(p, t)| (p.clone(), t.clone()))
+        .collect();
+    let kdl = infrac::import::import(&inputs, infrac::kinds::registry(), None)
+        .unwrap()
+        .kdl;
+    for expected in [
+        "proxy \"/api/search\" port=9200 to=(ref)\"droplet.search\"",
+        "machine \"mirror-hel\" address=\"95.217.10.20\" address-v6=\"2a01:4f9:c010:1::20\"",
+        "site \"mirror\" on=(ref)\"machine.mirror-hel\"",
+    ] {
+        assert!(kdl.contains(expected), "`{expected}` not in\n{kdl}");
+    }
+}

@@ -77,19 +77,7 @@ pub fn kdl(
             );
             continue;
         };
-        let by_name = (!f.data)
-            .then_some(kind.name_attribute.as_deref())
-            .flatten()
-            .and_then(|n| f.attributes.iter().find(|(k, _)| k == n))
-            .and_then(|(_, v)| match v {
-                Found::Str(s) if is_label(s) => Some(s.clone()),
-                _ => None,
-            });
-        // The label makes the Terraform name: it must give the one the
-        // resource has, or Terraform would see a new resource.
-        let label = by_name
-            .filter(|l| crate::resolve::tf_ident(l) == f.name)
-            .unwrap_or_else(|| f.name.replace('_', "-"));
+        let label = label(f, kind);
         named.push(Named {
             found: f,
             kind,
@@ -346,6 +334,23 @@ pub fn kdl(
         warnings,
         resources: named.len(),
     }
+}
+
+/// The label a found resource is declared with: its name attribute where
+/// that gives its Terraform name (the label makes the name: it must give
+/// the one the resource has, or Terraform would see a new resource), else
+/// the name itself.
+pub(super) fn label(f: &FoundResource, kind: &Kind) -> String {
+    (!f.data)
+        .then_some(kind.name_attribute.as_deref())
+        .flatten()
+        .and_then(|n| f.attributes.iter().find(|(k, _)| k == n))
+        .and_then(|(_, v)| match v {
+            Found::Str(s) if is_label(s) => Some(s.clone()),
+            _ => None,
+        })
+        .filter(|l| crate::resolve::tf_ident(l) == f.name)
+        .unwrap_or_else(|| f.name.replace('_', "-"))
 }
 
 struct Context<'a> {

@@ -13,7 +13,8 @@ mod caddy;
 mod nginx;
 mod write;
 
-use crate::web::{Header, Site, HSTS, SECURITY_HEADERS};
+use crate::web::{Action, Header, Site, HSTS, SECURITY_HEADERS};
+use std::fmt::Write as _;
 
 /// One directive of either format: its name, its arguments (unquoted and
 /// unescaped) and its block, if it opens one.
@@ -135,6 +136,7 @@ impl Gathered {
         attach_plain_http(&mut self.sites, self.plain_sides, &mut warnings);
         WebImport {
             sites: self.sites,
+            machines: Vec::new(),
             warnings,
         }
     }
@@ -188,6 +190,8 @@ pub(crate) fn prefixes_of_regex(pattern: &str) -> Option<Vec<String>> {
 #[derive(Default)]
 pub struct WebImport {
     pub(crate) sites: Vec<ImportedSite>,
+    /// Servers not created by the project: label, address, IPv6 address.
+    pub(crate) machines: Vec<(String, String, Option<String>)>,
     pub warnings: Vec<String>,
 }
 
@@ -200,9 +204,118 @@ impl WebImport {
         self.sites.len()
     }
 
+    /// Upstreams at `<droplet>.int.<zone>`, the name infrac gives a droplet
+    /// a site proxies to, become that droplet (`internal`: such names of
+    /// the droplets imported in the same run → their labels). The names
+    /// used are returned: infrac writes their records itself.
+    pub fn restore_droplets(
+        &mut self,
+        internal: &std::collections::HashMap<String, String>,
+    ) -> Vec<String> {
+        let mut used = Vec::new();
+        for s in &mut self.sites {
+            for r in &mut s.site.routes {
+                let Action::Proxy { upstreams, .. } = &mut r.action else {
+                    continue;
+                };
+                if !upstreams.iter().all(|u| internal.contains_key(&u.host)) {
+                    continue;
+                }
+                for u in upstreams {
+                    used.push(u.host.clone());
+                    u.host = internal[&u.host].clone();
+                    u.droplet = Some(0);
+                }
+            }
+        }
+        used.sort();
+        used.dedup();
+        used
+    }
+
+    /// The droplets the sites run on (machines aside), by label.
+    pub fn servers(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .sites
+            .iter()
+            .filter(|s| !s.on.contains('.'))
+            .map(|s| s.on.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The names the sites on one server serve.
+    pub fn hosts_on(&self, server: &str) -> Vec<&str> {
+        self.sites
+            .iter()
+            .filter(|s| s.on == server)
+            .flat_map(|s| s.site.hosts.iter().chain(&s.site.aliases))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The sites on `server` run on a `machine` of that name, at these
+    /// addresses (declared with the sites).
+    pub fn run_on_machine(&mut self, server: &str, address: &str, address_v6: Option<&str>) {
+        for s in self.sites.iter_mut().filter(|s| s.on == server) {
+            s.on = format!("machine.{server}");
+        }
+        self.machines.push((
+            server.to_string(),
+            address.to_string(),
+            address_v6.map(str::to_string),
+        ));
+    }
+
+    /// Every name the sites serve, aliases included.
+    pub fn hosts(&self) -> Vec<&str> {
+        self.sites
+            .iter()
+            .flat_map(|s| s.site.hosts.iter().chain(&s.site.aliases))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The hosts of every upstream.
+    pub fn upstream_hosts(&self) -> Vec<&str> {
+        let mut hosts: Vec<&str> = self
+            .sites
+            .iter()
+            .flat_map(|s| &s.site.routes)
+            .filter_map(|r| match &r.action {
+                Action::Proxy { upstreams, .. } => Some(upstreams),
+                _ => None,
+            })
+            .flatten()
+            .map(|u| u.host.as_str())
+            .collect();
+        hosts.sort();
+        hosts.dedup();
+        hosts
+    }
+
     /// The sites as KDL.
     pub fn kdl(&self) -> String {
-        write::sites(&self.sites)
+        let mut out = String::new();
+        for (name, address, v6) in &self.machines {
+            let _ = write!(
+                out,
+                "machine {} address={}",
+                write::quote(name),
+                write::quote(address)
+            );
+            if let Some(v6) = v6 {
+                let _ = write!(out, " address-v6={}", write::quote(v6));
+            }
+            out.push('\n');
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&write::sites(&self.sites));
+        out
     }
 }
 

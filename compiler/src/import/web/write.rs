@@ -2,7 +2,7 @@
 //! not be carried over, as comments.
 
 use super::ImportedSite;
-use crate::import::write::quote;
+pub(super) use crate::import::write::quote;
 use crate::web::*;
 use std::fmt::Write;
 
@@ -221,7 +221,21 @@ fn route(r: &Route, out: &mut String) {
             if *websockets {
                 out.push_str(" websockets=#true");
             }
-            let addresses: Vec<String> = upstreams.iter().map(|u| quote(&u.address())).collect();
+            // Droplets of the same import, by the internal name infrac gives
+            // them: references, on one port.
+            let port = upstreams.first().map(|u| u.port);
+            let droplets = upstreams
+                .iter()
+                .all(|u| u.droplet.is_some() && Some(u.port) == port);
+            let addresses: Vec<String> = if droplets {
+                let _ = write!(out, " port={}", port.unwrap_or_default());
+                upstreams
+                    .iter()
+                    .map(|u| format!("(ref){}", quote(&format!("droplet.{}", u.host))))
+                    .collect()
+            } else {
+                upstreams.iter().map(|u| quote(&u.address())).collect()
+            };
             if let [one] = addresses.as_slice() {
                 let _ = write!(out, " to={one}");
             } else {
