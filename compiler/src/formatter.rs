@@ -381,7 +381,11 @@ pub fn format(text: &str) -> Result<String, Unformattable> {
             .filter(|t| !matches!(t.kind, Kind::Newline | Kind::Semicolon))
             .map(|t| {
                 let s = &text[t.start..t.end];
-                if matches!(t.kind, Kind::Continuation | Kind::LineComment) {
+                if t.kind == Kind::Continuation {
+                    // `\// c` is written `\ // c`: the same continuation.
+                    let comment = s[1..].trim_matches(|c: char| is_space(c) || is_newline(c));
+                    format!("\\{comment}")
+                } else if t.kind == Kind::LineComment {
                     s.trim_end_matches(|c: char| is_space(c) || is_newline(c))
                         .to_string()
                 } else {
@@ -450,6 +454,17 @@ mod tests {
             fmt("a 1 // c \t \nb 2 \\ // d  \n  3\n"),
             "a 1 // c\nb 2 \\ // d\n    3\n"
         );
+    }
+
+    #[test]
+    fn a_continuation_comment_gets_its_space() {
+        // Found by fuzzing: `\// c` was written `\ // c`, and the check
+        // saw the continuation change.
+        assert_eq!(
+            fmt("node \"x\" \\// c\n    \"y\"\n"),
+            "node \"x\" \\ // c\n    \"y\"\n"
+        );
+        assert_eq!(fmt("node \"x\" \\// c\n"), "node \"x\" \\ // c\n");
     }
 
     #[test]
