@@ -17,6 +17,7 @@ Table lines (`#` starts a comment):
   file PATH [*N] TEXT            a static file under /srv (TEXT repeated N times)
   secret NAME USER:PASSWORD      a basic-auth secret (bcrypt, given to both engines)
   GET HOST PATH [h:NAME=VALUE...] [auth=USER:PASS] -> STATUS [CHECK...]
+  GET HOST PATH -> closed        the server closes the connection unanswered
       CHECK: location=URL  upstream=A|B  header:NAME=VALUE  header:NAME~PART
              noheader:NAME  body~TEXT (no spaces; use \\s for a space)
   SPREAD HOST PATH N -> A B...   N requests reach every listed stub
@@ -260,7 +261,15 @@ def check_line(port, n, line, where):
         elif p.startswith("auth="):
             headers["Authorization"] = "Basic " + base64.b64encode(p[5:].encode()).decode()
     checks = right.split()
-    status, h, raw_headers, body = request(port, host, path, headers)
+    try:
+        status, h, raw_headers, body = request(port, host, path, headers)
+    except (http.client.RemoteDisconnected, ConnectionResetError):
+        # `-> closed`: the server closed the connection without answering.
+        if checks == ["closed"]:
+            return None
+        return f"{where}:{n}: {line}\n    the connection was closed without an answer"
+    if checks[0] == "closed":
+        return f"{where}:{n}: {line}\n    answered {status}, want the connection closed"
     problems = []
     if str(status) != checks[0]:
         problems.append(f"status {status}, want {checks[0]}")

@@ -19,25 +19,29 @@ pub fn emit(plan: &Plan, files: &mut Files) {
             w.line(line);
         }
         w.line(&format!("# Server `{server}`."));
-        for site in &sites {
+        for site in sites.iter().filter(|s| !s.default) {
             w.blank();
             site_block(&mut w, site, plan.web.plain_http);
         }
-        // Names no site serves get 404, as on nginx. (Over HTTPS, unknown
-        // names fail the handshake on both engines; Caddy's HTTP port keeps
-        // its automatic redirects, so the catch-all is only for plain HTTP.)
-        let catch_all = match plan.web.plain_http {
-            Some(port) => Some(format!("http://:{port}")),
-            None if sites.iter().all(|s| s.tls == Tls::Off) => Some("http://".to_string()),
-            None => None,
-        };
-        if let Some(address) = catch_all {
-            w.blank();
-            w.line("# Names no site serves.");
-            w.open(&address);
-            w.line("respond 404");
-            w.close();
+        // Names no site serves get 404, as on nginx, or the default site.
+        // (Over HTTPS, unknown names fail the handshake on both engines;
+        // Caddy puts its redirects to HTTPS for the sites' names before
+        // this block.)
+        w.blank();
+        let default_site = sites.iter().find(|s| s.default);
+        match default_site {
+            Some(site) => w.line(&format!("# Site `{}`.", site.label)),
+            None => w.line("# Names no site serves."),
         }
+        w.open(&match plan.web.plain_http {
+            Some(port) => format!("http://:{port}"),
+            None => "http://".to_string(),
+        });
+        match default_site {
+            Some(site) => site_body(&mut w, site),
+            None => w.line("respond 404"),
+        }
+        w.close();
         files.insert(format!("caddy/{server}/Caddyfile"), w.finish());
     }
 }
@@ -594,6 +598,7 @@ fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
                 w.line(&format!("redir * {} {status}", token(&target)));
             }
         }
+        Action::Respond { status, .. } if *status == CLOSE => w.line("abort"),
         Action::Respond { status, body } => {
             if body.is_empty() && site.error_page(*status).is_some() {
                 // An error, so that its page answers (as nginx's error_page

@@ -166,18 +166,32 @@ fn config(server: &str, sites: &[&Site], plain_http: Option<u16>) -> String {
 
     let tls = plain_http.is_none() && sites.iter().any(|s| s.tls != Tls::Off);
     w.blank();
-    w.line("# Names no site serves.");
+    // Names no site serves: the default site, or 404.
+    let default_site = sites.iter().find(|s| s.default);
+    match default_site {
+        Some(site) => w.line(&format!("# Site `{}`.", site.label)),
+        None => w.line("# Names no site serves."),
+    }
     w.open("server");
     listen(&mut w, plain_http, false, " default_server");
-    w.line("return 404;");
+    match default_site {
+        Some(site) => {
+            w.line("server_name _;");
+            site_body(&mut w, site);
+        }
+        None => w.line("return 404;"),
+    }
     w.close();
     if tls {
+        if default_site.is_some() {
+            w.line("# Names no site serves.");
+        }
         w.open("server");
         listen(&mut w, None, true, " default_server");
         w.line("ssl_reject_handshake on;");
         w.close();
     }
-    for site in sites {
+    for site in sites.iter().filter(|s| !s.default) {
         site_servers(&mut w, site, plain_http);
     }
     w.close();

@@ -42,7 +42,21 @@ pub fn check(web: &mut Web, plan: &Plan, diags: &mut Diagnostics) {
 
 fn host_conflicts(web: &Web, diags: &mut Diagnostics) {
     let mut claimed: BTreeMap<(&str, &str), &Site> = BTreeMap::new();
+    let mut defaults: BTreeMap<&str, &Site> = BTreeMap::new();
     for site in &web.sites {
+        for server in site.servers.iter().filter(|_| site.default) {
+            match defaults.get(server.as_str()) {
+                Some(first) => diags.push(
+                    Diagnostic::error(Code::HostConflict, format!("server `{server}` has two default sites"))
+                        .at(site.span, format!("site `{}` is its default", site.label))
+                        .also(first.span, format!("site `{}` is its default too", first.label))
+                        .help("a server answers the names no site serves one way: keep one `default=#true` site per server"),
+                ),
+                None => {
+                    defaults.insert(server, site);
+                }
+            }
+        }
         for server in &site.servers {
             for host in site.hosts.iter().chain(&site.aliases) {
                 match claimed.get(&(server.as_str(), host.as_str())) {

@@ -274,6 +274,10 @@ pub struct Header {
     pub always: bool,
 }
 
+/// `respond status=444`: no response, the connection is closed (nginx's
+/// `return 444`, Caddy's `abort`), as default servers answer scanners.
+pub const CLOSE: u16 = 444;
+
 /// The statuses a header without `always` goes with (nginx's list).
 pub const SUCCESS_STATUSES: &[u16] = &[200, 201, 204, 206, 301, 302, 303, 304, 307, 308];
 
@@ -324,6 +328,9 @@ pub struct Site {
     pub plain_http_paths: Vec<String>,
     /// Directives of one engine written into the site as they are.
     pub raw: Vec<Raw>,
+    /// `default=#true`: the site answers, over plain HTTP, the names no
+    /// other site on its servers serves (it has none of its own).
+    pub default: bool,
     /// `error-page 404 "/404.html"`: what the server itself answers with
     /// these statuses has this file of a static route as its body.
     pub error_pages: Vec<ErrorPage>,
@@ -394,6 +401,7 @@ impl Site {
             rewrites: Vec::new(),
             plain_http_paths: Vec::new(),
             raw: Vec::new(),
+            default: false,
             error_pages: Vec::new(),
         }
     }

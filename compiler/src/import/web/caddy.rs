@@ -236,13 +236,19 @@ impl Reader<'_> {
                 ));
             }
         }
+        // `http:// { respond 404 }`: infrac's catch-all; another plain-HTTP
+        // block without names is a default site.
+        let mut default_site = false;
         if hosts.is_empty() {
-            // `http:// { respond 404 }`: infrac's catch-all.
             let catch_all = matches!(body, [d] if d.name == "respond" && d.args == ["404"]);
-            if !catch_all {
-                self.warn(block, "a site block without host names is not carried over");
+            if catch_all {
+                return Read::Implied;
             }
-            return Read::Implied;
+            if !plain {
+                self.warn(block, "a site block without host names is not carried over");
+                return Read::Implied;
+            }
+            default_site = true;
         }
         // infrac's `plain-http`: `@to_https not path P*…` and its redirect.
         if plain {
@@ -270,6 +276,7 @@ impl Reader<'_> {
         }
         let mut site = new_site(Engine::Caddy);
         site.hosts = hosts;
+        site.default = default_site;
         site.tls = if plain {
             Tls::Off
         } else {
@@ -397,7 +404,13 @@ impl Reader<'_> {
                 _ => self.handle_or_directive(d, &mut routes, &mut top_level, &mut notes),
             }
         }
-        site.label = label_for(log.as_deref(), site.hosts.first().map(String::as_str));
+        site.label = label_for(
+            log.as_deref(),
+            site.hosts
+                .first()
+                .map(String::as_str)
+                .or(default_site.then_some("default")),
+        );
         if site.access_log
             && log.as_deref() != Some(&format!("/var/log/caddy/{}.access.log", site.label))
         {
@@ -534,7 +547,7 @@ impl Reader<'_> {
                 && (m.starts_with('/') || m.starts_with('@'))
                 && matches!(
                     d.name.as_str(),
-                    "reverse_proxy" | "respond" | "redir" | "file_server"
+                    "reverse_proxy" | "respond" | "redir" | "file_server" | "abort"
                 ))
             .then(|| self.matcher(m))
             .flatten()
@@ -678,6 +691,8 @@ impl Reader<'_> {
                 }
                 parts.respond = Some((status, unescape(&body)));
             }
+            // Closing the connection unanswered: infrac's status 444.
+            "abort" if args.is_empty() => parts.respond = Some((CLOSE, String::new())),
             _ => self.warn(d, "not carried over"),
         }
     }

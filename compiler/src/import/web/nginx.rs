@@ -441,19 +441,25 @@ impl Reader<'_> {
         if certbot {
             return Read::Implied;
         }
-        // The catch-all server: names no site serves.
+        // The catch-all server: names no site serves. infrac's answers
+        // 404 (and refuses them over TLS); another is a default site.
+        let mut default_site = false;
         if l.default && hosts.is_empty() {
-            let implied = matches!(only_return, Some([s]) if s == "404" || s == "444")
+            let implied = matches!(only_return, Some([s]) if s == "404")
                 || matches!(rest.as_slice(), [d] if d.name == "ssl_reject_handshake");
-            if !implied {
+            if implied {
+                return Read::Implied;
+            }
+            if l.tls {
                 self.warnings.push(format!(
-                    "{}:{}: the default server is not carried over (infrac's answers 404 to names no site serves)",
+                    "{}:{}: the default TLS server is not carried over (both engines refuse names no site serves in the handshake)",
                     self.path, server.line
                 ));
+                return Read::Implied;
             }
-            return Read::Implied;
+            default_site = true;
         }
-        if hosts.is_empty() {
+        if hosts.is_empty() && !default_site {
             self.warnings.push(format!(
                 "{}:{}: a server without names is not carried over",
                 self.path, server.line
@@ -485,6 +491,7 @@ impl Reader<'_> {
         }
         let mut site = new_site(Engine::Nginx);
         site.hosts = hosts;
+        site.default = default_site;
         site.headers = inherited.headers.clone();
         site.compress = inherited.compress;
         // nginx takes at most 1m when nothing says otherwise.
@@ -566,7 +573,13 @@ impl Reader<'_> {
                 }
             }
         }
-        site.label = label_for(log.as_deref(), site.hosts.first().map(String::as_str));
+        site.label = label_for(
+            log.as_deref(),
+            site.hosts
+                .first()
+                .map(String::as_str)
+                .or(default_site.then_some("default")),
+        );
         if site.access_log
             && log.as_deref() != Some(&format!("/var/log/nginx/{}.access.log", site.label))
         {

@@ -48,6 +48,7 @@ fn site(site: &Site, on: &str, out: &mut String) {
         out.push_str(" engine=\"nginx\"");
     }
     match &site.tls {
+        Tls::Off if site.default => out.push_str(" default=#true"),
         Tls::Off => out.push_str(" tls=\"off\""),
         Tls::Acme { email: Some(e) } => {
             let _ = write!(out, " email={}", quote(e));

@@ -29,6 +29,7 @@ const SITE_PROPS: &[&str] = &[
     "access-log",
     "max-body",
     "dns",
+    "default",
 ];
 const SITE_CHILDREN: &[&str] = &[
     "on",
@@ -237,6 +238,7 @@ impl Lowerer<'_> {
         let (mut email, mut cert, mut key) = (None, None, None);
         let mut site = Site::new(inst.label.to_string(), inst.label_span, Engine::Caddy);
         let mut dns_managed = true;
+        let mut default_span = None;
         let mut error_pages: Vec<&IChild> = Vec::new();
         // `on (ref)"droplet.a" (ref)"droplet.b"`: several servers, written
         // as a child (a property holds one value).
@@ -329,6 +331,10 @@ impl Lowerer<'_> {
                         }
                     });
                 }
+                "default" => {
+                    site.default = self.boolean(v, "default").unwrap_or(false);
+                    default_span = Some(v.span);
+                }
                 "dns" => {
                     dns_managed = self
                         .one_of(v, "dns mode", &[("managed", true), ("external", false)])
@@ -338,6 +344,24 @@ impl Lowerer<'_> {
             }
         }
         on = on.or(on_child);
+        if site.default {
+            // Names no site serves: over HTTPS both engines refuse them in
+            // the handshake (they have no certificate for them).
+            if tls_mode.is_some_and(|m| m.0 != "off")
+                || cert.is_some()
+                || key.is_some()
+                || email.is_some()
+            {
+                self.bad(
+                    default_span.unwrap_or(inst.label_span),
+                    "a default site has no certificate".into(),
+                    "it answers plain HTTP",
+                    "the names no site serves are refused over HTTPS by both engines (nginx's `ssl_reject_handshake`, Caddy has no certificate for them): drop the TLS settings",
+                );
+            }
+            tls_mode = Some(("off", inst.label_span));
+            dns_managed = false;
+        }
         site.tls = match (tls_mode.map(|m| m.0), &cert, &key) {
             (Some("off"), _, _) => Tls::Off,
             (Some("files") | None, Some(c), Some(k)) => Tls::Files {
@@ -449,7 +473,20 @@ impl Lowerer<'_> {
                 site.error_pages.push(page);
             }
         }
-        if site.hosts.is_empty() && !wrote_host {
+        if site.default && (wrote_host || inst.children.iter().any(|c| c.name == "alias")) {
+            let at = inst
+                .children
+                .iter()
+                .find(|c| c.name == "host" || c.name == "alias")
+                .map_or(inst.label_span, |c| c.span);
+            self.bad(
+                at,
+                "a default site has no names of its own".into(),
+                "a name of a default site",
+                "the default site answers the names no other site serves: move this name to a site of its own",
+            );
+        }
+        if site.hosts.is_empty() && !wrote_host && !site.default {
             self.diags.push(
                 Diagnostic::error(
                     Code::MissingRequired,

@@ -402,6 +402,15 @@ impl Lowerer<'_> {
                     Some(f) => self.text(&f.value, BODY)?,
                     None => String::new(),
                 };
+                if status == CLOSE && !body.is_empty() {
+                    self.bad(
+                        props["body"].value.span,
+                        format!("status {CLOSE} sends no response"),
+                        "a body that is never sent",
+                        "`status=444` closes the connection without answering (nginx's `return 444`, Caddy's `abort`): drop the body, or choose another status",
+                    );
+                    return None;
+                }
                 Action::Respond { status, body }
             }
         };
