@@ -115,7 +115,7 @@ def prepare(box, engine, path, secrets):
         for m in re.finditer(r"reverse_proxy ([^{\n]+)", text):
             for up in m.group(1).split():
                 box.host(up.rsplit(":", 1)[0].strip("`[]"))
-        for m in re.finditer(r"^\s*tls (/\S+) (/\S+)$", text, re.M):
+        for m in re.finditer(r"^\s*tls (/\S+) (/\S+)(?: \{)?$", text, re.M):
             box.cert_at(m.group(1), False)
             box.cert_at(m.group(2), True)
         env = dict(os.environ, HOME=f"{box.root}/home", XDG_DATA_HOME=f"{box.root}/home",

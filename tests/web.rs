@@ -165,18 +165,21 @@ struct Reimported {
     sites: String,
 }
 
-/// A top-level `site` node, from its line to the `}` that closes it at the
-/// start of a line (the files are formatted), or its single line.
+/// A top-level `site` node, from its line (and the lines a `\\` continues
+/// it on) to the `}` that closes it at the start of a line (the files are
+/// formatted), or its single line.
 fn without_sites(text: &str) -> String {
     let mut out = String::new();
-    let mut skipping = false;
+    let (mut head, mut body) = (false, false);
     for line in text.lines() {
-        if skipping {
-            skipping = line != "}";
+        let end = line.trim_end();
+        if head || (!body && line.starts_with("site ")) {
+            head = end.ends_with('\\');
+            body = !head && end.ends_with('{');
             continue;
         }
-        if line.starts_with("site ") {
-            skipping = line.trim_end().ends_with('{');
+        if body {
+            body = line != "}";
             continue;
         }
         out.push_str(line);
@@ -331,4 +334,55 @@ fn real_servers_answer_every_request_table() {
     }
     let _ = std::fs::remove_dir_all(&root);
     assert!(failed.is_empty(), "request tables failed: {failed:?}");
+}
+
+/// Every TLS 1.2 suite `tls-ciphers` takes is the same suite to both
+/// engines: OpenSSL (nginx) names it by its IANA name, and Caddy accepts
+/// that name (and refuses one it does not know).
+#[test]
+fn cipher_suites_mean_the_same_to_both_engines() {
+    if !ready() {
+        return;
+    }
+    for suite in infrac::web::CIPHER_SUITES {
+        let out = std::process::Command::new("openssl")
+            .args(["ciphers", "-stdname", "-tls1_2", suite.openssl])
+            .output()
+            .unwrap();
+        let listed = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            listed.lines().any(|l| {
+                let words: Vec<&str> = l.split_whitespace().collect();
+                words.get(..3) == Some(&[suite.iana, "-", suite.openssl][..])
+            }),
+            "OpenSSL does not call `{}` `{}`:\n{listed}",
+            suite.openssl,
+            suite.iana
+        );
+    }
+    let caddyfile = |names: &str| {
+        let dir = scratch("ciphers");
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("Caddyfile");
+        std::fs::write(
+            &file,
+            format!(
+                "example.com {{\n\ttls internal {{\n\t\tciphers {names}\n\t}}\n\trespond hi\n}}\n"
+            ),
+        )
+        .unwrap();
+        std::process::Command::new("caddy")
+            .args(["adapt", "--adapter", "caddyfile", "--config"])
+            .arg(&file)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    let all: Vec<&str> = infrac::web::CIPHER_SUITES.iter().map(|c| c.iana).collect();
+    assert!(caddyfile(&all.join(" ")), "Caddy refuses one of {all:?}");
+    assert!(
+        !caddyfile("TLS_RSA_WITH_RC4_128_SHA_BOGUS"),
+        "Caddy accepts any name"
+    );
 }

@@ -141,21 +141,7 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
     w.line(&format!("# Site `{}`.", site.label));
     w.open(&addresses(site, &site.hosts, plain_http));
     if plain_http.is_none() {
-        let tls = match &site.tls {
-            Tls::Acme { email: Some(e) } => Some(format!("tls {}", quote(e))),
-            Tls::Files { cert, key } => Some(format!("tls {} {}", quote(cert), quote(key))),
-            Tls::Acme { email: None } => Some("tls".to_string()),
-            Tls::Off => None,
-        };
-        match (tls, site.tls_versions) {
-            (Some(line), (2, 3)) if line != "tls" => w.line(&line),
-            (Some(line), (oldest, newest)) if (oldest, newest) != (2, 3) => {
-                w.open(&line);
-                w.line(&format!("protocols tls1.{oldest} tls1.{newest}"));
-                w.close();
-            }
-            _ => {}
-        }
+        tls(w, site);
     }
     site_body(w, site);
     w.close();
@@ -182,9 +168,7 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
         w.line(&format!("# Aliases of `{}`.", site.label));
         w.open(&addresses(site, &site.aliases, plain_http));
         if plain_http.is_none() {
-            if let Tls::Files { cert, key } = &site.tls {
-                w.line(&format!("tls {} {}", quote(cert), quote(key)));
-            }
+            tls(w, site);
         }
         let target = format!("{}://{}", site.scheme(), site.hosts[0]);
         w.line(&format!(
@@ -193,6 +177,38 @@ fn site_block(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
         ));
         w.close();
     }
+}
+
+/// The `tls` directive: the ACME email or the certificate files, and in
+/// its block the TLS versions and 1.2 suites when they are not Caddy's
+/// defaults. Nothing when all is default.
+fn tls(w: &mut BlockWriter, site: &Site) {
+    let line = match &site.tls {
+        Tls::Acme { email: Some(e) } => format!("tls {}", quote(e)),
+        Tls::Files { cert, key } => format!("tls {} {}", quote(cert), quote(key)),
+        Tls::Acme { email: None } => "tls".to_string(),
+        Tls::Off => return,
+    };
+    let mut options = Vec::new();
+    let (oldest, newest) = site.tls_versions;
+    if (oldest, newest) != (2, 3) {
+        options.push(format!("protocols tls1.{oldest} tls1.{newest}"));
+    }
+    if !site.tls_ciphers.is_empty() {
+        let names: Vec<&str> = site.tls_ciphers.iter().map(|c| c.iana).collect();
+        options.push(format!("ciphers {}", names.join(" ")));
+    }
+    if options.is_empty() {
+        if line != "tls" {
+            w.line(&line);
+        }
+        return;
+    }
+    w.open(&line);
+    for o in options {
+        w.line(&o);
+    }
+    w.close();
 }
 
 /// What a site block holds besides its addresses and TLS: log,

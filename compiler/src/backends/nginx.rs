@@ -323,6 +323,10 @@ fn certificates(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
         let (oldest, newest) = site.tls_versions;
         let versions: Vec<String> = (oldest..=newest).map(|v| format!("TLSv1.{v}")).collect();
         w.line(&format!("ssl_protocols {};", versions.join(" ")));
+        if !site.tls_ciphers.is_empty() {
+            let names: Vec<&str> = site.tls_ciphers.iter().map(|c| c.openssl).collect();
+            w.line(&format!("ssl_ciphers {};", names.join(":")));
+        }
     }
 }
 

@@ -312,6 +312,9 @@ pub struct Site {
     /// The TLS versions served, oldest and newest (`(2, 3)`: TLS 1.2 and
     /// 1.3, the default of both engines).
     pub tls_versions: (u8, u8),
+    /// TLS 1.2 cipher suites offered, by IANA name (both engines' default
+    /// when empty); TLS 1.3's are fixed by both engines.
+    pub tls_ciphers: Vec<&'static CipherSuite>,
     pub security_headers: bool,
     pub headers: Vec<Header>,
     pub compress: bool,
@@ -391,6 +394,7 @@ impl Site {
             aliases: Vec::new(),
             tls: Tls::Acme { email: None },
             tls_versions: (2, 3),
+            tls_ciphers: Vec::new(),
             security_headers: false,
             headers: Vec::new(),
             compress: false,
@@ -581,6 +585,59 @@ impl Site {
         names
     }
 }
+
+/// A TLS 1.2 cipher suite both engines offer: its IANA name (Caddy's, Go's)
+/// and OpenSSL's (nginx's).
+#[derive(Debug, PartialEq, Eq)]
+pub struct CipherSuite {
+    pub iana: &'static str,
+    pub openssl: &'static str,
+}
+
+/// The TLS 1.2 suites `tls-ciphers` takes: those with forward secrecy that
+/// Caddy (Go's crypto/tls) and nginx (OpenSSL) both implement.
+pub const CIPHER_SUITES: &[CipherSuite] = &[
+    CipherSuite {
+        iana: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        openssl: "ECDHE-ECDSA-AES128-GCM-SHA256",
+    },
+    CipherSuite {
+        iana: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        openssl: "ECDHE-RSA-AES128-GCM-SHA256",
+    },
+    CipherSuite {
+        iana: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        openssl: "ECDHE-ECDSA-AES256-GCM-SHA384",
+    },
+    CipherSuite {
+        iana: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        openssl: "ECDHE-RSA-AES256-GCM-SHA384",
+    },
+    CipherSuite {
+        iana: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        openssl: "ECDHE-ECDSA-CHACHA20-POLY1305",
+    },
+    CipherSuite {
+        iana: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        openssl: "ECDHE-RSA-CHACHA20-POLY1305",
+    },
+    CipherSuite {
+        iana: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+        openssl: "ECDHE-ECDSA-AES128-SHA",
+    },
+    CipherSuite {
+        iana: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        openssl: "ECDHE-RSA-AES128-SHA",
+    },
+    CipherSuite {
+        iana: "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        openssl: "ECDHE-ECDSA-AES256-SHA",
+    },
+    CipherSuite {
+        iana: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+        openssl: "ECDHE-RSA-AES256-SHA",
+    },
+];
 
 /// The headers `security-headers=#true` adds (HSTS only with TLS).
 pub const SECURITY_HEADERS: &[(&str, &str)] = &[

@@ -300,6 +300,16 @@ impl Reader<'_> {
                                     _ => self.warn(o, "not TLS versions infrac serves (1.2, 1.3)"),
                                 }
                             }
+                            ("ciphers", names) => {
+                                let suites: Option<Vec<&'static CipherSuite>> = names
+                                    .iter()
+                                    .map(|n| CIPHER_SUITES.iter().find(|c| c.iana == n.as_str()))
+                                    .collect();
+                                match suites {
+                                    Some(s) => site.tls_ciphers = s,
+                                    None => self.warn(o, "a suite nginx does not offer too: not carried over"),
+                                }
+                            }
                             _ => self.warn(o, "this TLS setting is not carried over"),
                         }
                     }

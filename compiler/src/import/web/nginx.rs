@@ -399,7 +399,8 @@ impl Reader<'_> {
                 let given = matches!(
                     d.name.as_str(),
                     "listen" | "server_name" | "ssl_certificate" | "ssl_certificate_key" | "ssl"
-                ) || d.name == "ssl_protocols";
+                ) || d.name == "ssl_protocols"
+                    || d.name == "ssl_ciphers";
                 !given
             })
             .collect();
@@ -510,6 +511,20 @@ impl Reader<'_> {
                 "ssl_certificate_key" => key = d.args.first().cloned(),
                 "ssl_protocols" if d.args == ["TLSv1.2", "TLSv1.3"] => {}
                 "ssl_protocols" if d.args == ["TLSv1.3"] => site.tls_versions = (3, 3),
+                "ssl_ciphers" => {
+                    let suites: Option<Vec<&'static CipherSuite>> = d
+                        .args
+                        .first()
+                        .map(|a| unescape(a))
+                        .unwrap_or_default()
+                        .split(':')
+                        .map(|n| CIPHER_SUITES.iter().find(|c| c.openssl == n))
+                        .collect();
+                    match suites {
+                        Some(s) if !s.is_empty() => site.tls_ciphers = s,
+                        _ => self.warn(d, "suites Caddy does not offer too, or OpenSSL's cipher expressions: not carried over"),
+                    }
+                }
                 "add_header" => {
                     if let Some(h) = self.header(d) {
                         site.headers

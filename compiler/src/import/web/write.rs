@@ -67,6 +67,10 @@ fn site(site: &Site, on: &str, out: &mut String) {
             let _ = write!(out, " tls-versions=\"1.{a} 1.{b}\"");
         }
     }
+    if !site.tls_ciphers.is_empty() {
+        let names: Vec<&str> = site.tls_ciphers.iter().map(|c| c.iana).collect();
+        let _ = write!(out, " tls-ciphers={}", quote(&names.join(" ")));
+    }
     for (flag, on) in [
         ("security-headers", site.security_headers),
         ("compress", site.compress),

@@ -24,6 +24,7 @@ const SITE_PROPS: &[&str] = &[
     "cert",
     "key",
     "tls-versions",
+    "tls-ciphers",
     "security-headers",
     "compress",
     "access-log",
@@ -239,6 +240,7 @@ impl Lowerer<'_> {
         let mut site = Site::new(inst.label.to_string(), inst.label_span, Engine::Caddy);
         let mut dns_managed = true;
         let mut default_span = None;
+        let mut ciphers_span = None;
         let mut error_pages: Vec<&IChild> = Vec::new();
         // `on (ref)"droplet.a" (ref)"droplet.b"`: several servers, written
         // as a child (a property holds one value).
@@ -303,6 +305,34 @@ impl Lowerer<'_> {
                                 "expected \"1.2 1.3\" or \"1.3\"",
                                 "both engines serve TLS 1.2 and 1.3 (older versions are insecure, and Caddy has none): write `tls-versions=\"1.3\"` for 1.3 alone",
                             ),
+                        }
+                    }
+                }
+                "tls-ciphers" => {
+                    ciphers_span = Some(v.span);
+                    if let Some(t) = self.text(v, "cipher suites") {
+                        for name in t.split_whitespace() {
+                            match CIPHER_SUITES.iter().find(|c| c.iana == name) {
+                                Some(c) if !site.tls_ciphers.contains(&c) => {
+                                    site.tls_ciphers.push(c)
+                                }
+                                Some(_) => {}
+                                None => self.bad(
+                                    v.span,
+                                    format!(
+                                        "`{name}` is not a TLS 1.2 cipher suite both engines offer"
+                                    ),
+                                    "an unknown suite",
+                                    &format!(
+                                        "name suites by their IANA names, separated by spaces: {}",
+                                        CIPHER_SUITES
+                                            .iter()
+                                            .map(|c| c.iana)
+                                            .collect::<Vec<_>>()
+                                            .join(", ")
+                                    ),
+                                ),
+                            }
                         }
                     }
                 }
@@ -471,6 +501,18 @@ impl Lowerer<'_> {
         for c in error_pages {
             if let Some(page) = self.error_page(c, &site) {
                 site.error_pages.push(page);
+            }
+        }
+        if let Some(span) = ciphers_span {
+            if site.tls == Tls::Off {
+                self.bad(
+                    span,
+                    "the site has no TLS".into(),
+                    "cipher suites of no TLS",
+                    "`tls-ciphers` chooses the TLS 1.2 suites of a site with TLS: drop it here",
+                );
+            } else if site.tls_versions.0 == 3 {
+                self.bad(span, "TLS 1.3 alone has no suites to choose".into(), "with `tls-versions=\"1.3\"`", "both engines fix TLS 1.3's suites (Caddy cannot change them, nginx's `ssl_ciphers` does not): drop `tls-ciphers`, or offer TLS 1.2 too");
             }
         }
         if site.default && (wrote_host || inst.children.iter().any(|c| c.name == "alias")) {
