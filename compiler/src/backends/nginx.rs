@@ -164,6 +164,7 @@ fn config(server: &str, sites: &[&Site], plain_http: Option<u16>) -> String {
         }
     }
 
+    limit_zones(&mut w, sites);
     let tls = plain_http.is_none() && sites.iter().any(|s| s.tls != Tls::Off);
     w.blank();
     // Names no site serves: the default site, or 404.
@@ -223,6 +224,13 @@ fn site_body(w: &mut BlockWriter, site: &Site) {
             site.label
         ));
     }
+    if let Some(limit) = &site.rate_limit {
+        limit_req(w, &rate_zone(site, None), limit);
+    }
+    if let Some(n) = site.conn_limit {
+        w.line(&format!("limit_conn {} {n};", conn_zone(site)));
+        w.line(&format!("limit_conn_status {LIMITED};"));
+    }
     if let Some(auth) = &site.basic_auth {
         w.line("auth_basic \"restricted\";");
         w.line(&format!(
@@ -253,6 +261,9 @@ fn site_body(w: &mut BlockWriter, site: &Site) {
             add_headers(w, &site.route_headers(r));
         }
         raw_directives(w, &r.raw);
+        if let Some(limit) = &r.rate_limit {
+            limit_req(w, &rate_zone(site, Some(i)), limit);
+        }
         action(w, site, i, r);
         w.close();
     }
@@ -272,6 +283,56 @@ fn site_body(w: &mut BlockWriter, site: &Site) {
         w.line("return 404;");
         w.close();
     }
+}
+
+/// The shared memory zone of a site's (or a route's) request rate limit.
+fn rate_zone(site: &Site, route: Option<usize>) -> String {
+    match route {
+        None => format!("rate_{}", site.label.replace(['-', '.'], "_")),
+        Some(i) => format!("rate_{}", upstream_name(site, i)),
+    }
+}
+
+fn conn_zone(site: &Site) -> String {
+    format!("conn_{}", site.label.replace(['-', '.'], "_"))
+}
+
+/// The zones of the limits, in the `http` block: each keyed by the client's
+/// address, 10 MB (about 160,000 addresses).
+fn limit_zones(w: &mut BlockWriter, sites: &[&Site]) {
+    for site in sites {
+        let routes = site
+            .routes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((Some(i), r.rate_limit.as_ref()?)));
+        for (route, limit) in site.rate_limit.iter().map(|l| (None, l)).chain(routes) {
+            w.line(&format!(
+                "limit_req_zone $binary_remote_addr zone={}:10m rate={};",
+                rate_zone(site, route),
+                limit.rate()
+            ));
+        }
+        if site.conn_limit.is_some() {
+            w.line(&format!(
+                "limit_conn_zone $binary_remote_addr zone={}:10m;",
+                conn_zone(site)
+            ));
+        }
+    }
+}
+
+/// `limit_req`: requests over the rate (and the burst) answered 429.
+fn limit_req(w: &mut BlockWriter, zone: &str, limit: &RateLimit) {
+    if limit.burst > 0 {
+        w.line(&format!(
+            "limit_req zone={zone} burst={} nodelay;",
+            limit.burst
+        ));
+    } else {
+        w.line(&format!("limit_req zone={zone};"));
+    }
+    w.line(&format!("limit_req_status {LIMITED};"));
 }
 
 /// The raw directives for nginx, each argument quoted as text.

@@ -81,6 +81,16 @@ fn host_conflicts(web: &Web, diags: &mut Diagnostics) {
 }
 
 fn engine_support(site: &Site, diags: &mut Diagnostics) {
+    let limited = site.rate_limit.is_some()
+        || site.conn_limit.is_some()
+        || site.routes.iter().any(|r| r.rate_limit.is_some());
+    if limited && site.engine == Engine::Caddy {
+        diags.push(
+            Diagnostic::error(Code::EngineCannot, format!("Caddy cannot limit the requests or connections of site `{}`", site.label))
+                .at(site.span, "a rate or connection limit on Caddy")
+                .help("Caddy's packages (Debian's 2.6, the official builds) have no rate-limit module: serve the site with `engine=\"nginx\"`, or drop the limits"),
+        );
+    }
     let acme = matches!(site.tls, Tls::Acme { .. });
     if acme && site.engine == Engine::Nginx {
         diags.push(

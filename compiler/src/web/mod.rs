@@ -213,11 +213,38 @@ pub enum Match {
     Prefix,
 }
 
+/// `rate-limit="10r/s" rate-burst=20`: requests each client address may
+/// make, beyond which the server answers 429 (nginx's `limit_req`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    pub requests: u32,
+    /// Per second, or else per minute.
+    pub per_second: bool,
+    /// Requests over the rate served at once before the limit applies.
+    pub burst: u32,
+}
+
+impl RateLimit {
+    /// `10r/s`, nginx's form and the one written in KDL.
+    pub fn rate(&self) -> String {
+        format!(
+            "{}r/{}",
+            self.requests,
+            if self.per_second { "s" } else { "m" }
+        )
+    }
+}
+
+/// The status both limits answer with once exceeded.
+pub const LIMITED: u16 = 429;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Route {
     pub path: String,
     pub matching: Match,
     pub action: Action,
+    /// The route's own request rate limit, in place of the site's.
+    pub rate_limit: Option<RateLimit>,
     /// Headers of this route's responses, besides (or replacing, by name)
     /// the site's.
     pub headers: Vec<Header>,
@@ -321,6 +348,10 @@ pub struct Site {
     pub access_log: bool,
     /// Largest request body, in bytes.
     pub max_body: Option<u64>,
+    /// Requests per client address (routes may have their own).
+    pub rate_limit: Option<RateLimit>,
+    /// Connections open at once per client address.
+    pub conn_limit: Option<u32>,
     pub basic_auth: Option<BasicAuth>,
     /// In source order; backends order them as each engine needs.
     pub routes: Vec<Route>,
@@ -400,6 +431,8 @@ impl Site {
             compress: false,
             access_log: false,
             max_body: None,
+            rate_limit: None,
+            conn_limit: None,
             basic_auth: None,
             routes: Vec::new(),
             rewrites: Vec::new(),

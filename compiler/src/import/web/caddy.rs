@@ -839,6 +839,7 @@ impl Reader<'_> {
             return;
         }
         site.routes.push(Route {
+            rate_limit: None,
             path: path.to_string(),
             matching,
             action,

@@ -498,6 +498,7 @@ pub(crate) fn attach_aliases(sites: &mut Vec<ImportedSite>, redirects: Vec<(Vec<
                 site.label = label_for(None, names.first().map(String::as_str));
                 site.hosts = names;
                 site.routes.push(crate::web::Route {
+                    rate_limit: None,
                     path: "/".into(),
                     matching: crate::web::Match::Prefix,
                     headers: Vec::new(),

@@ -156,6 +156,10 @@ const PROXY_HEADERS: &[&str] = &[
 struct Reader<'a> {
     path: &'a str,
     upstreams: HashMap<String, (Vec<Upstream>, Policy)>,
+    /// `limit_req_zone`s by name: their rate (the burst is the user's).
+    rate_zones: HashMap<String, RateLimit>,
+    /// `limit_conn_zone`s by name.
+    conn_zones: Vec<String>,
     warnings: Vec<String>,
 }
 
@@ -164,6 +168,8 @@ pub(super) fn read(path: &str, text: &str) -> Result<WebImport, String> {
     let mut r = Reader {
         path,
         upstreams: HashMap::new(),
+        rate_zones: HashMap::new(),
+        conn_zones: Vec::new(),
         warnings: Vec::new(),
     };
     // Server blocks at the top (a file of sites-enabled/) or in `http`.
@@ -338,6 +344,7 @@ impl Reader<'_> {
                 }
                 self.upstreams.insert(name.clone(), (list, policy));
             }
+            ("limit_req_zone" | "limit_conn_zone", None) => self.limit_zone(d),
             ("geo", Some(_)) if d.args.first().map(String::as_str) == Some("$infrac_dollar") => {}
             ("map", Some(_)) if d.args.first().map(String::as_str) == Some("$http_upgrade") => {}
             ("events", _) => {}
@@ -545,6 +552,14 @@ impl Reader<'_> {
                         self.warn(d, "the log format is not carried over");
                     }
                 }
+                "limit_req" => site.rate_limit = self.limit_req(d),
+                "limit_req_status" | "limit_conn_status" => self.limit_status(d),
+                "limit_conn" => match d.args.as_slice() {
+                    [zone, n] if self.conn_zones.contains(zone) => {
+                        site.conn_limit = n.parse().ok().filter(|n| *n > 0)
+                    }
+                    _ => self.warn(d, "a zone infrac did not read: not carried over"),
+                },
                 "auth_basic" => {}
                 "auth_basic_user_file" => auth_file = d.args.first().cloned(),
                 "root" => server_root = d.args.first().cloned(),
@@ -691,8 +706,11 @@ impl Reader<'_> {
         let mut tried = None;
         let mut content_type = None;
         let mut headers: Vec<Header> = Vec::new();
+        let mut rate_limit = None;
         for x in &body {
             match x.name.as_str() {
+                "limit_req" => rate_limit = self.limit_req(x),
+                "limit_req_status" => self.limit_status(x),
                 "root" => root = x.args.first().cloned(),
                 "index" => index = x.args.first().cloned(),
                 "autoindex" => listing = x.args == ["on"],
@@ -824,6 +842,7 @@ impl Reader<'_> {
             let index = index.unwrap_or_else(|| "index.html".into());
             if let Some(t) = try_files {
                 let fallback = Route {
+                    rate_limit: None,
                     path: path.clone(),
                     matching,
                     action: Action::Respond {
@@ -879,6 +898,7 @@ impl Reader<'_> {
             })
         });
         site.routes.push(Route {
+            rate_limit,
             path,
             matching,
             action,
@@ -890,6 +910,70 @@ impl Reader<'_> {
 }
 
 impl Reader<'_> {
+    /// `limit_req_zone $binary_remote_addr zone=NAME:10m rate=10r/s`, or
+    /// `limit_conn_zone $binary_remote_addr zone=NAME:10m`: limits per
+    /// client address, as infrac's are.
+    fn limit_zone(&mut self, d: &Directive) {
+        let arg = |key: &str| d.args.iter().find_map(|a| a.strip_prefix(key));
+        let name = arg("zone=").and_then(|z| z.split(':').next());
+        let by_address = d.args.first().map(String::as_str) == Some("$binary_remote_addr");
+        let (Some(name), true) = (name, by_address) else {
+            self.warn(
+                d,
+                "only limits per client address ($binary_remote_addr) are carried over",
+            );
+            return;
+        };
+        if d.name == "limit_conn_zone" {
+            self.conn_zones.push(name.to_string());
+            return;
+        }
+        let rate = arg("rate=").and_then(|r| {
+            let (n, per_second) = match r.strip_suffix("r/s") {
+                Some(n) => (n, true),
+                None => (r.strip_suffix("r/m")?, false),
+            };
+            Some(RateLimit {
+                requests: n.parse().ok().filter(|n| *n > 0)?,
+                per_second,
+                burst: 0,
+            })
+        });
+        match rate {
+            Some(r) => {
+                self.rate_zones.insert(name.to_string(), r);
+            }
+            None => self.warn(d, "not a rate infrac reads (`10r/s`, `30r/m`)"),
+        }
+    }
+
+    /// `limit_req zone=NAME [burst=N nodelay]` of a known zone.
+    fn limit_req(&mut self, d: &Directive) -> Option<RateLimit> {
+        let arg = |key: &str| d.args.iter().find_map(|a| a.strip_prefix(key));
+        let Some(mut limit) = arg("zone=").and_then(|z| self.rate_zones.get(z).copied()) else {
+            self.warn(d, "a zone infrac did not read: not carried over");
+            return None;
+        };
+        limit.burst = arg("burst=").and_then(|b| b.parse().ok()).unwrap_or(0);
+        if limit.burst > 0 && !d.args.iter().any(|a| a == "nodelay") {
+            self.warn(
+                d,
+                "without `nodelay` nginx delays a burst; infrac's serves it at once",
+            );
+        }
+        Some(limit)
+    }
+
+    /// `limit_req_status` or `limit_conn_status`: infrac's limits answer 429.
+    fn limit_status(&mut self, d: &Directive) {
+        if d.args != [LIMITED.to_string()] {
+            self.warn(
+                d,
+                "infrac's limits answer 429: the status is not carried over",
+            );
+        }
+    }
+
     /// `try_files $uri $uri.html =404` as a `try` list: `$uri` is the
     /// request path; the last is the fallback (a status or a file).
     fn try_files(&mut self, d: &Directive) -> Option<TryFiles> {

@@ -83,6 +83,10 @@ fn site(site: &Site, on: &str, out: &mut String) {
     if let Some(max) = site.max_body {
         let _ = write!(out, " max-body={}", quote(&size(max)));
     }
+    write_rate_limit(site.rate_limit.as_ref(), out);
+    if let Some(n) = site.conn_limit {
+        let _ = write!(out, " conn-limit={n}");
+    }
     out.push_str(" {\n");
     let list = |name: &str, items: &[String], out: &mut String| {
         if !items.is_empty() {
@@ -161,6 +165,16 @@ fn site(site: &Site, on: &str, out: &mut String) {
     out.push_str("}\n");
 }
 
+/// `rate-limit="10r/s" rate-burst=20`
+fn write_rate_limit(limit: Option<&RateLimit>, out: &mut String) {
+    if let Some(l) = limit {
+        let _ = write!(out, " rate-limit={}", quote(&l.rate()));
+        if l.burst > 0 {
+            let _ = write!(out, " rate-burst={}", l.burst);
+        }
+    }
+}
+
 fn route(r: &Route, out: &mut String) {
     let _ = write!(out, "    {} {}", r.action.name(), quote(&r.path));
     match r.matching {
@@ -168,6 +182,7 @@ fn route(r: &Route, out: &mut String) {
         Match::Regex => out.push_str(" regex=#true"),
         Match::Prefix => {}
     }
+    write_rate_limit(r.rate_limit.as_ref(), out);
     // Children of the route: its files to try, upstreams, headers.
     let mut children: Vec<String> = Vec::new();
     match &r.action {

@@ -4,6 +4,7 @@
 //! droplet a site proxies to. The records join the resource instances, so
 //! they are checked, referenced and ordered like any other.
 
+mod limits;
 mod rewrites;
 mod routes;
 mod servers;
@@ -31,6 +32,9 @@ const SITE_PROPS: &[&str] = &[
     "max-body",
     "dns",
     "default",
+    "rate-limit",
+    "rate-burst",
+    "conn-limit",
 ];
 const SITE_CHILDREN: &[&str] = &[
     "on",
@@ -361,6 +365,13 @@ impl Lowerer<'_> {
                         }
                     });
                 }
+                // Read together below.
+                "rate-limit" | "rate-burst" => {}
+                "conn-limit" => {
+                    site.conn_limit = self
+                        .number(v, "conn-limit", 1..=1_000_000)
+                        .map(|n| n as u32)
+                }
                 "default" => {
                     site.default = self.boolean(v, "default").unwrap_or(false);
                     default_span = Some(v.span);
@@ -374,6 +385,7 @@ impl Lowerer<'_> {
             }
         }
         on = on.or(on_child);
+        site.rate_limit = self.rate_limit(&inst.props);
         if site.default {
             // Names no site serves: over HTTPS both engines refuse them in
             // the handshake (they have no certificate for them).

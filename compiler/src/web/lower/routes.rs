@@ -183,6 +183,10 @@ impl Lowerer<'_> {
             "redirect" => &["to", "status", "keep-path", "exact", "regex"],
             _ => &["status", "body", "exact", "regex"],
         };
+        // Every route may limit its request rate.
+        const LIMITS: &[&str] = &["rate-limit", "rate-burst"];
+        let known: Vec<&str> = known.iter().chain(LIMITS).copied().collect();
+        let known = known.as_slice();
         for p in &c.props {
             if !known.contains(&p.name.as_str()) {
                 self.unknown(
@@ -434,10 +438,29 @@ impl Lowerer<'_> {
             );
             return None;
         }
+        let rate_limit = self.rate_limit(&c.props);
+        // nginx answers `return` before it counts requests.
+        if rate_limit.is_some()
+            && matches!(action, Action::Redirect { .. } | Action::Respond { .. })
+        {
+            let at = c
+                .props
+                .iter()
+                .find(|p| p.name == "rate-limit")
+                .map_or(c.span, |p| p.value.span);
+            self.bad(
+                at,
+                format!("a `{}` route is not rate-limited", c.name),
+                "a limit nginx would not apply",
+                "nginx answers redirects and fixed responses before it counts requests: limit `static` and `proxy` routes (the site's limit counts them alone too)",
+            );
+            return None;
+        }
         Some(Route {
             path,
             matching,
             action,
+            rate_limit,
             headers,
             raw,
             span: c.span,
