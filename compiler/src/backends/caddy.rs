@@ -220,6 +220,10 @@ fn site_body(w: &mut BlockWriter, site: &Site) {
             "output file /var/log/caddy/{}.access.log",
             site.label
         ));
+        // Caddy's own is JSON too, when not to a terminal.
+        if site.log_format == Some(LogFormat::Json) {
+            w.line("format json");
+        }
         w.close();
     }
     if site.compress {

@@ -164,6 +164,16 @@ fn config(server: &str, sites: &[&Site], plain_http: Option<u16>) -> String {
         }
     }
 
+    if sites
+        .iter()
+        .any(|s| s.access_log && s.log_format == Some(LogFormat::Json))
+    {
+        w.line("# Access log lines as JSON, with Caddy's field names.");
+        w.line(&format!(
+            "log_format {JSON_LOG} escape=json {};",
+            quote(JSON_LOG_LINE, false)
+        ));
+    }
     limit_zones(&mut w, sites);
     let tls = plain_http.is_none() && sites.iter().any(|s| s.tls != Tls::Off);
     w.blank();
@@ -219,8 +229,12 @@ fn site_body(w: &mut BlockWriter, site: &Site) {
         site.max_body.unwrap_or(0)
     ));
     if site.access_log {
+        let format = match site.log_format {
+            Some(LogFormat::Json) => format!(" {JSON_LOG}"),
+            Some(LogFormat::Combined) | None => String::new(),
+        };
         w.line(&format!(
-            "access_log /var/log/nginx/{}.access.log;",
+            "access_log /var/log/nginx/{}.access.log{format};",
             site.label
         ));
     }
@@ -284,6 +298,11 @@ fn site_body(w: &mut BlockWriter, site: &Site) {
         w.close();
     }
 }
+
+/// The name of the JSON log format, and its line: Caddy's fields, so one
+/// log pipeline reads both engines.
+pub const JSON_LOG: &str = "infrac_json";
+const JSON_LOG_LINE: &str = r#"{"ts":$msec,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"$remote_addr","remote_port":"$remote_port","proto":"$server_protocol","method":"$request_method","host":"$host","uri":"$request_uri","headers":{"User-Agent":["$http_user_agent"],"Referer":["$http_referer"]}},"bytes_read":$request_length,"duration":$request_time,"size":$body_bytes_sent,"status":$status}"#;
 
 /// The shared memory zone of a site's (or a route's) request rate limit.
 fn rate_zone(site: &Site, route: Option<usize>) -> String {
@@ -573,6 +592,38 @@ fn action(w: &mut BlockWriter, site: &Site, index: usize, route: &Route) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_json_log_line_is_json_with_caddys_fields() {
+        // nginx puts numbers for the numeric variables, and escapes the
+        // others for JSON (`escape=json`).
+        let mut line = JSON_LOG_LINE.to_string();
+        for (var, value) in [
+            ("$msec", "1764800000.123"),
+            ("$request_length", "420"),
+            ("$request_time", "0.002"),
+            ("$body_bytes_sent", "612"),
+            ("$status", "200"),
+        ] {
+            line = line.replace(var, value);
+        }
+        for var in [
+            "$remote_addr",
+            "$remote_port",
+            "$server_protocol",
+            "$request_method",
+            "$host",
+            "$request_uri",
+            "$http_user_agent",
+            "$http_referer",
+        ] {
+            line = line.replace(var, "x\\\"y");
+        }
+        let v: serde_json::Value = serde_json::from_str(&line).expect(&line);
+        assert_eq!(v["status"], 200);
+        assert_eq!(v["request"]["uri"], "x\"y");
+        assert!(v["duration"].is_number() && v["size"].is_number());
+    }
 
     #[test]
     fn quoting() {

@@ -81,6 +81,13 @@ fn host_conflicts(web: &Web, diags: &mut Diagnostics) {
 }
 
 fn engine_support(site: &Site, diags: &mut Diagnostics) {
+    if site.log_format == Some(LogFormat::Combined) && site.engine == Engine::Caddy {
+        diags.push(
+            Diagnostic::error(Code::EngineCannot, format!("Caddy cannot write the combined log format of site `{}`", site.label))
+                .at(site.span, "`log-format=\"combined\"` on Caddy")
+                .help("Caddy writes JSON (`log-format=\"json\"`, the same fields on both engines); the combined format needs a plugin its packages lack: use nginx, or JSON"),
+        );
+    }
     let limited = site.rate_limit.is_some()
         || site.conn_limit.is_some()
         || site.routes.iter().any(|r| r.rate_limit.is_some());

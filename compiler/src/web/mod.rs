@@ -213,6 +213,16 @@ pub enum Match {
     Prefix,
 }
 
+/// `log-format=`: how access log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object a line, with Caddy's field names on both engines
+    /// (`request.remote_ip`, `request.uri`, `status`, `size`, `duration`…).
+    Json,
+    /// The NCSA combined format (nginx's default; Caddy has no writer of it).
+    Combined,
+}
+
 /// `rate-limit="10r/s" rate-burst=20`: requests each client address may
 /// make, beyond which the server answers 429 (nginx's `limit_req`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -346,6 +356,9 @@ pub struct Site {
     pub headers: Vec<Header>,
     pub compress: bool,
     pub access_log: bool,
+    /// The access log's format; `None`: each engine's own (nginx's
+    /// `combined`, Caddy's JSON).
+    pub log_format: Option<LogFormat>,
     /// Largest request body, in bytes.
     pub max_body: Option<u64>,
     /// Requests per client address (routes may have their own).
@@ -430,6 +443,7 @@ impl Site {
             headers: Vec::new(),
             compress: false,
             access_log: false,
+            log_format: None,
             max_body: None,
             rate_limit: None,
             conn_limit: None,

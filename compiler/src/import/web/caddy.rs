@@ -334,6 +334,7 @@ impl Reader<'_> {
                     for o in d.block.as_deref().unwrap_or_default() {
                         match (o.name.as_str(), o.args.as_slice()) {
                             ("output", [kind, file]) if kind == "file" => log = Some(file.clone()),
+                            ("format", [json]) if json == "json" => site.log_format = Some(LogFormat::Json),
                             _ => self.warn(o, "the log's settings are not carried over"),
                         }
                     }

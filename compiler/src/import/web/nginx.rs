@@ -345,6 +345,9 @@ impl Reader<'_> {
                 self.upstreams.insert(name.clone(), (list, policy));
             }
             ("limit_req_zone" | "limit_conn_zone", None) => self.limit_zone(d),
+            ("log_format", None)
+                if d.args.first().map(String::as_str) == Some(crate::backends::nginx::JSON_LOG) => {
+            }
             ("geo", Some(_)) if d.args.first().map(String::as_str) == Some("$infrac_dollar") => {}
             ("map", Some(_)) if d.args.first().map(String::as_str) == Some("$http_upgrade") => {}
             ("events", _) => {}
@@ -548,8 +551,12 @@ impl Reader<'_> {
                 "access_log" => {
                     site.access_log = d.args.first().is_some_and(|a| a != "off");
                     log = d.args.first().cloned();
-                    if d.args.len() > 1 {
-                        self.warn(d, "the log format is not carried over");
+                    match d.args.get(1).map(String::as_str) {
+                        None | Some("combined") => {}
+                        Some(crate::backends::nginx::JSON_LOG) => {
+                            site.log_format = Some(LogFormat::Json)
+                        }
+                        Some(_) => self.warn(d, "the log format is not carried over"),
                     }
                 }
                 "limit_req" => site.rate_limit = self.limit_req(d),

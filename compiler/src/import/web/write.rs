@@ -80,6 +80,10 @@ fn site(site: &Site, on: &str, out: &mut String) {
             let _ = write!(out, " {flag}=#true");
         }
     }
+    match site.log_format {
+        Some(LogFormat::Json) => out.push_str(" log-format=\"json\""),
+        _ => {}
+    }
     if let Some(max) = site.max_body {
         let _ = write!(out, " max-body={}", quote(&size(max)));
     }

@@ -29,6 +29,7 @@ const SITE_PROPS: &[&str] = &[
     "security-headers",
     "compress",
     "access-log",
+    "log-format",
     "max-body",
     "dns",
     "default",
@@ -245,6 +246,7 @@ impl Lowerer<'_> {
         let mut dns_managed = true;
         let mut default_span = None;
         let mut ciphers_span = None;
+        let mut log_format_span = None;
         let mut error_pages: Vec<&IChild> = Vec::new();
         // `on (ref)"droplet.a" (ref)"droplet.b"`: several servers, written
         // as a child (a property holds one value).
@@ -347,6 +349,14 @@ impl Lowerer<'_> {
                 }
                 "compress" => site.compress = self.boolean(v, "compress").unwrap_or(false),
                 "access-log" => site.access_log = self.boolean(v, "access-log").unwrap_or(false),
+                "log-format" => {
+                    site.log_format = self.one_of(
+                        v,
+                        "log format",
+                        &[("json", LogFormat::Json), ("combined", LogFormat::Combined)],
+                    );
+                    log_format_span = Some(v.span);
+                }
                 "max-body" => {
                     let t = match &v.value {
                         Value::Int(i) => Some(i.to_string()),
@@ -514,6 +524,14 @@ impl Lowerer<'_> {
             if let Some(page) = self.error_page(c, &site) {
                 site.error_pages.push(page);
             }
+        }
+        if let (Some(span), false) = (log_format_span, site.access_log) {
+            self.bad(
+                span,
+                "the site keeps no access log".into(),
+                "a format of no log",
+                "write `access-log=#true` too, or drop `log-format`",
+            );
         }
         if let Some(span) = ciphers_span {
             if site.tls == Tls::Off {
