@@ -552,7 +552,8 @@ impl Reader<'_> {
                     site.access_log = d.args.first().is_some_and(|a| a != "off");
                     log = d.args.first().cloned();
                     match d.args.get(1).map(String::as_str) {
-                        None | Some("combined") => {}
+                        None => {}
+                        Some("combined") => site.log_format = Some(LogFormat::Combined),
                         Some(crate::backends::nginx::JSON_LOG) => {
                             site.log_format = Some(LogFormat::Json)
                         }

@@ -82,7 +82,8 @@ fn site(site: &Site, on: &str, out: &mut String) {
     }
     match site.log_format {
         Some(LogFormat::Json) => out.push_str(" log-format=\"json\""),
-        _ => {}
+        Some(LogFormat::Combined) => out.push_str(" log-format=\"combined\""),
+        None => {}
     }
     if let Some(max) = site.max_body {
         let _ = write!(out, " max-body={}", quote(&size(max)));
