@@ -42,6 +42,8 @@ missing=()
 for tool in caddy:caddy nginx:nginx openssl:openssl unshare:util-linux ip:iproute2; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
+# nginx's stream module (TCP proxies), a package of its own on Debian.
+[ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || missing+=(libnginx-mod-stream)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

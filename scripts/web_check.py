@@ -18,6 +18,7 @@ Table lines (`#` starts a comment):
   secret NAME USER:PASSWORD      a basic-auth secret (bcrypt, given to both engines)
   GET HOST PATH [h:NAME=VALUE...] [auth=USER:PASS] -> STATUS [CHECK...]
   GET HOST PATH -> closed        the server closes the connection unanswered
+  GET HOST PATH port=N -> ...    on another port of the server (a TCP proxy)
       CHECK: location=URL  upstream=A|B  header:NAME=VALUE  header:NAME~PART
              noheader:NAME  body~TEXT (no spaces; use \\s for a space)
   SPREAD HOST PATH N -> A B...   N requests reach every listed stub
@@ -255,7 +256,10 @@ def check_line(port, n, line, where):
     host, path = parts[1], parts[2]
     headers = {}
     for p in parts[3:]:
-        if p.startswith("h:"):
+        if p.startswith("port="):
+            # Another port of the server: a TCP proxy's.
+            port = int(p[5:])
+        elif p.startswith("h:"):
             k, v = p[2:].split("=", 1)
             headers[k] = v
         elif p.startswith("auth="):

@@ -89,6 +89,14 @@ impl Zones {
     }
 
     /// The zone that holds `host` (a `*.` wildcard counts as its parent).
+    /// The project's zone when it has exactly one.
+    pub fn only_zone(&self) -> Option<(String, &'static str)> {
+        match self.zones.as_slice() {
+            [(name, kind)] => Some((name.clone(), kind)),
+            _ => None,
+        }
+    }
+
     pub fn zone_of(&self, host: &str) -> Option<(String, &'static str)> {
         let bare = host.strip_prefix("*.").unwrap_or(host);
         self.zones

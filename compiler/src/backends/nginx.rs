@@ -94,7 +94,9 @@ fn upstream_name(site: &Site, index: usize) -> String {
     format!("{}_{}", site.label.replace(['-', '.'], "_"), index + 1)
 }
 
-fn config(server: &str, sites: &[&Site], plain_http: Option<u16>) -> String {
+fn config(server: &str, all: &[&Site], plain_http: Option<u16>) -> String {
+    let (tcp, sites): (Vec<&Site>, Vec<&Site>) = all.iter().partition(|s| s.tcp.is_some());
+    let sites = sites.as_slice();
     let mut w = BlockWriter::new("    ");
     for line in HEADER.lines() {
         w.line(line);
@@ -102,6 +104,10 @@ fn config(server: &str, sites: &[&Site], plain_http: Option<u16>) -> String {
     w.line(&format!(
         "# Server `{server}`: install as /etc/nginx/nginx.conf."
     ));
+    if !tcp.is_empty() {
+        // Debian's package of it: libnginx-mod-stream.
+        w.line(&format!("load_module {STREAM_MODULE};"));
+    }
     w.line("user www-data;");
     w.line("worker_processes auto;");
     w.blank();
@@ -206,6 +212,10 @@ fn config(server: &str, sites: &[&Site], plain_http: Option<u16>) -> String {
         site_servers(&mut w, site, plain_http);
     }
     w.close();
+    if !tcp.is_empty() {
+        w.blank();
+        stream(&mut w, &tcp, plain_http);
+    }
     w.finish()
 }
 
@@ -297,6 +307,63 @@ fn site_body(w: &mut BlockWriter, site: &Site) {
         w.line("return 404;");
         w.close();
     }
+}
+
+/// nginx's stream module, where Debian's `libnginx-mod-stream` puts it.
+pub const STREAM_MODULE: &str = "/usr/lib/nginx/modules/ngx_stream_module.so";
+
+/// The TCP proxies: a `stream` block with an upstream and a server each.
+fn stream(w: &mut BlockWriter, sites: &[&Site], plain_http: Option<u16>) {
+    w.open("stream");
+    for site in sites {
+        if site.conn_limit.is_some() {
+            w.line(&format!(
+                "limit_conn_zone $binary_remote_addr zone={}:10m;",
+                conn_zone(site)
+            ));
+        }
+    }
+    for site in sites {
+        let Some(port) = site.tcp else { continue };
+        let Some(Action::Proxy {
+            upstreams, policy, ..
+        }) = site.routes.first().map(|r| &r.action)
+        else {
+            continue;
+        };
+        let name = upstream_name(site, 0);
+        w.blank();
+        w.line(&format!("# Site `{}`.", site.label));
+        w.open(&format!("upstream {name}"));
+        match policy {
+            Policy::RoundRobin => {}
+            Policy::LeastConn => w.line("least_conn;"),
+            // The stream module has no `ip_hash`: the same, by address.
+            Policy::IpHash => w.line("hash $remote_addr consistent;"),
+            Policy::Random => w.line("random;"),
+        }
+        for u in upstreams {
+            w.line(&format!(
+                "server {} max_fails=3 fail_timeout=30s;",
+                word(&u.address())
+            ));
+        }
+        w.close();
+        w.open("server");
+        match plain_http {
+            Some(_) => w.line(&format!("listen {port};")),
+            None => {
+                w.line(&format!("listen {port};"));
+                w.line(&format!("listen [::]:{port};"));
+            }
+        }
+        if let Some(n) = site.conn_limit {
+            w.line(&format!("limit_conn {} {n};", conn_zone(site)));
+        }
+        w.line(&format!("proxy_pass {name};"));
+        w.close();
+    }
+    w.close();
 }
 
 /// The name of the JSON log format, and its line: Caddy's fields, so one

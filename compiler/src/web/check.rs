@@ -88,6 +88,14 @@ fn engine_support(site: &Site, diags: &mut Diagnostics) {
                 .help("Caddy writes JSON (`log-format=\"json\"`, the same fields on both engines); the combined format needs a plugin its packages lack: use nginx, or JSON"),
         );
     }
+    if site.tcp.is_some() && site.engine == Engine::Caddy {
+        diags.push(
+            Diagnostic::error(Code::EngineCannot, format!("Caddy cannot proxy TCP for site `{}`", site.label))
+                .at(site.span, "a TCP proxy on Caddy")
+                .help("Caddy's packages have no layer-4 module: write `engine=\"nginx\"` (its stream module, Debian's libnginx-mod-stream), on a server whose sites all use nginx"),
+        );
+        return;
+    }
     let limited = site.rate_limit.is_some()
         || site.conn_limit.is_some()
         || site.routes.iter().any(|r| r.rate_limit.is_some());

@@ -378,6 +378,9 @@ pub struct Site {
     /// `default=#true`: the site answers, over plain HTTP, the names no
     /// other site on its servers serves (it has none of its own).
     pub default: bool,
+    /// `tcp=6379`: a TCP proxy listening on this port (its one route is a
+    /// `proxy`); no names, no HTTP.
+    pub tcp: Option<u16>,
     /// `error-page 404 "/404.html"`: what the server itself answers with
     /// these statuses has this file of a static route as its body.
     pub error_pages: Vec<ErrorPage>,
@@ -453,6 +456,7 @@ impl Site {
             plain_http_paths: Vec::new(),
             raw: Vec::new(),
             default: false,
+            tcp: None,
             error_pages: Vec::new(),
         }
     }
@@ -719,8 +723,8 @@ pub struct Web {
 }
 
 impl Web {
-    /// Servers (droplet labels) with their engine and sites, sorted by
-    /// server name.
+    /// Servers (droplet labels) with their engine and sites (TCP proxies
+    /// included), sorted by server name.
     pub fn servers(&self) -> Vec<(&str, Engine, Vec<&Site>)> {
         let mut by: std::collections::BTreeMap<&str, (Engine, Vec<&Site>)> = Default::default();
         for site in &self.sites {

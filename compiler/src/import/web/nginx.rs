@@ -175,8 +175,13 @@ pub(super) fn read(path: &str, text: &str) -> Result<WebImport, String> {
     // Server blocks at the top (a file of sites-enabled/) or in `http`.
     let mut servers: Vec<&Directive> = Vec::new();
     let mut http_level: Vec<&Directive> = Vec::new();
+    let mut streams: Vec<&Directive> = Vec::new();
     for d in &top {
         match (d.name.as_str(), &d.block) {
+            ("stream", Some(_)) => streams.push(d),
+            ("load_module", None)
+                if d.args.first().map(String::as_str)
+                    == Some(crate::backends::nginx::STREAM_MODULE) => {}
             ("http", Some(body)) => {
                 for h in body {
                     match h.name.as_str() {
@@ -215,6 +220,9 @@ pub(super) fn read(path: &str, text: &str) -> Result<WebImport, String> {
             continue;
         }
         gathered.sites.push(site);
+    }
+    for s in streams {
+        r.stream(s, &mut gathered.sites);
     }
     Ok(gathered.finish(r.warnings))
 }
@@ -918,6 +926,97 @@ impl Reader<'_> {
 }
 
 impl Reader<'_> {
+    /// A `stream` block: each `server { listen PORT; proxy_pass UPSTREAM; }`
+    /// a TCP proxy (`site … tcp=PORT`), named after its upstream.
+    fn stream(&mut self, block: &Directive, sites: &mut Vec<super::ImportedSite>) {
+        let mut upstreams: HashMap<&str, (Vec<Upstream>, Policy)> = HashMap::new();
+        let mut conn_zones: Vec<&str> = Vec::new();
+        for d in block.block.as_deref().unwrap_or_default() {
+            match (d.name.as_str(), d.args.first()) {
+                ("upstream", Some(name)) => {
+                    let mut list = Vec::new();
+                    let mut policy = Policy::RoundRobin;
+                    for u in d.block.as_deref().unwrap_or_default() {
+                        match (u.name.as_str(), u.args.as_slice()) {
+                            ("server", [a, ..]) => match upstream(a, None) {
+                                Some(up) => list.push(up),
+                                None => self.warn(u, "not an upstream address infrac reads"),
+                            },
+                            ("least_conn", _) => policy = Policy::LeastConn,
+                            ("random", _) => policy = Policy::Random,
+                            ("hash", [key, consistent])
+                                if key == "$remote_addr" && consistent == "consistent" =>
+                            {
+                                policy = Policy::IpHash
+                            }
+                            _ => self.warn(u, "not carried over"),
+                        }
+                    }
+                    upstreams.insert(name, (list, policy));
+                }
+                ("limit_conn_zone", Some(key)) if key == "$binary_remote_addr" => {
+                    if let Some(zone) = d.args.iter().find_map(|a| a.strip_prefix("zone=")) {
+                        conn_zones.push(zone.split(':').next().unwrap_or(zone));
+                    }
+                }
+                ("server", _) => {
+                    let body = d.block.as_deref().unwrap_or_default();
+                    let port = body
+                        .iter()
+                        .find(|x| x.name == "listen")
+                        .and_then(|x| x.args.first())
+                        .and_then(|a| a.rsplit(':').next()?.parse::<u16>().ok());
+                    let target = body
+                        .iter()
+                        .find(|x| x.name == "proxy_pass")
+                        .and_then(|x| x.args.first());
+                    let (Some(port), Some((name, (list, policy)))) = (
+                        port,
+                        target.and_then(|t| upstreams.get_key_value(t.as_str())),
+                    ) else {
+                        self.warn(d, "a stream server infrac does not read (`listen PORT; proxy_pass UPSTREAM;`)");
+                        continue;
+                    };
+                    let mut site = new_site(Engine::Nginx);
+                    site.label =
+                        label_for(None, Some(&name.trim_end_matches("_1").replace('_', "-")));
+                    site.tcp = Some(port);
+                    site.tls = Tls::Off;
+                    site.max_body = None;
+                    for x in body {
+                        match (x.name.as_str(), x.args.as_slice()) {
+                            ("listen" | "proxy_pass", _) => {}
+                            ("limit_conn", [zone, n]) if conn_zones.contains(&zone.as_str()) => {
+                                site.conn_limit = n.parse().ok()
+                            }
+                            _ => self.warn(x, "not carried over"),
+                        }
+                    }
+                    site.routes.push(Route {
+                        rate_limit: None,
+                        path: "/".into(),
+                        matching: Match::Prefix,
+                        action: Action::Proxy {
+                            upstreams: list.clone(),
+                            policy: *policy,
+                            health: None,
+                            websockets: false,
+                        },
+                        headers: Vec::new(),
+                        raw: Vec::new(),
+                        span: Default::default(),
+                    });
+                    sites.push(super::ImportedSite {
+                        site,
+                        notes: Vec::new(),
+                        on: String::new(),
+                    });
+                }
+                _ => self.warn(d, "not carried over"),
+            }
+        }
+    }
+
     /// `limit_req_zone $binary_remote_addr zone=NAME:10m rate=10r/s`, or
     /// `limit_conn_zone $binary_remote_addr zone=NAME:10m`: limits per
     /// client address, as infrac's are.

@@ -47,6 +47,18 @@ fn site(site: &Site, on: &str, out: &mut String) {
     if site.engine == Engine::Nginx {
         out.push_str(" engine=\"nginx\"");
     }
+    if let Some(port) = site.tcp {
+        let _ = write!(out, " tcp={port}");
+        if let Some(n) = site.conn_limit {
+            let _ = write!(out, " conn-limit={n}");
+        }
+        out.push_str(" {\n");
+        for r in &site.routes {
+            route(r, out);
+        }
+        out.push_str("}\n");
+        return;
+    }
     match &site.tls {
         Tls::Off if site.default => out.push_str(" default=#true"),
         Tls::Off => out.push_str(" tls=\"off\""),

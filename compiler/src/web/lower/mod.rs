@@ -8,6 +8,7 @@ mod limits;
 mod rewrites;
 mod routes;
 mod servers;
+mod tcp;
 
 use super::text::*;
 use super::*;
@@ -36,6 +37,7 @@ const SITE_PROPS: &[&str] = &[
     "rate-limit",
     "rate-burst",
     "conn-limit",
+    "tcp",
 ];
 const SITE_CHILDREN: &[&str] = &[
     "on",
@@ -247,6 +249,7 @@ impl Lowerer<'_> {
         let mut default_span = None;
         let mut ciphers_span = None;
         let mut log_format_span = None;
+        let mut tcp_span = None;
         let mut error_pages: Vec<&IChild> = Vec::new();
         // `on (ref)"droplet.a" (ref)"droplet.b"`: several servers, written
         // as a child (a property holds one value).
@@ -377,6 +380,10 @@ impl Lowerer<'_> {
                 }
                 // Read together below.
                 "rate-limit" | "rate-burst" => {}
+                "tcp" => {
+                    site.tcp = self.number(v, "a TCP port", 1..=65535).map(|n| n as u16);
+                    tcp_span = Some(v.span);
+                }
                 "conn-limit" => {
                     site.conn_limit = self
                         .number(v, "conn-limit", 1..=1_000_000)
@@ -396,6 +403,11 @@ impl Lowerer<'_> {
         }
         on = on.or(on_child);
         site.rate_limit = self.rate_limit(&inst.props);
+        if tcp_span.is_some() {
+            // Bytes, not HTTP: no names, no certificates, no records.
+            tls_mode = Some(("off", inst.label_span));
+            dns_managed = false;
+        }
         if site.default {
             // Names no site serves: over HTTPS both engines refuse them in
             // the handshake (they have no certificate for them).
@@ -558,7 +570,10 @@ impl Lowerer<'_> {
                 "the default site answers the names no other site serves: move this name to a site of its own",
             );
         }
-        if site.hosts.is_empty() && !wrote_host && !site.default {
+        if let Some(span) = tcp_span {
+            self.tcp_only(inst, &site, span);
+        }
+        if site.hosts.is_empty() && !wrote_host && !site.default && tcp_span.is_none() {
             self.diags.push(
                 Diagnostic::error(
                     Code::MissingRequired,

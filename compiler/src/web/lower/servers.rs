@@ -240,7 +240,12 @@ impl Lowerer<'_> {
     /// Internal names for the droplets a site proxies to, in the zone of
     /// the site's first host.
     pub(super) fn internal_names(&mut self, site: &mut Site, all: &[Instance]) {
-        let zone = site.hosts.first().and_then(|h| self.dns.zone_of(h));
+        // A site without names (a TCP proxy) names droplets in the
+        // project's zone, when it has one.
+        let zone = match site.hosts.first() {
+            Some(h) => self.dns.zone_of(h),
+            None => self.dns.only_zone(),
+        };
         for r in &mut site.routes {
             let Action::Proxy { upstreams, .. } = &mut r.action else {
                 continue;
