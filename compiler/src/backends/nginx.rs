@@ -90,6 +90,17 @@ fn server_names(hosts: &[String]) -> String {
         .join(" ")
 }
 
+/// A site's `server_name`: its names, then its expressions (`~` for
+/// nginx's regular-expression names).
+fn site_server_names(site: &Site) -> String {
+    let mut names = server_names(&site.hosts);
+    for r in &site.host_regexes {
+        names.push(' ');
+        names.push_str(&quote(&format!("~{r}"), false));
+    }
+    names
+}
+
 fn upstream_name(site: &Site, index: usize) -> String {
     format!("{}_{}", site.label.replace(['-', '.'], "_"), index + 1)
 }
@@ -483,14 +494,14 @@ fn site_servers(w: &mut BlockWriter, site: &Site, plain_http: Option<u16>) {
     w.line(&format!("# Site `{}`.", site.label));
     w.open("server");
     listen(w, plain_http, tls, "");
-    w.line(&format!("server_name {};", server_names(&site.hosts)));
+    w.line(&format!("server_name {};", site_server_names(site)));
     certificates(w, site, plain_http);
     site_body(w, site);
     w.close();
     if tls {
         w.open("server");
         listen(w, None, false, "");
-        w.line(&format!("server_name {};", server_names(&site.hosts)));
+        w.line(&format!("server_name {};", site_server_names(site)));
         if site.plain_http_paths.is_empty() {
             w.line("return 301 https://$host$request_uri;");
         } else {

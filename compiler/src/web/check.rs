@@ -88,6 +88,13 @@ fn engine_support(site: &Site, diags: &mut Diagnostics) {
                 .help("Caddy writes JSON (`log-format=\"json\"`, the same fields on both engines); the combined format needs a plugin its packages lack: use nginx, or JSON"),
         );
     }
+    if !site.host_regexes.is_empty() && site.engine == Engine::Caddy {
+        diags.push(
+            Diagnostic::error(Code::EngineCannot, format!("Caddy cannot serve names by expression for site `{}`", site.label))
+                .at(site.span, "`host-regex` on Caddy")
+                .help("Caddy's site addresses are names (it gets a certificate for each): list the names with `host`, or serve the site with `engine=\"nginx\"`"),
+        );
+    }
     if site.tcp.is_some() && site.engine == Engine::Caddy {
         diags.push(
             Diagnostic::error(Code::EngineCannot, format!("Caddy cannot proxy TCP for site `{}`", site.label))

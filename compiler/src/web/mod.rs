@@ -345,6 +345,9 @@ pub struct Site {
     pub hosts: Vec<String>,
     /// Names that redirect to the first host, keeping the path.
     pub aliases: Vec<String>,
+    /// `host-regex "^www[0-9]+\.example\.com$"`: more names served, by
+    /// regular expression (nginx only; no DNS records are made for them).
+    pub host_regexes: Vec<String>,
     pub tls: Tls,
     /// The TLS versions served, oldest and newest (`(2, 3)`: TLS 1.2 and
     /// 1.3, the default of both engines).
@@ -439,6 +442,7 @@ impl Site {
             server_ids: Vec::new(),
             hosts: Vec::new(),
             aliases: Vec::new(),
+            host_regexes: Vec::new(),
             tls: Tls::Acme { email: None },
             tls_versions: (2, 3),
             tls_ciphers: Vec::new(),
@@ -528,6 +532,7 @@ impl Site {
             .hosts
             .iter()
             .chain(&self.aliases)
+            .chain(&self.host_regexes)
             .map(|h| (h.as_str(), self.span))
             .collect();
         for h in self

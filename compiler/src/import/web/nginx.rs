@@ -289,7 +289,14 @@ fn has_variable(raw: &str) -> bool {
 
 /// `server_name` entries as host names: infrac's one-label wildcard regex
 /// back to `*.`; other regexes and `_` are not names.
-fn host_names(d: &Directive, notes: &mut Vec<String>, path: &str) -> Vec<String> {
+/// The names of `server_name`; its regular expressions infrac writes go
+/// to `regexes`.
+fn host_names(
+    d: &Directive,
+    regexes: &mut Vec<String>,
+    notes: &mut Vec<String>,
+    path: &str,
+) -> Vec<String> {
     let mut hosts = Vec::new();
     for a in &d.args {
         if a == "_" || a.is_empty() {
@@ -301,8 +308,15 @@ fn host_names(d: &Directive, notes: &mut Vec<String>, path: &str) -> Vec<String>
                 .and_then(|r| r.strip_suffix('$'))
                 .map(|r| r.replace("\\.", "."))
                 .filter(|r| text::is_host(r));
+            let re = unescape(re);
             match one_label {
                 Some(rest) => hosts.push(format!("*.{rest}")),
+                None if re.starts_with('^')
+                    && re.ends_with('$')
+                    && text::portable_regex(&re).is_ok() =>
+                {
+                    regexes.push(re)
+                }
                 None => notes.push(format!(
                     "{path}:{}: the regex name `{a}` is not carried over",
                     d.line
@@ -408,8 +422,9 @@ impl Reader<'_> {
         let l = listens(body);
         let mut notes = Vec::new();
         let mut hosts = Vec::new();
+        let mut host_regexes = Vec::new();
         for d in body.iter().filter(|d| d.name == "server_name") {
-            hosts.extend(host_names(d, &mut notes, self.path));
+            hosts.extend(host_names(d, &mut host_regexes, &mut notes, self.path));
         }
         let rest: Vec<&Directive> = body
             .iter()
@@ -510,6 +525,7 @@ impl Reader<'_> {
         }
         let mut site = new_site(Engine::Nginx);
         site.hosts = hosts;
+        site.host_regexes = host_regexes;
         site.default = default_site;
         site.headers = inherited.headers.clone();
         site.compress = inherited.compress;

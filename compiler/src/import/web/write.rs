@@ -112,6 +112,7 @@ fn site(site: &Site, on: &str, out: &mut String) {
         }
     };
     list("host", &site.hosts, out);
+    list("host-regex", &site.host_regexes, out);
     list("alias", &site.aliases, out);
     list("plain-http", &site.plain_http_paths, out);
     for h in &site.headers {

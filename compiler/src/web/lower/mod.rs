@@ -42,6 +42,7 @@ const SITE_PROPS: &[&str] = &[
 const SITE_CHILDREN: &[&str] = &[
     "on",
     "host",
+    "host-regex",
     "alias",
     "header",
     "basic-auth",
@@ -486,6 +487,31 @@ impl Lowerer<'_> {
                         }
                     }
                 }
+                "host-regex" => {
+                    self.only(c, "`host-regex`", &[]);
+                    for v in self.args(c) {
+                        let Some(r) = self.text(v, "a host name expression") else {
+                            continue;
+                        };
+                        match portable_regex(&r) {
+                            Ok(_) if r.starts_with('^') && r.ends_with('$') => {
+                                site.host_regexes.push(r)
+                            }
+                            Ok(_) => self.bad(
+                                v.span,
+                                format!("`{r}` does not match whole names"),
+                                "not anchored",
+                                "anchor it at both ends, so that it matches a whole name: `^www[0-9]+\\.example\\.com$`",
+                            ),
+                            Err(why) => self.bad(
+                                v.span,
+                                format!("`{r}` is not an expression infrac writes"),
+                                "not portable",
+                                &why,
+                            ),
+                        }
+                    }
+                }
                 "header" => {
                     if let Some(h) = self.header(c) {
                         site.headers.push(h);
@@ -557,11 +583,17 @@ impl Lowerer<'_> {
                 self.bad(span, "TLS 1.3 alone has no suites to choose".into(), "with `tls-versions=\"1.3\"`", "both engines fix TLS 1.3's suites (Caddy cannot change them, nginx's `ssl_ciphers` does not): drop `tls-ciphers`, or offer TLS 1.2 too");
             }
         }
-        if site.default && (wrote_host || inst.children.iter().any(|c| c.name == "alias")) {
+        if site.default
+            && (wrote_host
+                || inst
+                    .children
+                    .iter()
+                    .any(|c| c.name == "alias" || c.name == "host-regex"))
+        {
             let at = inst
                 .children
                 .iter()
-                .find(|c| c.name == "host" || c.name == "alias")
+                .find(|c| ["host", "alias", "host-regex"].contains(&c.name.as_str()))
                 .map_or(inst.label_span, |c| c.span);
             self.bad(
                 at,
