@@ -162,21 +162,7 @@ fn config(server: &str, all: &[&Site], plain_http: Option<u16>) -> String {
             } = &r.action
             {
                 w.blank();
-                w.open(&format!("upstream {}", upstream_name(site, i)));
-                match policy {
-                    Policy::RoundRobin => {}
-                    Policy::LeastConn => w.line("least_conn;"),
-                    Policy::IpHash => w.line("ip_hash;"),
-                    Policy::Random => w.line("random;"),
-                }
-                for u in upstreams {
-                    w.line(&format!(
-                        "server {} max_fails=3 fail_timeout=30s;",
-                        word(&u.address())
-                    ));
-                }
-                w.line("keepalive 16;");
-                w.close();
+                upstream(&mut w, &upstream_name(site, i), *policy, upstreams, false);
             }
         }
     }
@@ -320,6 +306,29 @@ fn site_body(w: &mut BlockWriter, site: &Site) {
     }
 }
 
+/// An `upstream` block of the `http` block, or of `stream` (which has no
+/// `ip_hash`, hashing the address instead, and no keepalive).
+fn upstream(w: &mut BlockWriter, name: &str, policy: Policy, upstreams: &[Upstream], stream: bool) {
+    w.open(&format!("upstream {name}"));
+    match policy {
+        Policy::RoundRobin => {}
+        Policy::LeastConn => w.line("least_conn;"),
+        Policy::IpHash if stream => w.line("hash $remote_addr consistent;"),
+        Policy::IpHash => w.line("ip_hash;"),
+        Policy::Random => w.line("random;"),
+    }
+    for u in upstreams {
+        w.line(&format!(
+            "server {} max_fails=3 fail_timeout=30s;",
+            word(&u.address())
+        ));
+    }
+    if !stream {
+        w.line("keepalive 16;");
+    }
+    w.close();
+}
+
 /// nginx's stream module, where Debian's `libnginx-mod-stream` puts it.
 pub const STREAM_MODULE: &str = "/usr/lib/nginx/modules/ngx_stream_module.so";
 
@@ -345,21 +354,7 @@ fn stream(w: &mut BlockWriter, sites: &[&Site], plain_http: Option<u16>) {
         let name = upstream_name(site, 0);
         w.blank();
         w.line(&format!("# Site `{}`.", site.label));
-        w.open(&format!("upstream {name}"));
-        match policy {
-            Policy::RoundRobin => {}
-            Policy::LeastConn => w.line("least_conn;"),
-            // The stream module has no `ip_hash`: the same, by address.
-            Policy::IpHash => w.line("hash $remote_addr consistent;"),
-            Policy::Random => w.line("random;"),
-        }
-        for u in upstreams {
-            w.line(&format!(
-                "server {} max_fails=3 fail_timeout=30s;",
-                word(&u.address())
-            ));
-        }
-        w.close();
+        upstream(w, &name, *policy, upstreams, true);
         w.open("server");
         match plain_http {
             Some(_) => w.line(&format!("listen {port};")),

@@ -182,15 +182,7 @@ pub fn kdl(
                 )),
             }
         }
-        if children.is_empty() {
-            out.push('\n');
-        } else {
-            out.push_str(" {\n");
-            for c in children {
-                let _ = writeln!(out, "    {c}");
-            }
-            out.push_str("}\n");
-        }
+        close_node(&mut out, &children, "", true);
     }
     if let Some((kind, attributes)) = &rest.backend {
         out.push_str(&backend(&cx(usize::MAX), kind, attributes, &mut warnings));
@@ -384,6 +376,25 @@ impl Context<'_> {
     }
 }
 
+/// Ends a node: ` {`, its children (each line indented by `indent` more
+/// than the node's `base`), `}`; or nothing when it has none. Then a line
+/// break when `newline`.
+pub(super) fn close_node(out: &mut String, children: &[String], base: &str, newline: bool) {
+    if !children.is_empty() {
+        out.push_str(" {\n");
+        for c in children {
+            for line in c.lines() {
+                let _ = writeln!(out, "{base}    {line}");
+            }
+        }
+        out.push_str(base);
+        out.push('}');
+    }
+    if newline {
+        out.push('\n');
+    }
+}
+
 /// An output declaration, or `None` (with a warning) when its value is
 /// not one infrac can write.
 fn output(
@@ -447,15 +458,7 @@ fn backend(
             _ => warnings.push(format!("backend: `{k}` is not a plain value: left out")),
         }
     }
-    if children.is_empty() {
-        out.push('\n');
-    } else {
-        out.push_str(" {\n");
-        for c in children {
-            let _ = writeln!(out, "    {c}");
-        }
-        out.push_str("}\n");
-    }
+    close_node(&mut out, &children, "", true);
     out
 }
 
@@ -474,17 +477,7 @@ impl Declaration {
             out.push(' ');
             out.push_str(p);
         }
-        if self.children.is_empty() {
-            out.push('\n');
-        } else {
-            out.push_str(" {\n");
-            for c in &self.children {
-                for line in c.lines() {
-                    let _ = writeln!(out, "    {line}");
-                }
-            }
-            out.push_str("}\n");
-        }
+        close_node(&mut out, &self.children, "", true);
         out
     }
 
@@ -733,15 +726,7 @@ fn block(
         text.push(' ');
         text.push_str(p);
     }
-    if !children.is_empty() {
-        text.push_str(" {\n");
-        for c in &children {
-            for line in c.lines() {
-                let _ = writeln!(text, "    {line}");
-            }
-        }
-        text.push('}');
-    }
+    close_node(&mut text, &children, "", false);
     text
 }
 

@@ -3,7 +3,7 @@
 //! that only redirects, keeping the path, to another site's name gives that
 //! site aliases.
 
-use super::{finish_site, label_for, new_site, Directive, Read, WebImport};
+use super::{finish_site, new_site, Directive, Read, WebImport};
 use crate::web::*;
 
 /// Tokens of one line: unquoted words, `"…"` (with `\"`) and `` `…` ``
@@ -415,13 +415,7 @@ impl Reader<'_> {
                 _ => self.handle_or_directive(d, &mut routes, &mut top_level, &mut notes),
             }
         }
-        site.label = label_for(
-            log.as_deref(),
-            site.hosts
-                .first()
-                .map(String::as_str)
-                .or(default_site.then_some("default")),
-        );
+        site.label = super::site_label(log.as_deref(), &site);
         if site.access_log
             && log.as_deref() != Some(&format!("/var/log/caddy/{}.access.log", site.label))
         {

@@ -416,6 +416,13 @@ fn unique_label(wanted: &str, sites: &[ImportedSite]) -> String {
 /// A site's label from its log file (`/var/log/nginx/shop.access.log` →
 /// `shop`), else from its first host name (`www.example.com` →
 /// `www-example-com`).
+/// A site's label: from its log file's name, else its first name (a
+/// default site's, `default`).
+pub(crate) fn site_label(log: Option<&str>, site: &Site) -> String {
+    let host = site.hosts.first().map(String::as_str);
+    label_for(log, host.or(site.default.then_some("default")))
+}
+
 pub(crate) fn label_for(log: Option<&str>, host: Option<&str>) -> String {
     let from_log = log
         .and_then(|l| l.rsplit('/').next())

@@ -635,13 +635,7 @@ impl Reader<'_> {
                 }
             }
         }
-        site.label = label_for(
-            log.as_deref(),
-            site.hosts
-                .first()
-                .map(String::as_str)
-                .or(default_site.then_some("default")),
-        );
+        site.label = super::site_label(log.as_deref(), &site);
         if site.access_log
             && log.as_deref() != Some(&format!("/var/log/nginx/{}.access.log", site.label))
         {

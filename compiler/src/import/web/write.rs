@@ -303,15 +303,7 @@ fn route(r: &Route, out: &mut String) {
         }
     }
     children.extend(r.headers.iter().map(header));
-    if children.is_empty() {
-        out.push('\n');
-    } else {
-        out.push_str(" {\n");
-        for c in children {
-            let _ = writeln!(out, "        {c}");
-        }
-        out.push_str("    }\n");
-    }
+    crate::import::write::close_node(out, &children, "    ", true);
 }
 
 /// `header "NAME" "VALUE" [always=#false]`.
