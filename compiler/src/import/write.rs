@@ -275,28 +275,14 @@ pub fn kdl(
             }
         }
     }
-    for (name, value, description, sensitive) in &rest.outputs {
-        if let Some(text) = output(
-            &cx(usize::MAX),
-            name,
-            value,
-            description,
-            *sensitive,
-            &mut warnings,
-        ) {
+    for o in &rest.outputs {
+        if let Some(text) = output(&cx(usize::MAX), o, &mut warnings) {
             out.push('\n');
             out.push_str(&text);
         }
     }
-    for (env, (name, value, description, sensitive)) in &environments.outputs {
-        if let Some(text) = output(
-            &cx(usize::MAX),
-            name,
-            value,
-            description,
-            *sensitive,
-            &mut warnings,
-        ) {
+    for (env, o) in &environments.outputs {
+        if let Some(text) = output(&cx(usize::MAX), o, &mut warnings) {
             overrides
                 .entry(env)
                 .or_default()
@@ -397,14 +383,8 @@ pub(super) fn close_node(out: &mut String, children: &[String], base: &str, newl
 
 /// An output declaration, or `None` (with a warning) when its value is
 /// not one infrac can write.
-fn output(
-    cx: &Context,
-    name: &str,
-    value: &Found,
-    description: &Option<String>,
-    sensitive: bool,
-    warnings: &mut Vec<String>,
-) -> Option<String> {
+fn output(cx: &Context, o: &Output, warnings: &mut Vec<String>) -> Option<String> {
+    let (name, value, description, sensitive) = o;
     let Some(v) = scalar(cx, value) else {
         warnings.push(format!("output `{name}` is not a plain value or reference (infrac writes an output of every droplet's address, and such, itself): left out"));
         return None;
