@@ -299,11 +299,14 @@ pub fn format(text: &str) -> Result<String, Unformattable> {
             Kind::Newline if in_line => {}
             Kind::Newline => {
                 w.flush();
-                w.continued = false;
-                w.previous = None;
-                if t.count >= 2 {
+                // A continuation ended its line itself: one more line break
+                // after it is already a blank line.
+                let after_continuation = i > 0 && tokens[i - 1].kind == Kind::Continuation;
+                if t.count >= 2 || after_continuation {
                     w.blank_pending = true;
                 }
+                w.continued = false;
+                w.previous = None;
             }
             Kind::Semicolon if in_line => {
                 w.line.push(';');
@@ -465,6 +468,15 @@ mod tests {
             "node \"x\" \\ // c\n    \"y\"\n"
         );
         assert_eq!(fmt("node \"x\" \\// c\n"), "node \"x\" \\ // c\n");
+    }
+
+    #[test]
+    fn a_blank_line_after_a_continuation_stays_one() {
+        // Found by fuzzing: the second run removed the blank line the
+        // first had kept after a continuation outside any node.
+        let out = fmt("\\\r\r\r\na\n");
+        assert_eq!(out, "\\\n\na\n");
+        assert_eq!(fmt(&out), out);
     }
 
     #[test]
