@@ -171,6 +171,7 @@ fn config(server: &str, all: &[&Site], plain_http: Option<u16>) -> String {
         .iter()
         .any(|s| s.access_log && s.log_format == Some(LogFormat::Json))
     {
+        w.blank();
         w.line("# Access log lines as JSON, with Caddy's field names.");
         w.line(&format!(
             "log_format {JSON_LOG} escape=json {};",
@@ -392,6 +393,15 @@ fn conn_zone(site: &Site) -> String {
 /// The zones of the limits, in the `http` block: each keyed by the client's
 /// address, 10 MB (about 160,000 addresses).
 fn limit_zones(w: &mut BlockWriter, sites: &[&Site]) {
+    let limited = |s: &Site| {
+        s.rate_limit.is_some()
+            || s.conn_limit.is_some()
+            || s.routes.iter().any(|r| r.rate_limit.is_some())
+    };
+    if sites.iter().any(|s| limited(s)) {
+        w.blank();
+        w.line("# Request and connection limits, per client address.");
+    }
     for site in sites {
         let routes = site
             .routes
