@@ -104,7 +104,7 @@ fn scripted_edits_match_their_golden_diffs() {
         assert!(!report.is_empty(), "{}: no change found", script.display());
         // The files on disk, read back, compare as the compiled base does.
         let from_disk = infrac::diff::diff(
-            &Side::written(old.files.clone()),
+            &Side::written(old.files.clone().into_owned()),
             &new,
             current,
             infrac::kinds::registry(),

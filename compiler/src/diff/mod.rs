@@ -134,14 +134,15 @@ impl Report {
 /// back by HashiCorp's syntax.
 #[derive(Clone, Debug, Default)]
 pub struct Side<'c> {
-    pub files: Files,
+    /// Borrowed from a compilation, owned when read from disk.
+    pub files: std::borrow::Cow<'c, Files>,
     plans: Option<BTreeMap<String, &'c Plan>>,
 }
 
 impl<'c> Side<'c> {
     /// What a compilation writes. `None` when it failed.
     pub fn compiled(c: &'c crate::Compilation) -> Option<Side<'c>> {
-        let files = c.files.clone()?;
+        let files = std::borrow::Cow::Borrowed(c.files.as_ref()?);
         let plans = match &c.roots {
             None => c.plan.iter().map(|p| (String::new(), p)).collect(),
             Some(roots) => roots
@@ -159,7 +160,10 @@ impl<'c> Side<'c> {
 
     /// Output already written (the files on disk).
     pub fn written(files: Files) -> Side<'static> {
-        Side { files, plans: None }
+        Side {
+            files: std::borrow::Cow::Owned(files),
+            plans: None,
+        }
     }
 
     /// The Terraform of some files of a root (file names in the root's

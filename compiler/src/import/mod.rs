@@ -18,6 +18,7 @@ mod environments;
 mod state;
 mod terraform;
 pub mod web;
+mod web_terraform;
 mod write;
 
 use crate::kinds::Registry;
@@ -91,49 +92,6 @@ pub struct Imported {
 /// Where imported sites run: `Some` names the droplet for every web
 /// config; `None` takes it from each config's folder.
 pub type On<'a> = Option<&'a str>;
-
-/// Upstream hosts of the sites that are infrac's internal name of an
-/// imported droplet (`web.int.example.com`), with the droplet's label and
-/// the address of the record that gives the name.
-fn internal_names(
-    found: &[FoundResource],
-    sites: &web::WebImport,
-    registry: &Registry,
-) -> std::collections::HashMap<String, (String, (String, String))> {
-    let mut out = std::collections::HashMap::new();
-    for host in sites.upstream_hosts() {
-        let Some((droplet, _zone)) = host.split_once(".int.") else {
-            continue;
-        };
-        let ident = crate::resolve::tf_ident(droplet);
-        let Some(d) = found
-            .iter()
-            .find(|r| !r.data && r.resource_type == "digitalocean_droplet" && r.name == ident)
-        else {
-            continue;
-        };
-        let record = found.iter().find(|r| {
-            !r.data
-                && r.name == format!("int_{ident}")
-                && r.attributes.iter().any(|(_, v)| {
-                    matches!(v, Found::Ref { resource_type, name, attribute }
-                        if resource_type == "digitalocean_droplet" && *name == ident && attribute == "ipv4_address_private")
-                })
-        });
-        let (Some(record), Some(kind)) = (record, registry.by_resource("digitalocean_droplet"))
-        else {
-            continue;
-        };
-        out.insert(
-            host.to_string(),
-            (
-                write::label(d, kind),
-                (record.resource_type.clone(), record.name.clone()),
-            ),
-        );
-    }
-    out
-}
 
 /// Whether a file is Terraform state or `terraform show -json` output.
 fn is_json(path: &str, text: &str) -> bool {
@@ -264,85 +222,8 @@ pub fn import(
             )),
         }
     }
-    // A site proxying to `<droplet>.int.<zone>` proxies to that droplet,
-    // when the import holds it and the record infrac writes for the name.
     if !sites.is_empty() {
-        let internal = internal_names(&found, &sites, registry);
-        let used = sites.restore_droplets(
-            &internal
-                .iter()
-                .map(|(host, (label, _))| (host.clone(), label.clone()))
-                .collect(),
-        );
-        let records: Vec<&(String, String)> = used
-            .iter()
-            .filter_map(|h| internal.get(h).map(|(_, r)| r))
-            .collect();
-        // Sites on a server the Terraform does not create: a `machine` at
-        // the addresses their names' records hold.
-        if !found.is_empty() {
-            let droplets: Vec<String> = found
-                .iter()
-                .filter(|r| !r.data && r.resource_type == "digitalocean_droplet")
-                .map(|r| r.name.replace('_', "-"))
-                .collect();
-            for server in sites.servers() {
-                if droplets.contains(&server) {
-                    continue;
-                }
-                let address = |suffix: &str| {
-                    sites.hosts_on(&server).iter().find_map(|h| {
-                        let name = crate::resolve::tf_ident(&format!(
-                            "site-{}{suffix}",
-                            crate::dns::slug(h)
-                        ));
-                        found
-                            .iter()
-                            .find(|r| r.name == name && r.resource_type.contains("record"))
-                            .and_then(|r| {
-                                r.attributes
-                                    .iter()
-                                    .find_map(|(k, v)| match (k.as_str(), v) {
-                                        ("value" | "content" | "records", Found::Str(s)) => {
-                                            Some(s.clone())
-                                        }
-                                        ("records", Found::List(l)) => match l.as_slice() {
-                                            [Found::Str(s)] => Some(s.clone()),
-                                            _ => None,
-                                        },
-                                        _ => None,
-                                    })
-                            })
-                    })
-                };
-                match (address(""), address("-v6")) {
-                    (Some(v4), v6) => sites.run_on_machine(&server, &v4, v6.as_deref()),
-                    (None, _) => warnings.push(format!("the sites on `{server}` run on a server the import holds no droplet or address of: declare it (`machine \"{server}\" address=…`) or name a droplet with `--on`")),
-                }
-            }
-        }
-        // The records of the sites' names (`site_www_example_com`, and
-        // `…_v6`), which infrac writes for a site too.
-        let names: Vec<String> = sites
-            .hosts()
-            .iter()
-            .flat_map(|h| {
-                let ident = crate::resolve::tf_ident(&format!("site-{}", crate::dns::slug(h)));
-                [format!("{ident}_v6"), ident]
-            })
-            .collect();
-        let before = found.len();
-        found.retain(|r| {
-            r.data
-                || !(records.contains(&&(r.resource_type.clone(), r.name.clone()))
-                    || names.contains(&r.name) && r.resource_type.contains("record"))
-        });
-        if found.len() < before {
-            warnings.push(format!(
-                "{} DNS record(s) of the sites' names and of the droplets they proxy to left out: infrac writes them for the sites",
-                before - found.len()
-            ));
-        }
+        web_terraform::tie(&mut found, &mut sites, registry, &mut warnings);
     }
     let environments = write::Environments {
         names: environments.unwrap_or_default(),

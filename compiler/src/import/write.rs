@@ -224,13 +224,7 @@ pub fn kdl(
         }
         // The name attribute is written when an environment names the
         // resource otherwise than its label says.
-        let keep_name = group.iter().any(|&j| {
-            let mut quiet = Vec::new();
-            declaration(&cx(j), &named[j], false, &mut quiet)
-                .props
-                .iter()
-                .any(|p| p.starts_with("name="))
-        });
+        let keep_name = group.iter().any(|&j| !named_by_label(&named[j]));
         let mut base = declaration(&cx(group[0]), &named[group[0]], keep_name, &mut warnings);
         let having: Vec<&str> = group
             .iter()
@@ -511,6 +505,18 @@ impl Declaration {
             .text(),
         )
     }
+}
+
+/// Whether a resource's name attribute (if its kind has one) is what its
+/// label says, so that its declaration leaves it out.
+fn named_by_label(n: &Named) -> bool {
+    let Some(attr) = n.kind.name_attribute.as_deref() else {
+        return true;
+    };
+    n.found
+        .attributes
+        .iter()
+        .all(|(k, v)| k != attr || matches!(v, Found::Str(s) if *s == n.label))
 }
 
 /// The declaration of a found resource. `keep_name`: its name attribute

@@ -9,6 +9,7 @@ mod rewrites;
 mod routes;
 mod servers;
 mod tcp;
+mod tls;
 
 use super::text::*;
 use super::*;
@@ -297,54 +298,13 @@ impl Lowerer<'_> {
                 }
                 "email" => email = self.text(v, "email").filter(|e| self.email_ok(e, v.span)),
                 "tls-versions" => {
-                    if let Some(t) = self.text(v, "TLS versions") {
-                        let versions: Vec<Option<u8>> = t
-                            .split_whitespace()
-                            .map(|x| match x {
-                                "1.2" => Some(2),
-                                "1.3" => Some(3),
-                                _ => None,
-                            })
-                            .collect();
-                        match versions.as_slice() {
-                            [Some(a)] => site.tls_versions = (*a, *a),
-                            [Some(2), Some(3)] => site.tls_versions = (2, 3),
-                            _ => self.bad(
-                                v.span,
-                                format!("`{t}` is not a range of TLS versions both engines serve"),
-                                "expected \"1.2 1.3\" or \"1.3\"",
-                                "both engines serve TLS 1.2 and 1.3 (older versions are insecure, and Caddy has none): write `tls-versions=\"1.3\"` for 1.3 alone",
-                            ),
-                        }
+                    if let Some(versions) = self.tls_versions(v) {
+                        site.tls_versions = versions;
                     }
                 }
                 "tls-ciphers" => {
                     ciphers_span = Some(v.span);
-                    if let Some(t) = self.text(v, "cipher suites") {
-                        for name in t.split_whitespace() {
-                            match CIPHER_SUITES.iter().find(|c| c.iana == name) {
-                                Some(c) if !site.tls_ciphers.contains(&c) => {
-                                    site.tls_ciphers.push(c)
-                                }
-                                Some(_) => {}
-                                None => self.bad(
-                                    v.span,
-                                    format!(
-                                        "`{name}` is not a TLS 1.2 cipher suite both engines offer"
-                                    ),
-                                    "an unknown suite",
-                                    &format!(
-                                        "name suites by their IANA names, separated by spaces: {}",
-                                        CIPHER_SUITES
-                                            .iter()
-                                            .map(|c| c.iana)
-                                            .collect::<Vec<_>>()
-                                            .join(", ")
-                                    ),
-                                ),
-                            }
-                        }
-                    }
+                    site.tls_ciphers = self.tls_ciphers(v);
                 }
                 "cert" => cert = self.file(v, "cert"),
                 "key" => key = self.file(v, "key"),
@@ -572,16 +532,7 @@ impl Lowerer<'_> {
             );
         }
         if let Some(span) = ciphers_span {
-            if site.tls == Tls::Off {
-                self.bad(
-                    span,
-                    "the site has no TLS".into(),
-                    "cipher suites of no TLS",
-                    "`tls-ciphers` chooses the TLS 1.2 suites of a site with TLS: drop it here",
-                );
-            } else if site.tls_versions.0 == 3 {
-                self.bad(span, "TLS 1.3 alone has no suites to choose".into(), "with `tls-versions=\"1.3\"`", "both engines fix TLS 1.3's suites (Caddy cannot change them, nginx's `ssl_ciphers` does not): drop `tls-ciphers`, or offer TLS 1.2 too");
-            }
+            self.ciphers_apply(&site, span);
         }
         if site.default
             && (wrote_host
